@@ -1,0 +1,67 @@
+"""postmortem-nb: a Jupyter workbook that turns incident data into blameless post-mortems.
+
+The public API is listed in ``__all__``. Names are imported lazily on first use so
+that ``import postmortem_nb`` costs little more than the standard library: papermill,
+nbconvert, plotly and ipywidgets load only when a function that needs them is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AnalysisStoreError,
+    ConflictError,
+    ExecutionError,
+    InputFormatError,
+    MissingColumnError,
+    ParameterError,
+    PostmortemError,
+    TimestampError,
+    WorkspaceError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module (relative to this package) that defines it
+_LAZY: dict[str, str] = {
+    "Params": "params",
+    "normalize_severity": "severity",
+    "load_alerts": "ingest",
+    "load_logs": "ingest",
+    "load_changes": "ingest",
+}
+
+__all__ = [
+    "AnalysisStoreError",
+    "ConflictError",
+    "ExecutionError",
+    "InputFormatError",
+    "MissingColumnError",
+    "ParameterError",
+    "PostmortemError",
+    "TimestampError",
+    "WorkspaceError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'postmortem_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ingest import load_alerts, load_changes, load_logs
+    from .params import Params
+    from .severity import normalize_severity

@@ -1,0 +1,66 @@
+"""`postmortem ...`: a click group whose subcommands are imported only when used.
+
+Each subcommand lives in its own module here, parses its options, calls one library
+function and prints. Library errors become one clean line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from ..errors import PostmortemError
+
+# name -> module under postmortem_nb.cli that defines `command`
+COMMANDS = {
+    "demo": "demo",
+    "draft": "draft",
+    "batch": "batch",
+    "export": "export",
+    "inspect": "inspect_cmd",
+    "check": "check",
+    "insights": "insights",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module on first use so `postmortem --help` stays fast."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = []
+        for name, module in COMMANDS.items():
+            if importlib.util.find_spec(f"{__name__}.{module}") is not None:
+                available.append(name)
+        return sorted(available)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None or importlib.util.find_spec(f"{__name__}.{module}") is None:
+            return None
+        return importlib.import_module(f"{__name__}.{module}").command
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="postmortem-nb")
+def cli() -> None:
+    """Turn incident data (alert, log and change exports) into blameless post-mortems."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: package errors print as one line, exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="postmortem", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PostmortemError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,70 @@
+"""The package's own exceptions: one root, subclasses that also inherit the natural builtin.
+
+Every message is meant to be read by a user: it names the file, row or column and
+says what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class PostmortemError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class InputFormatError(PostmortemError, ValueError):
+    """An input file could not be read as the expected kind of export."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        found: Iterable[str] | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.found = list(found) if found is not None else None
+        parts = []
+        if self.path:
+            loc = self.path
+            if line is not None:
+                loc += f", line {line}"
+            parts.append(loc + ":")
+        parts.append(message)
+        if self.found is not None:
+            parts.append("Found: " + (", ".join(self.found) if self.found else "(nothing)") + ".")
+        super().__init__(" ".join(parts))
+
+
+class MissingColumnError(InputFormatError):
+    """A required canonical column is missing and no mapping provides it."""
+
+
+class TimestampError(InputFormatError):
+    """Timestamps are missing, unparseable, naive without a zone, or ambiguous."""
+
+
+class ParameterError(PostmortemError, ValueError):
+    """A parameter (CLI option, notebook parameter, API argument) has a bad value."""
+
+
+class AnalysisStoreError(PostmortemError):
+    """analysis.json could not be read, written or merged safely."""
+
+
+class ConflictError(AnalysisStoreError):
+    """Two writers changed the same field of analysis.json; nothing was overwritten."""
+
+
+class WorkspaceError(PostmortemError):
+    """An incident workspace is missing, locked, frozen or inconsistent."""
+
+
+class ExecutionError(PostmortemError, RuntimeError):
+    """Executing or exporting a notebook failed; the failed notebook is kept."""
