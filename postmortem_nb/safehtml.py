@@ -1,0 +1,54 @@
+"""The two ways text reaches HTML: data is escaped, the analyst's Markdown is sanitised.
+
+Strings from data (log lines, alert titles, labels, file names) are always shown as
+text. The analyst's Markdown is rendered, then cleaned with nh3 (Ammonia): links work,
+scripts, event handlers and ``javascript:`` URLs do not.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul", "span",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+
+def escape(value: object) -> str:
+    """HTML-escape any value from data, quotes included; None becomes an empty string."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # html=False: raw HTML in the analyst's text is shown as text, never passed through.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def sanitize_html(fragment: str) -> str:
+    """Clean an HTML fragment to the small allow-list above (links get rel=noopener)."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def markdown_to_html(text: str | None) -> str:
+    """Render the analyst's Markdown and sanitise the result."""
+    if not text:
+        return ""
+    return sanitize_html(_markdown().render(text))
