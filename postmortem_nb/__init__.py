@@ -8,7 +8,7 @@ nbconvert, plotly and ipywidgets load only when a function that needs them is ca
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import (
     AnalysisStoreError,
@@ -59,9 +59,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .ingest import load_alerts, load_changes, load_logs
-    from .params import Params
-    from .severity import normalize_severity

@@ -62,7 +62,9 @@ class Params:
                 try:
                     value = float(value)
                 except (TypeError, ValueError) as exc:
-                    raise ParameterError(f"Parameter {name} must be a number, got {value!r}.") from exc
+                    raise ParameterError(
+                        f"Parameter {name} must be a number, got {value!r}."
+                    ) from exc
             elif f.type in ("str", str):
                 value = "" if value is None else str(value)
             kwargs[name] = value
