@@ -1,0 +1,195 @@
+"""`postmortem draft`: one incident's workspace, executed notebook and report in one call."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError, WorkspaceError
+from .params import Params
+from .resources import template_notebook
+from .workspace import (
+    DEFAULT_OUT,
+    Workspace,
+    atomic_write_text,
+    dated_copy,
+    file_sha256,
+    incident_id_for,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftResult:
+    """What a draft did, for the CLI to print and for batch to index."""
+
+    workspace: Workspace
+    executed: bool
+    window: tuple[str, str] | None = None
+    window_reason: str = ""
+    skipped: str = ""
+    report: Path | None = None
+    kept: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _iso(ts: Any) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_params(
+    alerts: str | Path,
+    logs: str | Path | None = None,
+    changes: str | Path | None = None,
+    *,
+    tz: str = "UTC",
+    extra: dict[str, Any] | None = None,
+) -> Params:
+    """Template parameters from CLI-style inputs; paths become absolute."""
+    values: dict[str, Any] = dict(extra or {})
+    values["alerts"] = str(Path(alerts).expanduser().resolve())
+    if logs:
+        values["logs"] = str(Path(logs).expanduser().resolve())
+    if changes:
+        values["changes"] = str(Path(changes).expanduser().resolve())
+    values.setdefault("tz", tz)
+    params = Params.from_mapping(values)
+    for name in ("alerts", "logs", "changes"):
+        value = getattr(params, name)
+        if value and not Path(value).exists():
+            raise ParameterError(f"--{name}: {value} does not exist.")
+    return params
+
+
+def input_hashes(params: Params) -> dict[str, str]:
+    return {
+        name: file_sha256(getattr(params, name))
+        for name in ("alerts", "logs", "changes")
+        if getattr(params, name)
+    }
+
+
+def template_version() -> str:
+    """The template's identity: its version and a hash of its content."""
+    return file_sha256(template_notebook())[:16]
+
+
+def prepare_workspace(ws: Workspace, *, force: bool) -> tuple[str, list[Path]]:
+    """Protect what people wrote before a re-draft; returns (skip reason, kept copies).
+
+    A final review freezes the workspace unless ``force``: then the final report and
+    facts are kept as dated copies. A hand-edited notebook is kept beside the new one.
+    """
+    kept: list[Path] = []
+    if ws.root.exists() and ws.review_status() == "final":
+        if not force:
+            return (
+                f"{ws.root} is final (review status in analysis.json); left alone. "
+                "Use --force to re-draft it (the final report is kept as a dated copy).",
+                kept,
+            )
+        kept += [p for p in (dated_copy(ws.report, "final"), dated_copy(ws.facts, "final")) if p]
+    if ws.notebook.exists():
+        from .execute import source_fingerprint
+        import nbformat
+
+        try:
+            nb = nbformat.read(ws.notebook, as_version=4)
+            recorded = nb.metadata.get("postmortem", {}).get("source_fingerprint")
+            edited = recorded is None or recorded != source_fingerprint(nb)
+        except Exception:  # unreadable notebook: keep it, whatever it is
+            edited = True
+        if edited:
+            copy = dated_copy(ws.notebook, "edited")
+            if copy:
+                kept.append(copy)
+                log.warning("the workspace notebook was edited by hand; kept as %s", copy)
+    return "", kept
+
+
+def run_draft(
+    ws: Workspace,
+    params: Params,
+    *,
+    timeout: float | None = 900,
+) -> None:
+    """Execute the template into the workspace and record how the draft was made."""
+    import nbformat
+
+    from .execute import execute
+
+    ws.root.mkdir(parents=True, exist_ok=True)
+    params.workspace = str(ws.root)
+    nb = execute(
+        template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout
+    )
+    atomic_write_text(ws.notebook, nbformat.writes(nb))
+    record = {
+        "incident_id": ws.incident_id,
+        "drafted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "template_version": template_version(),
+        "inputs": input_hashes(params),
+        "parameters": params.to_dict(),
+    }
+    atomic_write_text(ws.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def workspace_for(params: Params, out: str | Path, incident: str | None) -> tuple[Workspace, str]:
+    """Find the incident in the data and the stable workspace it belongs to."""
+    from .incident import choose_incident
+
+    choice = choose_incident(params)
+    if not params.start:
+        params.start = _iso(choice.start)
+    if not params.end:
+        params.end = _iso(choice.end)
+    key = incident or choice.key
+    ws = Workspace.at(out, incident_id_for(choice.start, choice.service, key))
+    return ws, choice.reason
+
+
+def draft(
+    alerts: str | Path,
+    logs: str | Path | None = None,
+    changes: str | Path | None = None,
+    *,
+    incident: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = "UTC",
+    params: dict[str, Any] | None = None,
+    out: str | Path = DEFAULT_OUT,
+    force: bool = False,
+    timeout: float | None = 900,
+) -> DraftResult:
+    """Create or update ``out/<incident-id>/`` and export its report.
+
+    The analyst's analysis.json is never changed by a draft (only created when missing).
+    """
+    extra = dict(params or {})
+    if incident:
+        extra.setdefault("incident_key", incident)
+    if (start is None) != (end is None):
+        raise ParameterError("Give both --start and --end, or neither.")
+    if start:
+        extra["start"], extra["end"] = start, end
+    p = build_params(alerts, logs, changes, tz=tz, extra=extra)
+    ws, reason = workspace_for(p, out, incident)
+    skipped, kept = prepare_workspace(ws, force=force)
+    result = DraftResult(workspace=ws, executed=False, window=(p.start, p.end),
+                         window_reason=reason, kept=kept)
+    if skipped:
+        result.skipped = skipped
+        return result
+    run_draft(ws, p, timeout=timeout)
+    result.executed = True
+    from .export import export_workspace
+
+    result.report = export_workspace(ws)
+    return result
+
