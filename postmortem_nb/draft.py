@@ -139,17 +139,19 @@ def run_draft(
     atomic_write_text(ws.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
-def workspace_for(params: Params, out: str | Path, incident: str | None) -> tuple[Workspace, str]:
-    """Find the incident in the data and the stable workspace it belongs to."""
+def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
+    """Find the incident in the data and the stable workspace it belongs to.
+
+    The chosen window and alert ids are written into ``params`` so that the notebook,
+    in papermill or later in JupyterLab, analyses exactly this incident.
+    """
     from .incident import choose_incident
 
     choice = choose_incident(params)
-    if not params.start:
-        params.start = _iso(choice.start)
-    if not params.end:
-        params.end = _iso(choice.end)
-    key = incident or choice.key
-    ws = Workspace.at(out, incident_id_for(choice.start, choice.service, key))
+    params.start, params.end = _iso(choice.start), _iso(choice.end)
+    if not params.incident_key and choice.alert_ids:
+        params.alert_ids = ",".join(choice.alert_ids)
+    ws = Workspace.at(out, incident_id_for(choice.first_alert, choice.service, choice.key))
     return ws, choice.reason
 
 
@@ -179,7 +181,7 @@ def draft(
     if start:
         extra["start"], extra["end"] = start, end
     p = build_params(alerts, logs, changes, tz=tz, extra=extra)
-    ws, reason = workspace_for(p, out, incident)
+    ws, reason = workspace_for(p, out)
     skipped, kept = prepare_workspace(ws, force=force)
     result = DraftResult(workspace=ws, executed=False, window=(p.start, p.end),
                          window_reason=reason, kept=kept)
