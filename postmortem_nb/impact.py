@@ -1,0 +1,252 @@
+"""Impact over [impact start, mitigated): failures, customers, money, against a baseline.
+
+Every figure is an ``ImpactFigure`` with its value, unit, the method as text (which
+columns, which definition) and its assumptions, so the report never shows a number
+without saying how it was obtained. Definitions of request, transaction and failure come
+from ``signals.prepare_logs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .signals import LogSignals
+from .timeutil import iso_z
+
+
+@dataclass
+class ImpactFigure:
+    name: str
+    value: float | int | None
+    unit: str
+    method: str
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "method": self.method,
+            "assumptions": list(self.assumptions),
+        }
+
+
+@dataclass
+class Impact:
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    figures: dict[str, ImpactFigure]
+    per_service: pd.DataFrame
+
+    def value(self, name: str) -> float | int | None:
+        fig = self.figures.get(name)
+        return None if fig is None else fig.value
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: fig.to_dict() for name, fig in self.figures.items()}
+
+
+def _unknown(reason: str, currency: str) -> Impact:
+    names = {
+        "failed_transactions": "transactions",
+        "excess_failures": "transactions",
+        "affected_customers": "customers",
+        "revenue_lost": currency or "amount",
+        "share_of_normal_traffic": "ratio",
+    }
+    figs = {n: ImpactFigure(n, None, u, f"not measured: {reason}") for n, u in names.items()}
+    return Impact(None, None, figs, pd.DataFrame())
+
+
+def _in(ts: pd.Series, a: pd.Timestamp, b: pd.Timestamp) -> pd.Series:
+    return (ts >= a) & (ts < b)
+
+
+def measure_impact(
+    sig: LogSignals,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    *,
+    baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    avg_value: float | None = None,
+    currency: str = "",
+    tz: str = "UTC",
+) -> Impact:
+    """Impact figures over [start, end); baseline defaults to the 2 hours before start."""
+    if start is None or end is None or end <= start:
+        why = (
+            "the impact period is unknown (impact start or mitigated not determined)"
+            if start is None or end is None
+            else "the impact period is empty"
+        )
+        return _unknown(why, currency)
+    rows = sig.rows
+    baseline = baseline or (start - pd.Timedelta("2h"), start)
+    period = f"[{iso_z(start)}, {iso_z(end)})"
+    base_text = f"[{iso_z(baseline[0])}, {iso_z(baseline[1])})"
+    tx = rows.loc[rows["is_transaction"]]
+    in_p = tx.loc[_in(tx["timestamp"], start, end)]
+    in_b = tx.loc[_in(tx["timestamp"], *baseline)]
+    fails = in_p.loc[in_p["is_failure"]]
+    n_tx, n_fail = len(in_p), len(fails)
+    base_share = float(in_b["is_failure"].mean()) if len(in_b) else 0.0
+    minutes = (end - start).total_seconds() / 60
+    base_minutes = (baseline[1] - baseline[0]).total_seconds() / 60
+    defs = f"transactions = {sig.transaction_definition}; failure = {sig.failure_definition}"
+    unit_money = currency or "amount"
+    figs: dict[str, ImpactFigure] = {}
+    figs["failed_transactions"] = ImpactFigure(
+        "failed_transactions",
+        n_fail,
+        "transactions",
+        f"count of failed transactions in {period}; {defs}",
+        ["retries count as separate transactions"],
+    )
+    figs["transactions"] = ImpactFigure(
+        "transactions", n_tx, "transactions", f"count of transactions in {period}; {defs}"
+    )
+    figs["excess_failures"] = ImpactFigure(
+        "excess_failures",
+        round(n_fail - base_share * n_tx, 1),
+        "transactions",
+        f"failed transactions minus the baseline failure share ({base_share:.2%} over "
+        f"{base_text}, {len(in_b)} transactions) times the {n_tx} transactions in {period}",
+        ["the baseline failure share would have continued without the incident"],
+    )
+    figs["failure_share"] = ImpactFigure(
+        "failure_share",
+        round(n_fail / n_tx, 4) if n_tx else None,
+        "ratio",
+        f"failed transactions / transactions in {period}",
+    )
+    expected = len(in_b) / base_minutes * minutes if base_minutes > 0 and len(in_b) else None
+    figs["share_of_normal_traffic"] = ImpactFigure(
+        "share_of_normal_traffic",
+        round(n_fail / expected, 4) if expected else None,
+        "ratio",
+        f"failed transactions / transactions expected at the baseline rate "
+        f"({len(in_b) / base_minutes if base_minutes else 0:.1f}/min over {base_text}) for "
+        f"{minutes:.0f} minutes",
+        ["traffic would have stayed at the baseline rate (time of day not modelled)"],
+    )
+    if "customer" in rows.columns:
+        n_cust = int(fails["customer"].dropna().nunique())
+        figs["affected_customers"] = ImpactFigure(
+            "affected_customers",
+            n_cust,
+            "customers",
+            f"distinct values of {sig.used('customer')} among failed transactions in {period}",
+            ["a customer whose retry later succeeded still counts as affected"],
+        )
+    else:
+        figs["affected_customers"] = ImpactFigure(
+            "affected_customers",
+            None,
+            "customers",
+            "not measured: no customer/user id column in the logs (name one with customer_column)",
+        )
+    figs["revenue_lost"] = _revenue(sig, fails, n_fail, avg_value, unit_money, period)
+    _day_shares(figs, sig, tx, start, n_fail, tz)
+    return Impact(start, end, figs, _per_service(rows, start, end, baseline))
+
+
+def _revenue(
+    sig: LogSignals,
+    fails: pd.DataFrame,
+    n_fail: int,
+    avg_value: float | None,
+    unit: str,
+    period: str,
+) -> ImpactFigure:
+    if avg_value:
+        return ImpactFigure(
+            "revenue_lost",
+            round(n_fail * float(avg_value), 2),
+            unit,
+            f"{n_fail} failed transactions in {period} × average value {avg_value:g} "
+            "(the avg_value parameter)",
+            ["every failed transaction was worth the average"],
+        )
+    if "amount" in fails.columns:
+        return ImpactFigure(
+            "revenue_lost",
+            round(float(fails["amount"].sum()), 2),
+            unit,
+            f"sum of {sig.used('amount')} over the failed transactions in {period}",
+            [
+                "a failed payment is revenue lost even if the customer retried successfully later",
+                "no currency conversion",
+            ],
+        )
+    return ImpactFigure(
+        "revenue_lost",
+        None,
+        unit,
+        "not measured: no amount column in the logs and no avg_value parameter",
+    )
+
+
+def _day_shares(
+    figs: dict[str, ImpactFigure],
+    sig: LogSignals,
+    tx: pd.DataFrame,
+    start: pd.Timestamp,
+    n_fail: int,
+    tz: str,
+) -> None:
+    day0 = start.tz_convert(tz).normalize()
+    day1 = (day0 + pd.Timedelta(days=1)).normalize()
+    d0, d1 = day0.tz_convert("UTC"), day1.tz_convert("UTC")
+    day = tx.loc[_in(tx["timestamp"], d0, d1)]
+    label = f"{day0:%Y-%m-%d} ({tz})"
+    figs["failed_share_of_day"] = ImpactFigure(
+        "failed_share_of_day",
+        round(n_fail / len(day), 4) if len(day) else None,
+        "ratio",
+        f"failed transactions in the impact period / all transactions logged on {label}",
+        ["the logs cover the whole day"],
+    )
+    lost = figs["revenue_lost"].value
+    if lost is not None and "amount" in day.columns and day["amount"].sum() > 0:
+        figs["revenue_lost_share_of_day"] = ImpactFigure(
+            "revenue_lost_share_of_day",
+            round(float(lost) / float(day["amount"].sum()), 4),
+            "ratio",
+            f"revenue lost / sum of {sig.used('amount')} over all transactions logged on {label}",
+            ["the logs cover the whole day"],
+        )
+
+
+def _per_service(
+    rows: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    baseline: tuple[pd.Timestamp, pd.Timestamp],
+) -> pd.DataFrame:
+    req = rows.loc[rows["is_request"]]
+    p = req.loc[_in(req["timestamp"], start, end)].groupby("service", observed=True)
+    b = req.loc[_in(req["timestamp"], *baseline)].groupby("service", observed=True)
+    out = p["is_failure"].agg(requests="size", failures="sum")
+    base = b["is_failure"].agg(baseline_requests="size", baseline_failures="sum")
+    out = out.join(base, how="left").fillna(0)
+    out["failure_rate"] = out["failures"] / out["requests"]
+    out["baseline_rate"] = (out["baseline_failures"] / out["baseline_requests"]).where(
+        out["baseline_requests"] > 0, 0.0
+    )
+    out["excess_failures"] = (out["failures"] - out["baseline_rate"] * out["requests"]).round(1)
+    if "transactions" not in out.columns:
+        tx = req.loc[req["is_transaction"] & _in(req["timestamp"], start, end)]
+        out["failed_transactions"] = tx.loc[tx["is_failure"]].groupby("service").size()
+        out["failed_transactions"] = out["failed_transactions"].fillna(0).astype("int64")
+    cols = [
+        "requests",
+        "failures",
+        "failure_rate",
+        "baseline_rate",
+        "excess_failures",
+        "failed_transactions",
+    ]
+    return out[cols].sort_values("failures", ascending=False).reset_index()

@@ -1,0 +1,195 @@
+"""Choosing the incident: by key, by alert ids, by a window, or proposed from the data.
+
+Alerts cluster when they overlap or start within ``gap`` (default 15 minutes) of the
+cluster's latest end. With no key, ids or window, the proposal is the cluster with the
+highest severity (then the most alerts, then the latest), widened by the log signal's
+onset and recovery when logs are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from .errors import ParameterError
+from .onset import Onset, detect_onset
+from .severity import severity_rank
+from .signals import LogSignals, prepare_logs, transaction_series
+from .timeutil import duration, to_utc
+
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def alert_ends(alerts: pd.DataFrame) -> pd.Series:
+    """When each alert stopped: resolved_at, else started_at (an open alert is a point)."""
+    ends = alerts["resolved_at"] if "resolved_at" in alerts.columns else alerts["started_at"]
+    return ends.fillna(alerts["started_at"])
+
+
+def alert_clusters(alerts: pd.DataFrame, gap: str | pd.Timedelta = "15min") -> pd.Series:
+    """Cluster number per alert (aligned with ``alerts``), in time order."""
+    g = duration(gap, "cluster gap")
+    order = alerts["started_at"].sort_values(kind="stable").index
+    ends = alert_ends(alerts)
+    labels = pd.Series(-1, index=alerts.index, dtype="int64")
+    cluster, horizon = -1, None
+    for idx in order:
+        start = alerts.at[idx, "started_at"]
+        if horizon is None or start > horizon + g:
+            cluster += 1
+            horizon = ends[idx]
+        else:
+            horizon = max(horizon, ends[idx])
+        labels[idx] = cluster
+    return labels
+
+
+def best_cluster(
+    alerts: pd.DataFrame, gap: str | pd.Timedelta = "15min"
+) -> tuple[pd.DataFrame, str]:
+    """The highest-severity cluster (then most alerts, then latest) and why it was chosen."""
+    labels = alert_clusters(alerts, gap)
+    sev = (
+        alerts["severity"] if "severity" in alerts.columns else pd.Series(None, index=alerts.index)
+    )
+    ranks = sev.map(lambda s: severity_rank(s if isinstance(s, str) else None))
+    summary = pd.DataFrame({"cluster": labels, "rank": ranks, "start": alerts["started_at"]})
+    agg = summary.groupby("cluster").agg(
+        rank=("rank", "min"), n=("rank", "size"), start=("start", "min")
+    )
+    best = agg.sort_values(["rank", "n", "start"], ascending=[True, False, False]).index[0]
+    chosen = alerts.loc[labels == best]
+    r = int(agg.at[best, "rank"])
+    sev_text = f"SEV{r}" if r <= 5 else "unknown severity"
+    reason = (
+        f"the highest-severity alert cluster ({sev_text}, {len(chosen)} alerts overlapping or "
+        f"within {_minutes(gap)} of each other; {len(agg)} clusters in the export)"
+    )
+    return chosen, reason
+
+
+def _minutes(gap: str | pd.Timedelta) -> str:
+    return f"{duration(gap, 'cluster gap').total_seconds() / 60:g} min"
+
+
+def _ids(values: Iterable[Any]) -> list[str]:
+    return [str(v) for v in values]
+
+
+def select_incident_alerts(
+    alerts: pd.DataFrame,
+    *,
+    incident_key: str | None = None,
+    alert_ids: Iterable[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    tz: str | None = "UTC",
+    gap: str | pd.Timedelta = "15min",
+) -> pd.DataFrame:
+    """The alerts of one incident (a subset of ``alerts``, same columns and index)."""
+    if incident_key:
+        keys = alerts["incident_key"] if "incident_key" in alerts.columns else None
+        mask = pd.Series(False, index=alerts.index)
+        if keys is not None:
+            mask |= keys.astype("str") == str(incident_key)
+        if "alert_id" in alerts.columns:
+            mask |= alerts["alert_id"].astype("str") == str(incident_key)
+        if not mask.any():
+            known = sorted(set(_ids(keys.dropna()))) if keys is not None else []
+            raise ParameterError(
+                f"No alert has incident key {incident_key!r}. Known keys: "
+                f"{', '.join(known[:10]) or '(none: the export has no incident keys)'}."
+            )
+        return alerts.loc[mask]
+    if alert_ids is not None:
+        wanted = _ids(alert_ids)
+        have = alerts["alert_id"].astype("str")
+        missing = sorted(set(wanted) - set(have))
+        if missing:
+            raise ParameterError(f"Unknown alert id(s): {', '.join(missing)}.")
+        return alerts.loc[have.isin(wanted)]
+    t0, t1 = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
+    if t0 is not None or t1 is not None:
+        if t0 is not None and t1 is not None and t1 <= t0:
+            raise ParameterError(f"The window end {end!r} is not after its start {start!r}.")
+        mask = pd.Series(True, index=alerts.index)
+        if t1 is not None:
+            mask &= alerts["started_at"] < t1
+        if t0 is not None:
+            mask &= alert_ends(alerts) >= t0
+        return alerts.loc[mask]
+    if alerts.empty:
+        return alerts
+    return best_cluster(alerts, gap)[0]
+
+
+def signal_onset(
+    sig: LogSignals,
+    around: Window,
+    *,
+    bin: str = "1min",
+    baseline: str | pd.Timedelta = "2h",
+    lookback: str | pd.Timedelta = "1h",
+    after: str | pd.Timedelta = "3h",
+) -> Onset:
+    """Onset/recovery of the failure signal near ``around`` (usually the alerts' span).
+
+    The search starts ``lookback`` before ``around`` (impact precedes the first alert) and
+    runs ``after`` past its end; the baseline is the ``baseline`` before the search.
+    """
+    s0 = around[0] - duration(lookback, "lookback")
+    s1 = around[1] + duration(after, "search extent")
+    b0 = s0 - duration(baseline, "baseline")
+    series = transaction_series(sig, bin, start=b0, end=s1)
+    return detect_onset(series, baseline=(b0, s0), search=(s0, s1), bin=bin)
+
+
+def _whole_log_onset(sig: LogSignals, bin: str) -> Onset:
+    series = transaction_series(sig, bin)
+    if series.empty:
+        raise ParameterError("The logs have no transactions to derive an incident window from.")
+    lo, hi = series.index[0], series.index[-1] + pd.Timedelta(bin)
+    return detect_onset(series, baseline=(lo, hi), search=(lo, hi), bin=bin)
+
+
+def propose_window(
+    alerts: pd.DataFrame | None,
+    logs: pd.DataFrame | LogSignals | None = None,
+    *,
+    gap: str | pd.Timedelta = "15min",
+    bin: str = "1min",
+    baseline: str | pd.Timedelta = "2h",
+) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """(start, end, reason): the incident window proposed from alerts and the log signal."""
+    sig = prepare_logs(logs) if isinstance(logs, pd.DataFrame) else logs
+    if alerts is not None and not alerts.empty:
+        chosen, reason = best_cluster(alerts, gap)
+        start, end = chosen["started_at"].min(), alert_ends(chosen).max()
+        reason = f"Window from {reason}"
+        if sig is not None:
+            on = signal_onset(sig, (start, end), bin=bin, baseline=baseline)
+            if on.onset is not None and on.onset < start:
+                start = on.onset
+                reason += "; start moved to the onset of the log failure signal"
+            if on.stable_at is not None and on.stable_at > end:
+                end = on.stable_at
+                reason += "; end moved to when the log failure signal was stable again"
+        return start, end, reason + "."
+    if sig is None:
+        raise ParameterError("Neither alerts nor logs given: nothing to propose a window from.")
+    on = _whole_log_onset(sig, bin)
+    if on.onset is None:
+        raise ParameterError(
+            "No alerts, and the log failure signal has no clear onset: give start and end."
+        )
+    end = on.stable_at or (on.onset + pd.Timedelta(bin) * 60)
+    return (
+        on.onset,
+        end,
+        (
+            "Window from the log failure signal alone (no alerts): median + MAD over the whole "
+            "log span as baseline."
+        ),
+    )

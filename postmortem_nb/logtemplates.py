@@ -1,0 +1,153 @@
+"""Log message templates with drain3, computed once per frame, and the new ones.
+
+Mining every row is slow (drain3 does ~125k lines/s) and most messages differ only in
+ids and numbers. So: factorize the messages, mask UUIDs, IPs, hex ids and numbers in
+the *distinct* messages with vectorised RE2 regexes (pyarrow), factorize again, and
+feed drain3 only what is left (hundreds of strings, not millions). Template ids are a
+hash of the final template text, so they are stable across runs on the same data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import MissingColumnError
+
+log = logging.getLogger(__name__)
+
+# Order matters: whole tokens first, then the numbers left inside words.
+MASKS: tuple[tuple[str, str], ...] = (
+    (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "<UUID>"),
+    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<IP>"),
+    (r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
+    (r"\b\d+(?:\.\d+)?\b", "<NUM>"),
+    (r"\b[0-9a-fA-F]{8,}\b", "<HEX>"),
+    (r"\d+(?:\.\d+)?", "<NUM>"),
+)
+
+
+@dataclass
+class Templates:
+    """Per-row template ids (aligned with the logs' index) and the templates table."""
+
+    ids: pd.Series  # categorical template_id per row
+    table: (
+        pd.DataFrame
+    )  # template_id, template, count, first_seen, last_seen, level, service, example
+
+
+def mask_messages(messages: pa.Array) -> pa.Array:
+    """Replace variable parts (ids, numbers, addresses) by placeholders, vectorised."""
+    out = messages
+    for pattern, repl in MASKS:
+        out = pc.replace_substring_regex(out, pattern=pattern, replacement=repl)
+    return out
+
+
+def _miner():
+    from drain3.drain import Drain  # imported here: only template mining needs it
+
+    return Drain(sim_th=0.4, depth=4, max_children=100, param_str="<*>")
+
+
+def template_id(template: str) -> str:
+    return "T" + hashlib.sha1(template.encode()).hexdigest()[:8]
+
+
+def mine_templates(logs: pd.DataFrame, message_column: str = "message") -> Templates:
+    """Template id for every row, plus one row per template with counts and first/last seen."""
+    if message_column not in logs.columns:
+        raise MissingColumnError(
+            f"The logs have no {message_column!r} column to mine templates from.",
+            column=message_column,
+            found=map(str, logs.columns),
+        )
+    msgs = logs[message_column].astype("str").fillna("")
+    codes, uniques = pd.factorize(msgs, use_na_sentinel=False)
+    masked = mask_messages(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
+    mcodes, muniques = pd.factorize(np.asarray(masked.to_pylist(), dtype=object))
+    drain = _miner()
+    cluster_of = np.empty(len(muniques), dtype=np.int64)
+    for i, text in enumerate(muniques):
+        cluster, _ = drain.add_log_message(str(text))
+        cluster_of[i] = cluster.cluster_id
+    names = {cid: cl.get_template() for cid, cl in drain.id_to_cluster.items()}
+    tids = sorted({template_id(t) for t in names.values()})
+    tid_of_cluster = {cid: template_id(t) for cid, t in names.items()}
+    text_of_tid = {template_id(t): t for t in names.values()}
+    cat = pd.CategoricalDtype(tids)
+    per_unique_masked = np.array([tid_of_cluster[c] for c in cluster_of], dtype=object)
+    per_row = per_unique_masked[mcodes[codes]] if len(codes) else np.array([], dtype=object)
+    ids = pd.Series(pd.Categorical(per_row, dtype=cat), index=logs.index, name="template_id")
+    log.debug(
+        "%d rows, %d distinct, %d masked, %d templates",
+        len(msgs),
+        len(uniques),
+        len(muniques),
+        len(tids),
+    )
+    return Templates(ids, _table(logs, ids, text_of_tid, message_column))
+
+
+def _table(logs: pd.DataFrame, ids: pd.Series, text: dict[str, str], msgcol: str) -> pd.DataFrame:
+    frame = pd.DataFrame({"template_id": ids, "timestamp": logs["timestamp"]})
+    g = frame.groupby("template_id", observed=True)
+    table = g["timestamp"].agg(count="size", first_seen="min", last_seen="max")
+    first_idx = g["timestamp"].idxmin()
+    table["example"] = logs.loc[first_idx.to_numpy(), msgcol].astype("str").to_numpy()
+    for col in ("level", "service"):
+        if col in logs.columns:
+            table[col] = logs.loc[first_idx.to_numpy(), col].astype("str").to_numpy()
+    table["template"] = [text[t] for t in table.index]
+    table = table.reset_index().sort_values(["count", "template_id"], ascending=[False, True])
+    return table.reset_index(drop=True)
+
+
+def new_templates(
+    logs: pd.DataFrame,
+    templates: Templates,
+    *,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    baseline: tuple[pd.Timestamp, pd.Timestamp],
+    ratio: float = 10.0,
+    min_count: int = 3,
+) -> pd.DataFrame:
+    """Templates of the incident window that were absent or rare in the baseline.
+
+    "Rare" means the window's rate per hour is at least ``ratio`` times the baseline's
+    rate per hour. Columns: template_id, template, first_seen, count, baseline_count,
+    novelty ("new" or "rare in baseline"), level, service, example; sorted by first_seen.
+    """
+    ts = logs["timestamp"]
+    in_win = (ts >= window[0]) & (ts < window[1])
+    in_base = (ts >= baseline[0]) & (ts < baseline[1])
+    ids = templates.ids
+    win_counts = ids[in_win].value_counts()
+    base_counts = ids[in_base].value_counts()
+    first = ts[in_win].groupby(ids[in_win], observed=True).min()
+    hours_w = max((window[1] - window[0]).total_seconds() / 3600, 1e-9)
+    hours_b = max((baseline[1] - baseline[0]).total_seconds() / 3600, 1e-9)
+    rows = []
+    for tid, n in win_counts.items():
+        if n < min_count:
+            continue
+        b = int(base_counts.get(tid, 0))
+        if b and (n / hours_w) < ratio * (b / hours_b):
+            continue
+        rows.append((tid, first[tid], int(n), b, "new" if b == 0 else "rare in baseline"))
+    out = pd.DataFrame(
+        rows, columns=["template_id", "first_seen", "count", "baseline_count", "novelty"]
+    )
+    info = templates.table.set_index("template_id")
+    for col in ("template", "level", "service", "example"):
+        if col in info.columns:
+            out[col] = out["template_id"].map(info[col]) if len(out) else pd.Series(dtype="str")
+    out["first_seen"] = pd.to_datetime(out["first_seen"], utc=True)
+    return out.sort_values(["first_seen", "template_id"]).reset_index(drop=True)

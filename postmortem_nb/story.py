@@ -1,0 +1,342 @@
+"""One call from canonical frames to the incident's story: the workbook's entry point.
+
+``analyse_incident`` chooses the incident, derives the log signals, templates, events,
+milestones, durations and impact, and returns them in one ``IncidentStory``; figures and
+facts.json are built from that object. Nothing here displays or writes files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .impact import Impact, measure_impact
+from .incident_window import (
+    alert_ends,
+    best_cluster,
+    propose_window,
+    select_incident_alerts,
+    signal_onset,
+)
+from .logtemplates import Templates, mine_templates, new_templates
+from .milestones import Milestone, apply_overrides, derive_milestones, durations
+from .onset import Onset, detect_onset
+from .severity import severity_rank
+from .signals import Failure, LogSignals, prepare_logs, service_table, transaction_series
+from .timeline import (
+    analyst_edits,
+    analyst_events,
+    build_events,
+    change_events,
+    collapse_alerts,
+    signal_events,
+)
+from .timeutil import check_tz, duration, to_utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IncidentStory:
+    """Everything the workbook shows about one incident, derived from the data."""
+
+    incident: dict[str, Any]
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    window_reason: str
+    tz: str
+    bin: str
+    alerts: pd.DataFrame
+    changes: pd.DataFrame
+    signals: LogSignals | None
+    series: pd.DataFrame  # transactions/failures per bin over the plotted range
+    services: pd.DataFrame  # per bin x service: requests, failures, latency percentiles
+    onset: Onset | None
+    templates: Templates | None
+    new_templates: pd.DataFrame
+    events: pd.DataFrame
+    milestones: dict[str, Milestone]
+    durations: dict[str, float | None]
+    impact: Impact
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def at(self, name: str) -> pd.Timestamp | None:
+        m = self.milestones.get(name)
+        return None if m is None else m.at
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "incident"
+
+
+def _describe(
+    alerts: pd.DataFrame,
+    sig: LogSignals | None,
+    start: pd.Timestamp,
+    incident_id: str | None,
+    title: str | None,
+    key: str | None,
+) -> dict[str, Any]:
+    services: list[str] = []
+    severity = None
+    first_title = ""
+    if not alerts.empty:
+        ordered = alerts.sort_values("started_at", kind="stable")
+        services = [
+            s for s in dict.fromkeys(ordered.get("service", pd.Series()).dropna()) if str(s)
+        ]
+        sev = ordered["severity"] if "severity" in ordered.columns else pd.Series(None)
+        ranks = sev.map(lambda s: severity_rank(s if isinstance(s, str) else None))
+        best = ranks.idxmin() if len(ranks) else None
+        if best is not None and ranks[best] <= 5:
+            severity = f"SEV{ranks[best]}"
+        first_title = str(ordered.at[best if best is not None else ordered.index[0], "title"])
+    elif sig is not None:
+        fails = sig.rows.loc[sig.rows["is_failure"]]
+        services = [str(s) for s in fails["service"].value_counts().index[:3]]
+        first_title = f"Failures in {', '.join(services) or 'the logs'}"
+    slug = _slug(services[0] if services else "incident")
+    ident = incident_id or key or f"{start.tz_convert('UTC'):%Y%m%d-%H%M}-{slug}"
+    return {
+        "id": str(ident),
+        "title": title or first_title,
+        "severity": severity,
+        "services": [str(s) for s in services],
+    }
+
+
+def analyse_incident(
+    alerts: pd.DataFrame | None,
+    logs: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    *,
+    tz: str = "UTC",
+    incident_key: str | None = None,
+    alert_ids: list[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    analyst: Any = None,
+    failure: Failure = None,
+    avg_value: float | None = None,
+    currency: str = "",
+    amount_column: str | None = None,
+    customer_column: str | None = None,
+    status_column: str | None = None,
+    latency_column: str | None = None,
+    bin: str = "1min",
+    baseline: str = "2h",
+    incident_id: str | None = None,
+    title: str | None = None,
+) -> IncidentStory:
+    """Derive the incident's story from canonical frames (see module docstring)."""
+    tz = check_tz(tz)
+    base_td = duration(baseline, "baseline")
+    edits = analyst_edits(analyst)
+    warnings: list[str] = []
+    win = (analyst or {}).get("timeline", {}) if isinstance(analyst, dict) else {}
+    win = (win or {}).get("incident_window") if isinstance(win, dict) else None
+    if not (start or end or incident_key or alert_ids) and isinstance(win, dict):
+        start, end = win.get("start") or None, win.get("end") or None
+    t0, t1 = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
+    alerts = alerts if alerts is not None else pd.DataFrame(columns=["started_at", "title"])
+    chosen = (
+        select_incident_alerts(
+            alerts, incident_key=incident_key, alert_ids=alert_ids, start=t0, end=t1, tz=tz
+        )
+        if len(alerts)
+        else alerts
+    )
+    sig = None
+    if logs is not None and len(logs):
+        sig = prepare_logs(
+            logs,
+            failure=failure,
+            status_column=status_column,
+            amount_column=amount_column,
+            customer_column=customer_column,
+            latency_column=latency_column,
+        )
+        warnings += sig.notes
+    onset = None
+    if t0 is not None and t1 is not None:
+        reason = "Window given explicitly."
+        w0, w1 = t0, t1
+        if sig is not None:
+            series = transaction_series(sig, bin, start=w0 - base_td, end=w1)
+            onset = detect_onset(series, baseline=(w0 - base_td, w0), search=(w0, w1), bin=bin)
+    elif len(chosen):
+        w0, w1 = chosen["started_at"].min(), alert_ends(chosen).max()
+        if incident_key or alert_ids:
+            reason = "Alerts chosen by incident key or alert ids."
+        elif t0 is not None or t1 is not None:
+            reason = "Alerts overlapping the given start/end."
+        else:
+            reason = "Window from " + best_cluster(alerts)[1] + "."
+        if sig is not None:
+            onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td)
+            if onset.onset is not None and onset.onset < w0:
+                w0 = onset.onset
+            if onset.stable_at is not None and onset.stable_at > w1:
+                w1 = onset.stable_at
+    elif sig is not None:
+        w0, w1, reason = propose_window(None, sig, bin=bin, baseline=base_td)
+        onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td, lookback="15min")
+    else:
+        raise _nothing(alerts)
+    if onset is not None:
+        warnings += onset.warnings
+    ms, w = derive_milestones(chosen, onset, tz=tz)
+    warnings += w
+    ms, w = apply_overrides(ms, edits["milestone_overrides"], tz)
+    warnings += w
+    warnings = [x for x in warnings if not _overridden(x, ms)]
+    durs, w = durations(ms)
+    warnings += w
+    imp_base = (onset.baseline_start, onset.baseline_end) if onset is not None else None
+    if ms["impact_start"].source == "analyst" or imp_base is None:
+        imp_base = (
+            (ms["impact_start"].at - base_td, ms["impact_start"].at)
+            if ms["impact_start"].at is not None
+            else None
+        )
+    if sig is not None:
+        impact = measure_impact(
+            sig,
+            ms["impact_start"].at,
+            ms["mitigated"].at,
+            baseline=imp_base,
+            avg_value=avg_value or None,
+            currency=currency,
+            tz=tz,
+        )
+    else:
+        impact = measure_impact(_empty_signals(), None, None, currency=currency)
+        for f in impact.figures.values():
+            f.method = "not measured: no logs"
+    lo = onset.baseline_start if onset is not None else w0 - base_td
+    hi = w1 + pd.Timedelta("30min")
+    series = transaction_series(sig, bin, start=lo, end=hi) if sig is not None else pd.DataFrame()
+    services = pd.DataFrame()
+    templates, new = None, pd.DataFrame()
+    if sig is not None:
+        rows = sig.rows
+        services = service_table(
+            _subset_signals(sig, (rows["timestamp"] >= lo) & (rows["timestamp"] < hi)), bin
+        )
+        templates = mine_templates(logs)
+        new = new_templates(
+            logs,
+            templates,
+            window=(w0 - pd.Timedelta("5min"), w1),
+            baseline=(onset.baseline_start, onset.baseline_end)
+            if onset is not None
+            else (w0 - base_td, w0),
+        )
+    ch = changes if changes is not None else pd.DataFrame(columns=["timestamp", "description"])
+    if len(ch):
+        ch = ch.loc[(ch["timestamp"] >= lo) & (ch["timestamp"] < hi)]
+    events = build_events(
+        collapse_alerts(chosen, tz=tz) if len(chosen) else None,
+        change_events(ch),
+        signal_events(onset, new, tz=tz),
+        analyst_events(edits, tz),
+        _milestone_events(ms),
+        hidden=edits["hidden_events"],
+    )
+    incident = _describe(chosen, sig, w0, incident_id, title, incident_key)
+    counts = {
+        "alerts": len(chosen),
+        "alerts_in_export": len(alerts),
+        "alert_storms": int((events["kind"] == "alert_storm").sum()),
+        "flapping_alerts": int((events["kind"] == "alert_flapping").sum()),
+        "events": int(((events["group"] == "") & ~events["hidden"]).sum()),
+        "hidden_events": int(events["hidden"].sum()),
+        "changes_in_range": len(ch),
+        "log_rows": 0 if logs is None else len(logs),
+        "templates": 0 if templates is None else len(templates.table),
+        "new_templates": len(new),
+    }
+    return IncidentStory(
+        incident,
+        (w0, w1),
+        reason,
+        tz,
+        bin,
+        chosen,
+        ch,
+        sig,
+        series,
+        services,
+        onset,
+        templates,
+        new,
+        events,
+        ms,
+        durs,
+        impact,
+        list(dict.fromkeys(warnings)),
+        counts,
+    )
+
+
+def _nothing(alerts: pd.DataFrame) -> Exception:
+    from .errors import ParameterError
+
+    if len(alerts):
+        return ParameterError("No alert matches the given incident key, ids or window.")
+    return ParameterError("No alerts and no logs: there is nothing to analyse.")
+
+
+def _overridden(warning: str, ms: dict[str, Milestone]) -> bool:
+    from .milestones import LABELS
+
+    return any(
+        m.source == "analyst" and warning.startswith(f"{LABELS[n]} not determined")
+        for n, m in ms.items()
+    )
+
+
+def _milestone_events(ms: dict[str, Milestone]) -> pd.DataFrame:
+    from .milestones import LABELS
+    from .timeline import _frame
+
+    rows = [
+        {
+            "timestamp": m.at,
+            "kind": "milestone",
+            "source": m.source,
+            "service": "",
+            "description": f"{LABELS[n]} ({m.source}): {m.evidence}",
+            "milestone": n,
+        }
+        for n, m in ms.items()
+        if m.at is not None
+    ]
+    return _frame(rows)
+
+
+def _subset_signals(sig: LogSignals, mask: pd.Series) -> LogSignals:
+    return LogSignals(
+        sig.rows.loc[mask],
+        sig.columns,
+        sig.request_definition,
+        sig.transaction_definition,
+        sig.failure_definition,
+        sig.notes,
+    )
+
+
+def _empty_signals() -> LogSignals:
+    rows = pd.DataFrame(
+        {
+            "timestamp": pd.Series(dtype="datetime64[us, UTC]"),
+            "is_request": [],
+            "is_transaction": [],
+            "is_failure": [],
+        }
+    )
+    return LogSignals(rows, {}, "", "", "")
