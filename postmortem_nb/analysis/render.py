@@ -223,6 +223,23 @@ def render_section_html(
     }[part]()
 
 
+def render_part_html(
+    part: str,
+    analysis: Analysis,
+    *,
+    facts: dict[str, Any] | None = None,
+    tz: str | None = None,
+    review_notes: bool | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """One part, wrapped in its div, with review notes as in render_sections_html."""
+    if review_notes is None:
+        review_notes = analysis.review.status != "final"
+    notes = findings_by_section(check_analysis(analysis, today=today)) if review_notes else {}
+    return _wrap(part, render_section_html(part, analysis, facts=facts, tz=tz)
+                 + _notes(notes.get(part, [])))
+
+
 def render_sections_html(
     analysis: Analysis,
     *,

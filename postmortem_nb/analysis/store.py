@@ -233,8 +233,19 @@ class AnalysisStore:
 
     # ------------------------------------------------------------ changing
     def on_change(self, callback: Callable[[AnalysisStore], None]) -> None:
-        """Call ``callback(store)`` after every change (forms refresh their checks)."""
+        """Call ``callback(store)`` after every change and save (forms refresh their checks)."""
         self._listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[AnalysisStore], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(callback)
+
+    def _notify(self) -> None:
+        for cb in list(self._listeners):
+            try:
+                cb(self)
+            except Exception:  # a broken view must not stop saving
+                log.exception("analysis change listener failed")
 
     def update(
         self,
@@ -250,11 +261,7 @@ class AnalysisStore:
                 for dotted, value in change.items():
                     _set_path(self.analysis, dotted, value)
             self._dirty = True
-        for cb in list(self._listeners):
-            try:
-                cb(self)
-            except Exception:  # a broken view must not stop saving
-                log.exception("analysis change listener failed")
+        self._notify()
         if debounce and self.debounce_s > 0:
             self._schedule()
         else:
@@ -283,6 +290,7 @@ class AnalysisStore:
         except Exception as exc:  # timer thread / atexit: keep it for the UI
             self.last_error = exc
             log.error("%s", exc)
+            self._notify()
 
     def flush(self, *, force: bool = False) -> bool:
         """Write pending changes now. Returns True when the file was written.
@@ -311,7 +319,8 @@ class AnalysisStore:
             self._set_synced(merged, rev + 1, _sha(raw))
             self._dirty = False
             self.last_error = None
-            return True
+        self._notify()
+        return True
 
     def _merge_with_disk(self, disk: bytes, ours: dict[str, Any]) -> tuple[dict, int]:
         try:
