@@ -1,0 +1,104 @@
+"""facts.json: what the data says about one incident, in a versioned, documented shape.
+
+Batch overviews and cross-incident insights read this file, so its shape is a contract
+(docs/facts-schema.md). Times are ISO 8601 UTC strings ending in Z; a value that could
+not be determined is null with the reason in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .milestones import DURATIONS
+from .schema import MILESTONES
+from .story import IncidentStory
+from .timeutil import iso_z
+
+SCHEMA_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN/inf to None."""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def build_facts(story: IncidentStory) -> dict[str, Any]:
+    """The facts.json dict for ``story`` (schema 1; see docs/facts-schema.md)."""
+    impact = {}
+    for name, fig in story.impact.figures.items():
+        d = fig.to_dict()
+        d["value"] = _clean(d["value"])
+        impact[name] = d
+    per_service = []
+    if len(story.impact.per_service):
+        for rec in story.impact.per_service.to_dict("records"):
+            per_service.append({k: _clean(v) for k, v in rec.items()})
+    sig = story.signals
+    return {
+        "schema": SCHEMA_VERSION,
+        "incident": {
+            "id": story.incident["id"],
+            "title": story.incident["title"],
+            "severity": story.incident["severity"],
+            "services": list(story.incident["services"]),
+        },
+        "window": {
+            "start": iso_z(story.window[0]),
+            "end": iso_z(story.window[1]),
+            "reason": story.window_reason,
+        },
+        "timezone": story.tz,
+        "milestones": {
+            name: (
+                story.milestones[name].to_dict()
+                if name in story.milestones
+                else {"at": None, "source": "derived", "evidence": ""}
+            )
+            for name in MILESTONES
+        },
+        "durations_s": {k: _clean(story.durations.get(k)) for k in DURATIONS},
+        "impact": impact,
+        "impact_by_service": per_service,
+        "definitions": {
+            "request": sig.request_definition if sig else None,
+            "transaction": sig.transaction_definition if sig else None,
+            "failure": sig.failure_definition if sig else None,
+            "columns": dict(sig.columns) if sig else {},
+            "onset_method": story.onset.method if story.onset is not None else None,
+        },
+        "counts": {k: int(v) for k, v in story.counts.items()},
+        "alert_ids": [str(a) for a in story.alerts.get("alert_id", [])],
+        "warnings": list(story.warnings),
+    }
+
+
+def write_facts(path: str | Path, facts: dict[str, Any]) -> Path:
+    """Write facts.json atomically (temp file in the same folder, then os.replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_facts(path: str | Path) -> dict[str, Any]:
+    """Load facts.json (for batch and insights); the schema number is checked by callers."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,356 @@
+"""Plotly figures of the incident: the timeline and the impact. They return go.Figure.
+
+Figures plot aggregates (per-bin counts, one bar per alert, one marker per event), never
+raw log rows, so their JSON stays small however large the logs are. The x axis shows the
+team's time zone (wall-clock), hovers show UTC. Every data-derived string is escaped with
+``html.escape`` because Plotly renders some HTML tags inside text and hover text.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from .milestones import LABELS
+from .story import IncidentStory
+from .timeline import visible_events
+
+_MILESTONE_COLORS = {
+    "impact_start": "#d62728",
+    "detected": "#ff7f0e",
+    "acknowledged": "#bcbd22",
+    "mitigated": "#2ca02c",
+    "resolved": "#1f77b4",
+}
+_ROW_OF_KIND = {
+    "change": "changes",
+    "signal_onset": "log signal",
+    "signal_peak": "log signal",
+    "signal_recovery": "log signal",
+    "new_log_template": "log messages",
+}
+
+
+def _t(value: Any, limit: int = 300) -> str:
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def _local(ts: pd.Series | pd.Timestamp, tz: str) -> Any:
+    """Wall-clock time in the team's zone, as naive values Plotly draws as they are."""
+    if isinstance(ts, pd.Timestamp):
+        return ts.tz_convert(tz).tz_localize(None)
+    return pd.to_datetime(ts, utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def _utc(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _range(story: IncidentStory) -> tuple[pd.Timestamp, pd.Timestamp]:
+    lo = story.window[0] - pd.Timedelta("1h")
+    hi = story.window[1] + pd.Timedelta("30min")
+    return lo, hi
+
+
+def _milestone_lines(fig: Any, story: IncidentStory) -> None:
+    for n, m in story.milestones.items():
+        if m.at is None:
+            continue
+        x = _local(m.at, story.tz)
+        label = LABELS[n] + (" (analyst)" if m.source == "analyst" else "")
+        fig.add_shape(
+            type="line",
+            x0=x,
+            x1=x,
+            y0=0,
+            y1=1,
+            xref="x",
+            yref="paper",
+            line={"color": _MILESTONE_COLORS[n], "width": 1.5, "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            text=_t(label),
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": _MILESTONE_COLORS[n]},
+        )
+
+
+def timeline_figure(story: IncidentStory) -> Any:
+    """Alerts as bars per service, events as markers, milestones as lines; failure rate below."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    tz = story.tz
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
+    )
+    a = story.alerts
+    if len(a):
+        ends = a["resolved_at"].fillna(story.window[1]) if "resolved_at" in a else a["started_at"]
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for s, e, svc in zip(a["started_at"], ends, a["service"].astype("str"), strict=True):
+            xs += [_local(s, tz), _local(e, tz), None]
+            ys += [_t(svc, 60), _t(svc, 60), None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"width": 10, "color": "#9467bd"},
+                opacity=0.55,
+                name="alert active",
+                hoverinfo="skip",
+            ),
+            1,
+            1,
+        )
+        hover = [
+            f"{_t(t)}<br>{_t(sv)} · {_t(sev)}<br>fired {_utc(s)}<br>resolved "
+            f"{_utc(e) if pd.notna(e) else 'open'}"
+            for t, sv, sev, s, e in zip(
+                a["title"],
+                a["service"],
+                a.get("severity", [""] * len(a)),
+                a["started_at"],
+                a.get("resolved_at", ends),
+                strict=True,
+            )
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=_local(a["started_at"], tz),
+                y=[_t(s, 60) for s in a["service"].astype("str")],
+                mode="markers",
+                marker={"symbol": "line-ns", "size": 14, "line": {"width": 2, "color": "#5b2c83"}},
+                name="alert fired",
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+            1,
+            1,
+        )
+    ev = visible_events(story.events)
+    ev = ev.loc[
+        ev["kind"].isin(list(_ROW_OF_KIND)) | ~ev["kind"].str.startswith(("alert_", "milestone"))
+    ]
+    if len(ev):
+        rows = [_ROW_OF_KIND.get(k, "analyst") for k in ev["kind"]]
+        hover = [
+            f"{_t(d)}<br>{_t(k)} · {_t(src, 80)}<br>{_utc(ts)}"
+            for d, k, src, ts in zip(
+                ev["description"], ev["kind"], ev["source"], ev["timestamp"], strict=True
+            )
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=_local(ev["timestamp"], tz),
+                y=rows,
+                mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": "#17becf"},
+                name="events",
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+            1,
+            1,
+        )
+    _failure_panel(fig, story, go)
+    _milestone_lines(fig, story)
+    lo, hi = _range(story)
+    fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
+    fig.update_xaxes(title_text=f"Time ({_t(tz)})", row=2, col=1)
+    fig.update_yaxes(title_text="failure rate", tickformat=".0%", row=2, col=1)
+    fig.update_layout(
+        title=_t(story.incident.get("title") or "Incident timeline"),
+        height=560,
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        template="plotly_white",
+    )
+    return fig
+
+
+def _failure_panel(fig: Any, story: IncidentStory, go: Any) -> None:
+    s = story.series
+    if s is None or not len(s):
+        fig.add_annotation(
+            text="no log signal",
+            xref="x domain",
+            yref="y2 domain",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            row=2,
+            col=1,
+        )
+        return
+    lo, hi = _range(story)
+    s = s.loc[(s.index >= lo) & (s.index < hi)]
+    x = _local(pd.Series(s.index), story.tz)
+    hover = [
+        f"{_utc(t)}<br>{int(f)} of {int(n)} failed"
+        for t, f, n in zip(s.index, s["failures"], s["requests"], strict=True)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=s["rate"],
+            mode="lines",
+            name="failure rate",
+            line={"color": "#d62728"},
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+        2,
+        1,
+    )
+    if story.onset is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[x.iloc[0], x.iloc[-1]],
+                y=[story.onset.threshold_high] * 2,
+                mode="lines",
+                line={"dash": "dash", "color": "#7f7f7f"},
+                name="onset threshold",
+                hoverinfo="skip",
+            ),
+            2,
+            1,
+        )
+
+
+def impact_figure(story: IncidentStory) -> Any:
+    """Failures per bin against the baseline band; cumulative customers and revenue lost."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    tz = story.tz
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        specs=[[{}], [{"secondary_y": True}]],
+        row_heights=[0.6, 0.4],
+    )
+    s = story.series
+    lo, hi = _range(story)
+    if s is not None and len(s):
+        s = s.loc[(s.index >= lo) & (s.index < hi)]
+        x = _local(pd.Series(s.index), tz)
+        fig.add_trace(
+            go.Bar(x=x, y=s["failures"], name="failed transactions", marker_color="#d62728"), 1, 1
+        )
+        if story.onset is not None:
+            expected = s["requests"] * story.onset.baseline_median
+            upper = s["requests"] * story.onset.threshold_high
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=expected,
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                ),
+                1,
+                1,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=upper,
+                    mode="lines",
+                    fill="tonexty",
+                    line={"width": 0},
+                    fillcolor="rgba(44,160,44,0.25)",
+                    name="baseline band",
+                    hoverinfo="skip",
+                ),
+                1,
+                1,
+            )
+    _cumulative(fig, story, go)
+    _milestone_lines(fig, story)
+    fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
+    fig.update_xaxes(title_text=f"Time ({_t(tz)})", row=2, col=1)
+    fig.update_yaxes(title_text="per bin", row=1, col=1)
+    fig.update_yaxes(title_text="customers", row=2, col=1, secondary_y=False)
+    fig.update_yaxes(title_text="revenue lost", row=2, col=1, secondary_y=True, rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", row=2, col=1, secondary_y=False)
+    fig.update_layout(
+        title="Impact",
+        height=520,
+        barmode="overlay",
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def _cumulative(fig: Any, story: IncidentStory, go: Any) -> None:
+    start, end = story.impact.start, story.impact.end
+    sig = story.signals
+    if sig is None or start is None or end is None:
+        fig.add_annotation(
+            text="impact period unknown",
+            xref="x2 domain",
+            yref="y2 domain",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+        )
+        return
+    r = sig.rows
+    f = r.loc[
+        r["is_transaction"] & r["is_failure"] & (r["timestamp"] >= start) & (r["timestamp"] < end)
+    ]
+    bins = f["timestamp"].dt.floor(story.bin)
+    if "customer" in f.columns:
+        first = f.dropna(subset=["customer"]).drop_duplicates("customer")
+        cust = first.groupby(bins[first.index]).size().cumsum()
+        fig.add_trace(
+            go.Scatter(
+                x=_local(pd.Series(cust.index), story.tz),
+                y=cust.to_numpy(),
+                name="affected customers (cumulative)",
+                mode="lines",
+                line={"color": "#1f77b4"},
+            ),
+            2,
+            1,
+            secondary_y=False,
+        )
+    if story.impact.value("revenue_lost") is not None:
+        uses_avg = "avg_value parameter" in story.impact.figures["revenue_lost"].method
+        if "amount" in f.columns and not uses_avg:
+            rev = f.groupby(bins)["amount"].sum().cumsum()
+        else:
+            per = story.impact.value("revenue_lost") / max(len(f), 1)
+            rev = (f.groupby(bins).size() * per).cumsum()
+        fig.add_trace(
+            go.Scatter(
+                x=_local(pd.Series(rev.index), story.tz),
+                y=rev.to_numpy(),
+                name="revenue lost (cumulative)",
+                mode="lines",
+                line={"color": "#ff7f0e"},
+            ),
+            2,
+            1,
+            secondary_y=True,
+        )
