@@ -22,5 +22,6 @@ def demo_inputs() -> dict[str, Path]:
 def run_demo(out: str | Path = "reports", *, force: bool = False) -> DraftResult:
     """Draft the demo incident into ``out`` (the window is proposed from the data)."""
     inputs = demo_inputs()
-    return draft(inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ, out=out,
-                 force=force)
+    return draft(
+        inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ, out=out, force=force
+    )

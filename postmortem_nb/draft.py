@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError, WorkspaceError
+from .errors import ParameterError
 from .params import Params
 from .resources import template_notebook
 from .workspace import (
@@ -95,8 +95,9 @@ def prepare_workspace(ws: Workspace, *, force: bool) -> tuple[str, list[Path]]:
             )
         kept += [p for p in (dated_copy(ws.report, "final"), dated_copy(ws.facts, "final")) if p]
     if ws.notebook.exists():
-        from .execute import source_fingerprint
         import nbformat
+
+        from .execute import source_fingerprint
 
         try:
             nb = nbformat.read(ws.notebook, as_version=4)
@@ -125,9 +126,10 @@ def run_draft(
 
     ws.root.mkdir(parents=True, exist_ok=True)
     params.workspace = str(ws.root)
-    nb = execute(
-        template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout
-    )
+    nb = execute(template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout)
+    # Saved widget state (megabytes of widget JavaScript) is useless in a draft: the
+    # forms are rebuilt from analysis.json whenever the notebook runs.
+    nb.metadata.pop("widgets", None)
     atomic_write_text(ws.notebook, nbformat.writes(nb))
     record = {
         "incident_id": ws.incident_id,
@@ -137,6 +139,35 @@ def run_draft(
         "parameters": params.to_dict(),
     }
     atomic_write_text(ws.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    seed_analysis(ws)
+
+
+def seed_analysis(ws: Workspace) -> bool:
+    """Create analysis.json from the facts when the workspace has none; never touch one.
+
+    It starts with the title, severity and services the data suggests and the
+    responders named in the alerts, by role (the report shows roles, not names).
+    """
+    if ws.analysis.exists():
+        return False
+    from .analysis import AnalysisStore, Person
+
+    facts = ws.read_json(ws.facts) or {}
+    inc = facts.get("incident") or {}
+    store = AnalysisStore(ws.analysis)
+
+    def fill(a: Any) -> None:
+        a.summary.title = a.summary.title or str(inc.get("title") or "")
+        a.summary.severity = a.summary.severity or str(inc.get("severity") or "")
+        a.summary.services = a.summary.services or [str(s) for s in inc.get("services") or []]
+        known = {p.name for p in a.summary.people}
+        for r in facts.get("responders") or []:
+            if r.get("name") and r["name"] not in known:
+                a.summary.people.append(Person(name=r["name"], role=r.get("role", "responder")))
+
+    store.update(fill)
+    store.flush()
+    return True
 
 
 def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
@@ -183,8 +214,9 @@ def draft(
     p = build_params(alerts, logs, changes, tz=tz, extra=extra)
     ws, reason = workspace_for(p, out)
     skipped, kept = prepare_workspace(ws, force=force)
-    result = DraftResult(workspace=ws, executed=False, window=(p.start, p.end),
-                         window_reason=reason, kept=kept)
+    result = DraftResult(
+        workspace=ws, executed=False, window=(p.start, p.end), window_reason=reason, kept=kept
+    )
     if skipped:
         result.skipped = skipped
         return result
@@ -194,4 +226,3 @@ def draft(
 
     result.report = export_workspace(ws)
     return result
-

@@ -46,7 +46,7 @@ def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict
     start_utc, start_local = _when(start, tz)
     end_utc, end_local = _when(end, tz)
     people = [
-        {"role": p.role or "participant", "name_or_role": p.name if p.show_name else p.role}
+        {"role": p.role or "participant", "name_or_role": p.name if p.show_name else ""}
         for p in s.people
         if p.role or p.name
     ]
@@ -111,8 +111,10 @@ def export_workspace(
         from .report.markdown import export_markdown
 
         text = export_markdown(
-            ws.notebook, sections_md=render_sections_markdown(analysis, facts=facts, tz=tz),
-            header=header, redact=redactor,
+            ws.notebook,
+            sections_md=render_sections_markdown(analysis, facts=facts, tz=tz),
+            header=header,
+            redact=redactor,
         )
         target = ws.report_md
         atomic_write_text(target, text)

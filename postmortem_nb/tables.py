@@ -13,13 +13,14 @@ MAX_ROWS = 200
 
 
 def html_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, cls: str = "pm-table",
-    empty: str = "Nothing to show."
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    cls: str = "pm-table",
+    empty: str = "Nothing to show.",
 ) -> str:
     """A plain table; each cell is escaped, so a hostile log line stays text."""
-    body = [
-        "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows
-    ]
+    body = ["<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows]
     if not body:
         return f'<p class="pm-empty">{escape(empty)}</p>'
     head = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr>"
@@ -59,15 +60,25 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
         kind = d.get("kind", "")
         if str(d.get("source", "")).startswith("analyst") or d.get("pinned"):
             kind = f"{kind} (analyst)"
-        rows.append([
-            _local(d["timestamp"], tz), _utc(d["timestamp"]), kind, d.get("service") or "",
-            d.get("description", ""), marker, d.get("source", ""),
-        ])
+        rows.append(
+            [
+                _local(d["timestamp"], tz),
+                _utc(d["timestamp"]),
+                kind,
+                d.get("service") or "",
+                d.get("description", ""),
+                marker,
+                d.get("source", ""),
+            ]
+        )
     more = len(ev) - len(rows)
     note = f'<p class="pm-note">{more} more events not shown.</p>' if more > 0 else ""
-    return html_table(
-        [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Milestone", "Evidence"], rows
-    ) + note
+    return (
+        html_table(
+            [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Milestone", "Evidence"], rows
+        )
+        + note
+    )
 
 
 def templates_table(new: pd.DataFrame, tz: str) -> str:
@@ -84,14 +95,16 @@ def templates_table(new: pd.DataFrame, tz: str) -> str:
 
     rows = []
     for row in new.head(50).to_dict("records"):
-        rows.append([
-            _local(pick(row, "first_seen"), tz) if "first_seen" in cols else "",
-            pick(row, "count", "incident_count"),
-            pick(row, "baseline_count"),
-            pick(row, "services", "service"),
-            pick(row, "template"),
-            pick(row, "example"),
-        ])
+        rows.append(
+            [
+                _local(pick(row, "first_seen"), tz) if "first_seen" in cols else "",
+                pick(row, "count", "incident_count"),
+                pick(row, "baseline_count"),
+                pick(row, "services", "service"),
+                pick(row, "template"),
+                pick(row, "example"),
+            ]
+        )
     return html_table(
         [f"First seen ({tz})", "Count", "In baseline", "Services", "Template", "Example"], rows
     )
@@ -124,20 +137,29 @@ def provenance_table(records: Iterable[Mapping[str, Any]], tz: str) -> str:
     warn_items = []
     for rec in records:
         for f in rec.get("files") or [{"path": p} for p in rec.get("paths", [])]:
-            rows.append([
-                rec.get("kind", ""), f.get("path", ""), f.get("format", rec.get("format", "")),
-                f.get("sha256") or "", f.get("rows", ""), f.get("skipped_count", 0),
-                f"{f.get('start') or ''} .. {f.get('end') or ''}",
-            ])
+            rows.append(
+                [
+                    rec.get("kind", ""),
+                    f.get("path", ""),
+                    f.get("format", rec.get("format", "")),
+                    f.get("sha256") or "",
+                    f.get("rows", ""),
+                    f.get("skipped_count", 0),
+                    f"{f.get('start') or ''} .. {f.get('end') or ''}",
+                ]
+            )
         warn_items += [f"{rec.get('kind')}: {w}" for w in rec.get("warnings") or []]
     table = html_table(
-        ["Kind", "File", "Format", "SHA-256", "Rows", "Skipped", "Time range (UTC)"], rows,
+        ["Kind", "File", "Format", "SHA-256", "Rows", "Skipped", "Time range (UTC)"],
+        rows,
         empty="No input files.",
     )
     if warn_items:
-        table += "<p>Parse warnings:</p><ul>" + "".join(
-            f"<li>{escape(w)}</li>" for w in warn_items
-        ) + "</ul>"
+        table += (
+            "<p>Parse warnings:</p><ul>"
+            + "".join(f"<li>{escape(w)}</li>" for w in warn_items)
+            + "</ul>"
+        )
     return table
 
 
@@ -149,18 +171,23 @@ def methods_html(story: Any, facts: Mapping[str, Any]) -> str:
         items.append(("Impact start and mitigation", getattr(onset, "method", "")))
     for name, m in (facts.get("milestones") or {}).items():
         if isinstance(m, Mapping) and m.get("evidence"):
-            items.append((name.replace("_", " ").capitalize(), f"{m.get('source')}: "
-                          f"{m.get('evidence')}"))
+            items.append(
+                (name.replace("_", " ").capitalize(), f"{m.get('source')}: {m.get('evidence')}")
+            )
     for name, fig in (facts.get("impact") or {}).items():
         if isinstance(fig, Mapping) and fig.get("method"):
             extra = "; ".join(fig.get("assumptions") or [])
-            items.append((name.replace("_", " ").capitalize(),
-                          fig["method"] + (f" Assumptions: {extra}" if extra else "")))
+            items.append(
+                (
+                    name.replace("_", " ").capitalize(),
+                    fig["method"] + (f" Assumptions: {extra}" if extra else ""),
+                )
+            )
     body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items if v)
     warnings = facts.get("warnings") or []
     warn = ""
     if warnings:
-        warn = "<h4>Warnings</h4><ul>" + "".join(f"<li>{escape(w)}</li>" for w in warnings) + (
-            "</ul>"
+        warn = (
+            "<h4>Warnings</h4><ul>" + "".join(f"<li>{escape(w)}</li>" for w in warnings) + ("</ul>")
         )
     return f'<dl class="pm-methods">{body}</dl>{warn}'

@@ -93,6 +93,7 @@ class Workbook:
         )
         facts = build_facts(story)
         facts["inputs"] = provenance_records(frames)
+        facts["responders"] = responders(story.alerts)
         return cls(params, root, frames, store, story, facts)
 
     @property
@@ -187,6 +188,19 @@ class Workbook:
 
         write_facts(self.root / "facts.json", self.facts)
         self.store.flush()
+
+
+def responders(alerts: pd.DataFrame) -> list[dict[str, str]]:
+    """People the alert export names as acknowledging, with the role they played."""
+    if alerts is None or "acknowledged_by" not in alerts.columns:
+        return []
+    names: list[str] = []
+    for value in alerts.sort_values("started_at")["acknowledged_by"].dropna():
+        for name in str(value).split(","):
+            if name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    roles = ["on-call responder (acknowledged first)"] + ["responder"] * len(names)
+    return [{"name": n, "role": r} for n, r in zip(names, roles, strict=False)]
 
 
 def provenance_records(frames: Mapping[str, Any]) -> list[dict[str, Any]]:

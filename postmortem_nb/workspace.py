@@ -1,11 +1,11 @@
 """The incident workspace: one folder per incident under the reports root.
 
-    <out>/<incident-id>/
-      postmortem.ipynb   the executed draft (regenerated freely)
-      analysis.json      the analyst's content: never overwritten by a re-run
-      facts.json         what the data says (written by the notebook)
-      report.html        the shared report
-      draft.json         how the draft was made: parameters, input hashes, template version
+<out>/<incident-id>/
+  postmortem.ipynb   the executed draft (regenerated freely)
+  analysis.json      the analyst's content: never overwritten by a re-run
+  facts.json         what the data says (written by the notebook)
+  report.html        the shared report
+  draft.json         how the draft was made: parameters, input hashes, template version
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,11 +7,16 @@ import click
 from ..workspace import DEFAULT_OUT
 
 tz_option = click.option(
-    "--tz", default="UTC", show_default=True,
+    "--tz",
+    default="UTC",
+    show_default=True,
     help="The team's time zone (IANA name): shown beside UTC; naive input times are read in it.",
 )
 out_option = click.option(
-    "--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
+    "--out",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(file_okay=False),
     help="Reports root: each incident gets the workspace folder OUT/<incident-id>/.",
 )
 
@@ -27,7 +32,11 @@ def _parse_params(ctx, param, values):
 
 
 param_option = click.option(
-    "--param", "params", multiple=True, callback=_parse_params, metavar="NAME=VALUE",
+    "--param",
+    "params",
+    multiple=True,
+    callback=_parse_params,
+    metavar="NAME=VALUE",
     help="Any template parameter, e.g. --param avg_value=42.5 --param amount_column=amount.",
 )
 

@@ -17,11 +17,17 @@ from ..errors import AnalysisStoreError
 @click.command("check")
 @click.argument("workspace", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON (for CI tools).")
-@click.option("--strict", is_flag=True,
-              help="Exit with status 1 when there is any finding (default: always 0).")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Judge due dates as of this day (YYYY-MM-DD) instead of today, "
-                   "for reproducible runs.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with status 1 when there is any finding (default: always 0).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge due dates as of this day (YYYY-MM-DD) instead of today, for reproducible runs.",
+)
 def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | None) -> None:
     """Check WORKSPACE's analysis.json (or the given .json file) for blame-oriented wording,
     vague or incomplete action items, a 5 Whys chain ending at a person and empty sections.

@@ -8,11 +8,19 @@ from ._common import out_option, param_option, print_draft, tz_option
 
 
 @click.command("draft")
-@click.option("--alerts", "alerts", required=True, type=click.Path(dir_okay=False),
-              help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).")
+@click.option(
+    "--alerts",
+    "alerts",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).",
+)
 @click.option("--logs", type=click.Path(dir_okay=False), help="Log export (optional).")
-@click.option("--changes", type=click.Path(dir_okay=False),
-              help="Change events: deploys, config changes (optional).")
+@click.option(
+    "--changes",
+    type=click.Path(dir_okay=False),
+    help="Change events: deploys, config changes (optional).",
+)
 @click.option("--incident", help="Incident key or number (or alert id) in the alert export.")
 @click.option("--start", help="Window start (ISO 8601; naive times are read in --tz).")
 @click.option("--end", help="Window end (ISO 8601).")
@@ -28,6 +36,16 @@ def command(alerts, logs, changes, incident, start, end, tz, params, out, force)
     """
     from ..draft import draft
 
-    result = draft(alerts, logs, changes, incident=incident, start=start, end=end, tz=tz,
-                   params=params, out=out, force=force)
+    result = draft(
+        alerts,
+        logs,
+        changes,
+        incident=incident,
+        start=start,
+        end=end,
+        tz=tz,
+        params=params,
+        out=out,
+        force=force,
+    )
     print_draft(result)

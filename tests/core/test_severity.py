@@ -35,7 +35,7 @@ def test_normalize_severity(raw, expected):
 
 
 def test_parse_severity_lists_the_choices():
-    with pytest.raises(ParameterError, match="SEV1..SEV5, P1..P5"):
+    with pytest.raises(ParameterError, match=r"SEV1\.\.SEV5, P1\.\.P5"):
         parse_severity("bad")
 
 

@@ -11,8 +11,7 @@ import papermill as pm
 from postmortem_nb.params import Params
 from postmortem_nb.resources import template_notebook
 
-PARTS = {"header", "summary", "timeline_notes", "root_cause", "impact_narrative", "action_items",
-         "lessons"}
+PARTS = {"summary", "timeline_notes", "root_cause", "impact_narrative", "action_items", "lessons"}
 SECTIONS = [
     "## 1. Incident summary",
     "## 2. Timeline of events",
