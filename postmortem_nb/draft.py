@@ -179,9 +179,11 @@ def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
     from .incident import choose_incident
 
     choice = choose_incident(params)
-    params.start, params.end = _iso(choice.start), _iso(choice.end)
-    if not params.incident_key and choice.alert_ids:
+    if not params.incident_key and choice.alert_ids and not params.alert_ids:
+        # The incident is its alerts; the kernel refines the window with the logs.
         params.alert_ids = ",".join(choice.alert_ids)
+    elif not params.alert_ids:
+        params.start, params.end = _iso(choice.start), _iso(choice.end)
     ws = Workspace.at(out, incident_id_for(choice.first_alert, choice.service, choice.key))
     return ws, choice.reason
 
@@ -222,6 +224,9 @@ def draft(
         return result
     run_draft(ws, p, timeout=timeout)
     result.executed = True
+    window = (ws.read_json(ws.facts) or {}).get("window") or {}
+    if window.get("start"):
+        result.window = (window["start"], window.get("end") or "")
     from .export import export_workspace
 
     result.report = export_workspace(ws)

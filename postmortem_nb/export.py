@@ -116,7 +116,7 @@ def export_workspace(
             header=header,
             redact=redactor,
         )
-        target = ws.report_md
+        target = _redacted(ws.report_md) if redact else ws.report_md
         atomic_write_text(target, text)
         return target
     from .report.exporter import export_html, write_report
@@ -133,4 +133,9 @@ def export_workspace(
         header=header,
         redact=redactor,
     )
-    return write_report(html, ws.report)
+    return write_report(html, _redacted(ws.report) if redact else ws.report)
+
+
+def _redacted(path: Path) -> Path:
+    """A redacted export sits beside the full one (report.redacted.html), never over it."""
+    return path.with_name(f"{path.stem}.redacted{path.suffix}")

@@ -75,8 +75,12 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
     from .incident_window import alert_ends, propose_window, select_incident_alerts
     from .timeutil import to_utc
 
-    frames = frames or load_inputs(params)
-    alerts, logs = frames["alerts"], frames["logs"]
+    # The workspace id needs only the alerts; logs are read here only when there are
+    # no alerts to find the incident by (the kernel refines the window with them).
+    frames = frames or load_inputs(params, logs=False)
+    alerts, logs = frames["alerts"], frames.get("logs")
+    if (alerts is None or alerts.empty) and logs is None and params.logs:
+        logs = load_inputs(params)["logs"]
     zone = params.tz or "UTC"
     if params.incident_key or _ids(params):
         chosen = select_incident_alerts(
