@@ -15,12 +15,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
-PD_COLUMNS = (
-    "id,incident_number,description,service_id,service_name,escalation_policy_name,"
-    "created_on,resolved_on,seconds_to_first_ack,seconds_to_resolve,urgency,"
-    "priority_name,status,auto_resolved,escalation_count,"
-    "acknowledged_by_user_names,assigned_to_user_names"
-).split(",")
+PD_COLUMNS = [
+    "id",
+    "incident_number",
+    "description",
+    "service_id",
+    "service_name",
+    "escalation_policy_name",
+    "created_on",
+    "resolved_on",
+    "seconds_to_first_ack",
+    "seconds_to_resolve",
+    "urgency",
+    "priority_name",
+    "status",
+    "auto_resolved",
+    "escalation_count",
+    "acknowledged_by_user_names",
+    "assigned_to_user_names",
+]
 
 
 def test_files_present_and_small():
@@ -76,7 +89,8 @@ def test_logs_have_baseline_incident_and_recovery():
         "postgres-proxy",
     } <= set(df["service"])
     internal = df["http_status"].isna()
-    assert internal.sum() > 10_000 and (~internal).sum() > 50_000
+    assert internal.sum() > 10_000
+    assert (~internal).sum() > 50_000
 
 
 def test_ground_truth_is_consistent():
@@ -89,7 +103,8 @@ def test_ground_truth_is_consistent():
     assert pd.Timestamp(t["trigger_change_at"]) < order[0]
     assert pd.Timedelta("100min") < order[3] - order[0] < pd.Timedelta("130min")
     assert t["failed_transactions"] > t["affected_customers"] > 0
-    assert t["revenue_lost"] > 0 and t["currency"] == "EUR"
+    assert t["revenue_lost"] > 0
+    assert t["currency"] == "EUR"
     assert {"transaction", "failure"} <= set(t["definitions"])
 
 
