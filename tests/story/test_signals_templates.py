@@ -91,19 +91,15 @@ def test_transaction_series_fills_empty_bins():
 
 
 def test_masking_keeps_the_words_and_drops_the_variables():
-    msgs = pd.array(
-        [
-            "login failed for 10.0.3.17:55012 session 3fa9b1c2d4e5 after 3 tries",
-            "job 7c9e6679-7425-40de-944b-e07fc1f90ae7 took 0x1f ms",
-        ],
-        dtype="str",
-    )
     import pyarrow as pa
 
-    out = mask_messages(pa.array(list(msgs))).to_pylist()
-    assert out == [
-        "login failed for <IP> session <HEX> after <NUM> tries",
-        "job <UUID> took <HEX> ms",
+    msgs = [
+        "login failed for 10.0.3.17:55012 session 3fa9b1c2d4e5 after 3 tries",
+        "job 7c9e6679-7425-40de-944b-e07fc1f90ae7 took 0x1f ms for SKU-123456 v2.4",
+    ]
+    assert mask_messages(pa.array(msgs)).to_pylist() == [
+        "login failed for <*> session <*> after <*> tries",
+        "job <*> took <*> ms for SKU-<*> v<*>",
     ]
 
 
@@ -134,7 +130,7 @@ def test_templates_per_row_and_new_in_incident():
         window=(pd.Timestamp("2026-05-05T10:30Z"), pd.Timestamp("2026-05-05T12:00Z")),
         baseline=(pd.Timestamp("2026-05-05T08:00Z"), pd.Timestamp("2026-05-05T10:30Z")),
     )
-    assert list(new["template"]) == ["FATAL: remaining connection slots are reserved (client=<IP>)"]
+    assert list(new["template"]) == ["FATAL: remaining connection slots are reserved (client=<*>)"]
     assert new["count"].iloc[0] == 40
     assert new["first_seen"].iloc[0] == pd.Timestamp("2026-05-05T11:00Z")
     assert new["novelty"].iloc[0] == "new"
