@@ -2,7 +2,7 @@
 
 Mining every row is slow (drain3 does ~125k lines/s) and most messages differ only in
 ids and numbers. So: factorize the messages, mask UUIDs, IPs, hex ids and numbers in
-the *distinct* messages with vectorised RE2 regexes (pyarrow), factorize again, and
+the *distinct* messages with one vectorised RE2 regex (pyarrow), encode again, and
 feed drain3 only what is left (hundreds of strings, not millions). Template ids are a
 hash of the final template text, so they are stable across runs on the same data.
 """
@@ -22,15 +22,11 @@ from .errors import MissingColumnError
 
 log = logging.getLogger(__name__)
 
-# Order matters: whole tokens first, then the numbers left inside words.
-MASKS: tuple[tuple[str, str], ...] = (
-    (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "<UUID>"),
-    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<IP>"),
-    (r"\b0[xX][0-9a-fA-F]+\b", "<HEX>"),
-    (r"\b\d+(?:\.\d+)?\b", "<NUM>"),
-    (r"\b[0-9a-fA-F]{8,}\b", "<HEX>"),
-    (r"\d+(?:\.\d+)?", "<NUM>"),
-)
+# One RE2 pass: a run of hex digits, dots, colons and dashes that contains a digit is a
+# variable (numbers, decimals, versions, IPs with ports, UUIDs, hex ids, clock times). A
+# run starts at a hex digit, so a word's dash stays: "SKU-123" becomes "SKU-<*>".
+MASK = r"(?:0[xX])?[0-9a-fA-F]*[0-9][0-9a-fA-F.:-]*"
+PLACEHOLDER = "<*>"
 
 
 @dataclass
@@ -38,17 +34,24 @@ class Templates:
     """Per-row template ids (aligned with the logs' index) and the templates table."""
 
     ids: pd.Series  # categorical template_id per row
-    table: (
-        pd.DataFrame
-    )  # template_id, template, count, first_seen, last_seen, level, service, example
+    # template_id, template, count, first_seen, last_seen, example, level, service
+    table: pd.DataFrame
 
 
 def mask_messages(messages: pa.Array) -> pa.Array:
-    """Replace variable parts (ids, numbers, addresses) by placeholders, vectorised."""
-    out = messages
-    for pattern, repl in MASKS:
-        out = pc.replace_substring_regex(out, pattern=pattern, replacement=repl)
-    return out
+    """Replace variable parts (ids, numbers, addresses) by ``<*>``, vectorised (RE2)."""
+    return pc.replace_substring_regex(messages, pattern=MASK, replacement=PLACEHOLDER)
+
+
+def _arrow(values: pd.Index) -> pa.Array:
+    """The distinct messages as an Arrow string array (zero-copy when Arrow-backed)."""
+    try:
+        arr = pa.array(values.array)
+    except (TypeError, pa.ArrowInvalid):
+        arr = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pa.array(np.asarray(values, dtype=object).astype(str), type=pa.string())
+    return arr
 
 
 def _miner():
@@ -71,8 +74,9 @@ def mine_templates(logs: pd.DataFrame, message_column: str = "message") -> Templ
         )
     msgs = logs[message_column].astype("str").fillna("")
     codes, uniques = pd.factorize(msgs, use_na_sentinel=False)
-    masked = mask_messages(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    mcodes, muniques = pd.factorize(np.asarray(masked.to_pylist(), dtype=object))
+    masked = pc.dictionary_encode(mask_messages(_arrow(uniques)))
+    mcodes = masked.indices.to_numpy(zero_copy_only=False)
+    muniques = masked.dictionary.to_pylist()
     drain = _miner()
     cluster_of = np.empty(len(muniques), dtype=np.int64)
     for i, text in enumerate(muniques):

@@ -64,8 +64,9 @@ def load(kind: str, path: Path) -> pd.DataFrame:
         import postmortem_nb
 
         return getattr(postmortem_nb, f"load_{kind}")(path)
-    return {"alerts": _alerts_fallback, "logs": _logs_fallback,
-            "changes": _changes_fallback}[kind](path)
+    return {"alerts": _alerts_fallback, "logs": _logs_fallback, "changes": _changes_fallback}[kind](
+        path
+    )
 
 
 @pytest.fixture(scope="session")

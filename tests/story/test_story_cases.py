@@ -1,0 +1,336 @@
+"""Edge cases on small realistic frames: storms, flapping, missing data, time zones."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from frames import make_alerts, make_logs
+
+from postmortem_nb.errors import ParameterError
+from postmortem_nb.facts import build_facts
+from postmortem_nb.figures import impact_figure, timeline_figure
+from postmortem_nb.incident_window import propose_window, select_incident_alerts
+from postmortem_nb.story import analyse_incident
+from postmortem_nb.timeline import collapse_alerts, visible_events
+from postmortem_nb.timeutil import to_utc
+
+
+def _storm(start: str = "2026-05-05T13:02:00Z", n: int = 14) -> list[dict]:
+    t0 = pd.Timestamp(start)
+    return [
+        {
+            "title": f"payments-{i} 5xx rate above 5%",
+            "service": "payments",
+            "start": t0 + pd.Timedelta(seconds=30 * i),
+            "end": t0 + pd.Timedelta("40min"),
+        }
+        for i in range(n)
+    ]
+
+
+def test_alert_storm_is_collapsed_with_members_kept():
+    alerts = make_alerts(
+        [
+            *_storm(),
+            {
+                "title": "DB CPU high",
+                "service": "db",
+                "start": "2026-05-05T13:00:00Z",
+                "end": "2026-05-05T13:50:00Z",
+            },
+        ]
+    )
+    ev = collapse_alerts(alerts, tz="Europe/Berlin")
+    top = visible_events(ev)
+    storm = top.loc[top["kind"] == "alert_storm"]
+    assert len(storm) == 1
+    assert storm["description"].iloc[0] == "14 alerts fired for payments between 15:02 and 15:08"
+    assert storm["members"].iloc[0] == 14
+    members = ev.loc[ev["group"] == storm["event_id"].iloc[0]]
+    assert (members["kind"] == "alert_fired").sum() == 14
+    assert (members["kind"] == "alert_resolved").sum() == 14
+    # the unrelated DB alert stays an ordinary top-level event
+    assert (top["kind"] == "alert_fired").sum() == 1
+
+
+def test_flapping_alert_is_merged_but_a_later_refire_is_not():
+    t0 = pd.Timestamp("2026-05-06T02:10:00Z")
+    rows = [
+        {
+            "title": "Replication lag > 30s",
+            "service": "db",
+            "severity": "SEV4",
+            "start": t0 + pd.Timedelta(minutes=8 * i),
+            "end": t0 + pd.Timedelta(minutes=8 * i + 3),
+        }
+        for i in range(6)
+    ]
+    rows.append(
+        {
+            "title": "Replication lag > 30s",
+            "service": "db",
+            "severity": "SEV4",
+            "start": t0 + pd.Timedelta("5h"),
+            "end": t0 + pd.Timedelta("5h10min"),
+        }
+    )
+    ev = collapse_alerts(make_alerts(rows), tz="UTC")
+    top = visible_events(ev)
+    flap = top.loc[top["kind"] == "alert_flapping"]
+    assert len(flap) == 1
+    assert "flapped: fired 6 times between 02:10 and 02:53" in flap["description"].iloc[0]
+    assert (top["kind"] == "alert_fired").sum() == 1  # the refire five hours later
+
+
+def test_duplicate_alerts_are_merged():
+    rows = [
+        {
+            "title": "Checkout down",
+            "service": "checkout",
+            "start": "2026-05-05T13:00:00Z",
+            "end": "2026-05-05T13:30:00Z",
+        },
+        {
+            "title": "Checkout down",
+            "service": "checkout",
+            "start": "2026-05-05T13:00:20Z",
+            "end": "2026-05-05T13:31:00Z",
+        },
+    ]
+    top = visible_events(collapse_alerts(make_alerts(rows)))
+    assert list(top["kind"]) == ["alert_duplicates"]
+    assert "2 duplicate alerts" in top["description"].iloc[0]
+
+
+def test_alerts_only_gives_no_impact_start_and_no_guess():
+    alerts = make_alerts(
+        [
+            {
+                "title": "Payment errors",
+                "service": "payments",
+                "severity": "SEV2",
+                "start": "2026-05-05T13:10:00Z",
+                "ack": "2026-05-05T13:14:00Z",
+                "end": "2026-05-05T14:20:00Z",
+                "by": "on-call",
+            }
+        ]
+    )
+    s = analyse_incident(alerts, tz="Europe/Berlin")
+    assert s.at("impact_start") is None
+    assert s.at("mitigated") is None
+    assert s.at("detected") == pd.Timestamp("2026-05-05T13:10:00Z")
+    assert s.at("acknowledged") == pd.Timestamp("2026-05-05T13:14:00Z")
+    assert s.at("resolved") == pd.Timestamp("2026-05-05T14:20:00Z")
+    assert s.durations["time_to_acknowledge"] == 240
+    assert s.durations["time_to_detect"] is None
+    assert s.durations["total"] == 70 * 60
+    assert any(w.startswith("Impact start not determined") for w in s.warnings)
+    assert s.impact.value("failed_transactions") is None
+    facts = build_facts(s)
+    assert facts["milestones"]["impact_start"]["at"] is None
+    assert facts["impact"]["revenue_lost"]["value"] is None
+    assert "no logs" in facts["impact"]["revenue_lost"]["method"]
+    timeline_figure(s)
+    impact_figure(s)
+
+
+def test_logs_without_failures_give_no_onset():
+    logs = make_logs("2026-05-05T10:00:00Z", 300, base_fail=0.002)
+    alerts = make_alerts(
+        [
+            {
+                "title": "Latency warning",
+                "service": "checkout-api",
+                "severity": "SEV3",
+                "start": "2026-05-05T13:00:00Z",
+                "end": "2026-05-05T13:20:00Z",
+            }
+        ]
+    )
+    s = analyse_incident(alerts, logs, tz="UTC")
+    assert s.at("impact_start") is None
+    assert s.at("mitigated") is None
+    assert any("no onset" in w for w in s.warnings)
+    assert s.impact.value("failed_transactions") is None
+    assert "unknown" in s.impact.figures["failed_transactions"].method
+    assert s.at("resolved") == pd.Timestamp("2026-05-05T13:20:00Z")
+
+
+def test_logs_only_proposes_the_window_from_the_signal():
+    logs = make_logs(
+        "2026-05-05T08:00:00Z",
+        480,
+        failures=(("2026-05-05T12:00:00Z", "2026-05-05T12:45:00Z", 0.6),),
+    )
+    s = analyse_incident(None, logs, tz="UTC", avg_value=50)
+    assert abs(s.at("impact_start") - pd.Timestamp("2026-05-05T12:00Z")) <= pd.Timedelta("2min")
+    assert abs(s.at("mitigated") - pd.Timestamp("2026-05-05T12:45Z")) <= pd.Timedelta("2min")
+    assert s.at("detected") is None
+    assert "log failure signal alone" in s.window_reason
+    fails = s.impact.value("failed_transactions")
+    assert s.impact.value("revenue_lost") == pytest.approx(fails * 50)
+    assert "avg_value" in s.impact.figures["revenue_lost"].method
+
+
+def test_highest_severity_cluster_wins_over_a_bigger_one():
+    alerts = make_alerts(
+        [
+            *[
+                {
+                    "title": f"disk {i}",
+                    "service": "infra",
+                    "severity": "SEV4",
+                    "start": f"2026-05-05T0{i}:00:00Z",
+                    "end": f"2026-05-05T0{i}:20:00Z",
+                }
+                for i in range(1, 4)
+            ],
+            {
+                "title": "a",
+                "service": "x",
+                "severity": "SEV4",
+                "start": "2026-05-05T20:00:00Z",
+                "end": "2026-05-05T20:05:00Z",
+            },
+            {
+                "title": "b",
+                "service": "x",
+                "severity": "SEV4",
+                "start": "2026-05-05T20:10:00Z",
+                "end": "2026-05-05T20:15:00Z",
+            },
+            {
+                "title": "c",
+                "service": "x",
+                "severity": "SEV4",
+                "start": "2026-05-05T20:25:00Z",
+                "end": "2026-05-05T20:30:00Z",
+            },
+            {
+                "title": "Checkout down",
+                "service": "checkout",
+                "severity": "SEV1",
+                "start": "2026-05-05T15:00:00Z",
+                "end": "2026-05-05T15:40:00Z",
+            },
+        ]
+    )
+    start, end, reason = propose_window(alerts)
+    assert (start, end) == (pd.Timestamp("2026-05-05T15:00Z"), pd.Timestamp("2026-05-05T15:40Z"))
+    assert "SEV1" in reason
+    three = select_incident_alerts(alerts, start="2026-05-05T19:55Z", end="2026-05-05T21:00Z")
+    assert list(three["title"]) == ["a", "b", "c"]
+    assert list(select_incident_alerts(alerts, alert_ids=["A1"])["title"]) == ["disk 1"]
+    with pytest.raises(ParameterError, match="Unknown alert id"):
+        select_incident_alerts(alerts, alert_ids=["nope"])
+    with pytest.raises(ParameterError, match="No alert has incident key"):
+        select_incident_alerts(alerts, incident_key="INC-9")
+
+
+def test_naive_times_are_read_in_the_team_zone_and_never_guessed():
+    alerts = make_alerts(_storm("2026-03-10T14:02:00Z", 3))
+    naive = select_incident_alerts(
+        alerts, start="2026-03-10 15:00", end="2026-03-10 15:10", tz="Europe/Berlin"
+    )
+    aware = select_incident_alerts(
+        alerts, start="2026-03-10T14:00:00Z", end="2026-03-10T14:10:00+00:00"
+    )
+    assert list(naive.index) == list(aware.index) == [0, 1, 2]
+    with pytest.raises(ParameterError, match="no time zone"):
+        to_utc("2026-03-10 15:00", None)
+    with pytest.raises(ParameterError, match="ambiguous or does not exist"):
+        to_utc("2026-10-25 02:30", "Europe/Berlin")  # the hour that happens twice
+    with pytest.raises(ParameterError, match="ambiguous or does not exist"):
+        to_utc("2026-03-29 02:30", "Europe/Berlin")  # the hour that never happens
+    with pytest.raises(ParameterError, match="Unknown time zone"):
+        analyse_incident(alerts, tz="Mars/Olympus")
+
+
+def _incident(start: str, stop: str, first_alert: str, ack: str, resolved: str, tz: str):
+    t0 = pd.Timestamp(start) - pd.Timedelta("4h")
+    logs = make_logs(
+        t0.isoformat(),
+        int((pd.Timestamp(stop) - t0).total_seconds() / 60) + 180,
+        failures=((start, stop, 0.7),),
+        per_minute=25,
+    )
+    alerts = make_alerts(
+        [
+            {
+                "title": "Payment error rate above 5%",
+                "service": "checkout-api",
+                "severity": "SEV1",
+                "start": first_alert,
+                "ack": ack,
+                "end": resolved,
+                "by": "on-call",
+            }
+        ]
+    )
+    return analyse_incident(alerts, logs, tz=tz)
+
+
+def test_incident_across_midnight():
+    s = _incident(
+        "2026-05-05T22:40:00Z",
+        "2026-05-06T00:25:00Z",
+        "2026-05-05T22:47:00Z",
+        "2026-05-05T22:52:00Z",
+        "2026-05-06T00:40:00Z",
+        "Europe/Berlin",
+    )
+    assert abs(s.at("impact_start") - pd.Timestamp("2026-05-05T22:40Z")) <= pd.Timedelta("2min")
+    assert abs(s.at("mitigated") - pd.Timestamp("2026-05-06T00:25Z")) <= pd.Timedelta("2min")
+    assert s.at("resolved") == pd.Timestamp("2026-05-06T00:40Z")
+    assert s.durations["time_to_resolve"] == pytest.approx(120 * 60, abs=120)
+    # the failures of the day are counted on the team's calendar day of impact start
+    assert "2026-05-06 (Europe/Berlin)" in s.impact.figures["failed_share_of_day"].method
+    assert not [w for w in s.warnings if "Ordering" in w]
+
+
+def test_incident_across_a_dst_change_counts_real_time():
+    # Europe/Berlin springs forward at 01:00 UTC on 2026-03-29 (02:00 CET -> 03:00 CEST)
+    s = _incident(
+        "2026-03-29T00:30:00Z",
+        "2026-03-29T02:10:00Z",
+        "2026-03-29T00:36:00Z",
+        "2026-03-29T00:41:00Z",
+        "2026-03-29T02:30:00Z",
+        "Europe/Berlin",
+    )
+    assert abs(s.at("impact_start") - pd.Timestamp("2026-03-29T00:30Z")) <= pd.Timedelta("2min")
+    assert abs(s.at("mitigated") - pd.Timestamp("2026-03-29T02:10Z")) <= pd.Timedelta("2min")
+    # 100 minutes of real time, although the wall clock moved 160 minutes (01:30 -> 04:10)
+    assert s.durations["time_to_mitigate"] == pytest.approx(100 * 60, abs=120)
+    assert s.durations["time_to_resolve"] == pytest.approx(120 * 60, abs=120)
+    ev = s.milestones["impact_start"].evidence
+    assert "CET" in ev
+    assert "CEST" in s.milestones["resolved"].evidence
+    timeline_figure(s)
+
+
+def test_failure_predicate_expression_and_errors():
+    logs = make_logs(
+        "2026-05-05T08:00:00Z",
+        240,
+        failures=(("2026-05-05T10:00:00Z", "2026-05-05T10:30:00Z", 0.5),),
+    )
+    alerts = make_alerts(
+        [
+            {
+                "title": "slow",
+                "service": "checkout-api",
+                "severity": "SEV2",
+                "start": "2026-05-05T10:05:00Z",
+                "end": "2026-05-05T10:40:00Z",
+            }
+        ]
+    )
+    s = analyse_incident(alerts, logs, failure="latency_ms > 4000")
+    assert "expression 'latency_ms > 4000'" in s.impact.figures["failed_transactions"].method
+    assert abs(s.at("impact_start") - pd.Timestamp("2026-05-05T10:00Z")) <= pd.Timedelta("2min")
+    with pytest.raises(ParameterError, match="Cannot evaluate the failure expression"):
+        analyse_incident(alerts, logs, failure="no_such_column > 3")
+    with pytest.raises(ParameterError, match="amount column 'price_eur' is not in the logs"):
+        analyse_incident(alerts, logs, amount_column="price_eur")
