@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from .model import ACTION_TYPES, PRIORITIES, STATUSES, Analysis
 
@@ -93,11 +94,33 @@ DONE_STATES: tuple[str, ...] = (
     "closed", "migrated", "configured", "scheduled", "tested", "verified", "in production",
 )
 
-MEASURABLE = re.compile(
-    r"\d|\b(?:" + "|".join(re.escape(s) for s in DONE_STATES) + r")\b", re.IGNORECASE
-)
-VAGUE = re.compile(r"\b(?:" + "|".join(VAGUE_VERBS) + r")\b", re.IGNORECASE)
-_COMPILED = tuple((p, re.compile(p.pattern, re.IGNORECASE)) for p in BLAME_PHRASES)
+
+
+@lru_cache(maxsize=8)
+def _compile_phrases(phrases: tuple[Phrase, ...]) -> tuple[tuple[Phrase, re.Pattern], ...]:
+    return tuple((p, re.compile(p.pattern, re.IGNORECASE)) for p in phrases)
+
+
+@lru_cache(maxsize=8)
+def _word_list(words: tuple[str, ...], escape_words: bool) -> re.Pattern:
+    alts = "|".join(re.escape(x) if escape_words else x for x in words)
+    return re.compile(r"\b(?:" + alts + r")\b", re.IGNORECASE)
+
+
+def _measurable(text: str) -> bool:
+    """A number, threshold or date (any digit), or an observable done-state word."""
+    return bool(re.search(r"\d", text)) or bool(_word_list(DONE_STATES, True).search(text))
+
+
+def register_phrase(code: str, pattern: str, suggestion: str) -> Phrase:
+    """Add a blame-oriented phrase to the table (e.g. a team's own vocabulary)."""
+    global BLAME_PHRASES
+    re.compile(pattern)  # fail early on a bad pattern
+    phrase = Phrase(code, pattern, suggestion)
+    BLAME_PHRASES = (*[p for p in BLAME_PHRASES if p.code != code], phrase)
+    return phrase
+
+
 _PERSONS_AT_END = re.compile(
     r"\b(?:" + "|".join(PERSON_WORDS) + r")\b|\bhuman\b|\bmistake\b", re.IGNORECASE
 )
@@ -118,7 +141,7 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
     if not text or not text.strip():
         return []
     found: list[Finding] = []
-    for phrase, rx in _COMPILED:
+    for phrase, rx in _compile_phrases(BLAME_PHRASES):
         m = rx.search(text)
         if m:
             found.append(Finding(
@@ -226,12 +249,12 @@ def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) ->
                                f"Action item {label} has no success criterion.",
                                "Say how we will know it is done, e.g. 'alert X pages within "
                                "5 minutes' or 'runbook Y merged'."))
-        elif not MEASURABLE.search(item.success_criterion):
+        elif not _measurable(item.success_criterion):
             out.append(Finding("action-not-measurable", f"{at}.success_criterion",
                                f"Action item {label}: the success criterion is not measurable.",
                                "Name a number, threshold, date or observable done state "
                                "(merged, deployed, pages within 5 minutes)."))
-        m = VAGUE.search(item.description)
+        m = _word_list(VAGUE_VERBS, False).search(item.description)
         if m:
             out.append(Finding("action-vague", f"{at}.description",
                                f"Action item {label} uses a vague verb: \u201c{m.group(0)}\u201d.",

@@ -51,7 +51,7 @@ def notes_html(findings: Iterable[Finding]) -> str:
 class Form:
     """One section's form: its store, check panels, status line and close-on-rerun."""
 
-    _live: dict[tuple[int, str], Form] = {}  # noqa: RUF012 - last form per (store, name)
+    _live: dict[tuple[Any, str], Form] = {}  # noqa: RUF012 - last form per (file, name)
 
     def __init__(self, store: AnalysisStore, name: str, *, today: dt.date | None = None):
         self.store = store
@@ -61,10 +61,10 @@ class Form:
         self.status = css(w.HTML(), "pm-save-status")
         self.box: w.Box | None = None
         self._refreshers: list[Callable[[], None]] = []
-        old = Form._live.get((id(store), name))
+        old = Form._live.get((store.path, name))
         if old is not None:
             old.close()
-        Form._live[(id(store), name)] = self
+        Form._live[(store.path, name)] = self
         ref = weakref.ref(self)
 
         def listener(_: AnalysisStore) -> None:

@@ -177,3 +177,17 @@ def test_empty_analysis_lists_empty_sections_and_groups_by_section():
     grouped = findings_by_section(found)
     assert {f.field for f in grouped["lessons"]} == {"lessons"}
     assert sum(len(v) for v in grouped.values()) == len(found)
+
+
+def test_phrase_table_is_extensible():
+    from postmortem_nb.analysis import checks
+
+    saved = checks.BLAME_PHRASES
+    try:
+        assert blame_findings("The cowboy deploy broke prod.", "x") == []
+        checks.register_phrase("blame-cowboy", r"\bcowboy\b",
+                               "Describe the missing review step instead.")
+        found = blame_findings("The cowboy deploy broke prod.", "x")
+        assert [f.code for f in found] == ["blame-cowboy"]
+    finally:
+        checks.BLAME_PHRASES = saved
