@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
+from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
 
 from postmortem_nb.errors import InputFormatError
 from postmortem_nb.report import Redactor, export_html, write_report
