@@ -127,6 +127,7 @@ class PostmortemHTMLExporter(HTMLExporter):
                 info.figure_count, (header or {}).get("generated_at"), redactor is not None
             ),
             "head_marker": HEAD_MARKER,
+            "body_class": " pm-has-header" if header else "",
         }
         output, resources = super().from_notebook_node(prepared, resources, **kw)
         output = output.replace(HEAD_MARKER, head_scripts(info.figure_count > 0), 1)

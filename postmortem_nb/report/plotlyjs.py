@@ -20,6 +20,10 @@ from typing import Any
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 COMPRESS_OVER = 20_000
+DEFAULT_HEIGHT = 450  # plotly's own default; the div needs it because figures are responsive
+# WebGL traces print blank and need a GPU; up to this many points they are drawn as SVG.
+SVG_POINT_LIMIT = 50_000
+_GL_TO_SVG = {"scattergl": "scatter", "scatterpolargl": "scatterpolar"}
 
 # The page is static: zoom and hover work, nothing is editable and nothing is fetched.
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "showLink": False}
@@ -89,6 +93,34 @@ def figure_dict(figure: Any) -> dict[str, Any]:
     }
 
 
+def static_figure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Swap WebGL traces for their SVG twins when the figure is small enough to print."""
+    data = spec["data"]
+    if not any(t.get("type") in _GL_TO_SVG for t in data):
+        return spec
+    points = sum(
+        point_count(t.get("x")) or point_count(t.get("y")) or point_count(t.get("r")) for t in data
+    )
+    if points > SVG_POINT_LIMIT:
+        return spec
+    traces = [{**t, "type": _GL_TO_SVG.get(t.get("type"), t.get("type"))} for t in data]
+    return {**spec, "data": traces}
+
+
+def point_count(values: Any) -> int:
+    """Length of a trace array, plain or plotly's typed ``{"dtype", "bdata"}`` form."""
+    if isinstance(values, list):
+        return len(values)
+    if isinstance(values, dict) and isinstance(values.get("bdata"), str):
+        bdata = values["bdata"]
+        nbytes = len(bdata) * 3 // 4 - bdata[-2:].count("=")
+        return nbytes // _ITEMSIZE.get(str(values.get("dtype")), 1)
+    return 0
+
+
+_ITEMSIZE = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2": 2}
+
+
 def figure_html(figure: Any, figure_id: str) -> str:
     """The div a figure is drawn into, followed by its JSON (``figure_id`` is ours, not data).
 
@@ -98,16 +130,16 @@ def figure_html(figure: Any, figure_id: str) -> str:
     if not re.fullmatch(r"[A-Za-z][\w-]*", figure_id):
         msg = f"figure_id must be a simple identifier, found {figure_id!r}."
         raise ValueError(msg)
-    spec = figure_dict(figure)
+    spec = static_figure(figure_dict(figure))
     height = spec["layout"].get("height")
-    style = f' style="min-height:{int(height)}px"' if isinstance(height, int | float) else ""
+    height = int(height) if isinstance(height, int | float) and height > 0 else DEFAULT_HEIGHT
     text = json_for_script(spec)
     encoding = ""
     if len(text) > COMPRESS_OVER:
         text = base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
         encoding = ' data-encoding="gzip-base64"'
     return (
-        f'<div class="pm-figure" id="{figure_id}"{style}></div>'
+        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px"></div>'
         f'<script type="application/json" class="pm-figure-data" data-target="{figure_id}"'
         f"{encoding}>{text}</script>"
     )
