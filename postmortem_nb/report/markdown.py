@@ -303,6 +303,8 @@ def export_markdown(
                 toc.append(m.group(1))
             if header is None and (h1 := re.search(r"^#\s+(.+)$", text, re.MULTILINE)):
                 title = h1.group(1).strip()
+            elif header is not None:  # the header block already carries the title
+                text = re.sub(r"^#\s+.+$\n?", "", text, flags=re.MULTILINE)
             blocks.append(neutralise_markdown(text))
         elif cell.cell_type == "code":
             blocks.extend(b for b in (_output_md(o, redact) for o in cell.outputs) if b)
@@ -313,6 +315,6 @@ def export_markdown(
         lines.append("")
     body = "\n\n".join(b.strip() for b in blocks if b.strip())
     footer = html_to_markdown(
-        footer_html(0, (header or {}).get("generated_at"), redact is not None)
+        footer_html(0, (header or {}).get("generated_at"), redact is not None, page=False)
     )
     return "\n".join(lines) + "\n" + body + "\n\n---\n\n" + footer + "\n"

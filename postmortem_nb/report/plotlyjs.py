@@ -193,6 +193,14 @@ LOADER_JS = r"""
     }
     await drawAll();
   }
+  function resizeAll() {
+    if (!window.Plotly) { return; }
+    var figures = document.querySelectorAll(".pm-figure.js-plotly-plot");
+    for (var i = 0; i < figures.length; i++) { window.Plotly.Plots.resize(figures[i]); }
+  }
+  // Paper is narrower than the screen: redraw figures to the page width and back.
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
   function start() {
     main().catch(function (err) { showError(String(err && err.message || err)); });
   }

@@ -16,6 +16,7 @@ def test_markdown_has_sections_tables_and_figure_summaries(notebook):
         header=HEADER,
     )
     assert md.startswith("# Checkout failures after payments deploy\n")
+    assert "# Post-mortem draft" not in md  # the header block carries the title
     assert "| **Severity** | SEV2 |" in md
     for heading in HEADINGS:
         assert f"\n## {heading}" in md
