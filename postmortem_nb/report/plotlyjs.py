@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import ParameterError
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 COMPRESS_OVER = 20_000
 DEFAULT_HEIGHT = 450  # plotly's own default; the div needs it because figures are responsive
@@ -60,7 +62,14 @@ def json_for_script(value: Any) -> str:
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc. (still the same JSON to ``JSON.parse``),
     and so do U+2028/U+2029, so no data string can close the element or open a comment.
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_json_default)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        # numpy arrays, pandas timestamps, NaN/inf: plotly's encoder turns them into JSON
+        # (NaN and inf become null, as in the notebook's own outputs).
+        import plotly.io.json
+
+        text = plotly.io.json.to_json_plotly(value)
     return (
         text.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -68,13 +77,6 @@ def json_for_script(value: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _json_default(value: Any) -> Any:
-    # Plotly's own JSON encoder handles numpy, pandas and datetimes.
-    import plotly.io
-
-    return json.loads(plotly.io.to_json(value, validate=False))
 
 
 def figure_dict(figure: Any) -> dict[str, Any]:
@@ -85,7 +87,7 @@ def figure_dict(figure: Any) -> dict[str, Any]:
         figure = json.loads(plotly.io.to_json(figure, validate=False))
     if not isinstance(figure, dict):
         msg = f"Expected a Plotly figure or its JSON dict, found {type(figure).__name__}."
-        raise TypeError(msg)
+        raise ParameterError(msg)
     return {
         "data": list(figure.get("data") or []),
         "layout": dict(figure.get("layout") or {}),
@@ -150,25 +152,32 @@ LOADER_JS = r"""
   "use strict";
   function showError(message) {
     var figures = document.querySelectorAll(".pm-figure");
-    for (var i = 0; i < figures.length; i++) {
-      var note = document.createElement("p");
-      note.className = "pm-figure-error";
-      note.textContent = "Figure could not be drawn: " + message;
-      figures[i].appendChild(note);
-    }
+    for (var i = 0; i < figures.length; i++) { note(figures[i], message); }
+    document.documentElement.setAttribute("data-figures", "failed");
   }
-  async function drawAll() {
-    var blocks = document.querySelectorAll("script.pm-figure-data");
-    for (var i = 0; i < blocks.length; i++) {
-      var target = document.getElementById(blocks[i].getAttribute("data-target"));
-      if (!target) { continue; }
-      var text = blocks[i].textContent;
-      if (blocks[i].getAttribute("data-encoding") === "gzip-base64") {
+  function note(target, message) {
+    var p = document.createElement("p");
+    p.className = "pm-figure-error";
+    p.textContent = "Figure could not be drawn: " + message;
+    target.appendChild(p);
+  }
+  async function drawOne(block) {
+    var target = document.getElementById(block.getAttribute("data-target"));
+    if (!target) { return; }
+    try {
+      var text = block.textContent;
+      if (block.getAttribute("data-encoding") === "gzip-base64") {
         text = await inflate(text);
       }
       var spec = JSON.parse(text);
       await window.Plotly.newPlot(target, spec.data, spec.layout, spec.config);
+    } catch (err) {
+      note(target, String(err && err.message || err));
     }
+  }
+  async function drawAll() {
+    var blocks = document.querySelectorAll("script.pm-figure-data");
+    for (var i = 0; i < blocks.length; i++) { await drawOne(blocks[i]); }
     document.documentElement.setAttribute("data-figures", "drawn");
   }
   async function inflate(b64) {

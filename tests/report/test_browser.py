@@ -85,3 +85,15 @@ def test_print_layout_hides_modebar(page, tmp_path, notebook):
     pdf = page.pdf(format="A4")
     assert pdf[:4] == b"%PDF"
     assert len(pdf) > 50_000
+
+
+def test_one_broken_figure_does_not_stop_the_others(page, tmp_path, notebook):
+    broken = {"data": [{"type": "no-such-trace", "x": [1]}], "layout": {"xaxis": "bad"}}
+    html = export_html(notebook, section_figures={"root_cause": [broken]})
+    html = html.replace('data-target="pm-fig-2">', 'data-target="pm-fig-2">{not json', 1)
+    path = write(tmp_path, html)
+    _open(page, path)
+    assert page.locator("#pm-fig-2 .pm-figure-error").count() == 1
+    drawn = page.locator("div.pm-figure:has(svg.main-svg)").count()
+    assert drawn == 4  # three intact notebook figures + the unknown-trace one (drawn empty)
+    assert page.page_errors == []
