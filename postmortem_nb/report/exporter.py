@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 from nbconvert.exporters import HTMLExporter
 from traitlets import Any as AnyTrait
-from traitlets import Dict, default
+from traitlets import Dict, Unicode, default
 
 from ..errors import InputFormatError, PostmortemError
 from ..resources import templates_dir
@@ -80,6 +80,7 @@ class PostmortemHTMLExporter(HTMLExporter):
     section_figures = Dict(help="part name -> Plotly figure dicts drawn after the part's HTML")
     header = Dict(help="incident_id, title, severity, status, dates, authors_by_role, ...")
     redactor = AnyTrait(None, allow_none=True, help="a postmortem_nb.report.Redactor, or None")
+    extra_css = Unicode("", help="more CSS from the package (trusted), after the report's own")
 
     @default("template_name")
     def _template_name_default(self) -> str:
@@ -127,6 +128,8 @@ class PostmortemHTMLExporter(HTMLExporter):
                 info.figure_count, (header or {}).get("generated_at"), redactor is not None
             ),
             "head_marker": HEAD_MARKER,
+            "body_class": " pm-has-header" if header else "",
+            "extra_css": self.extra_css.replace("</", "<\\/"),
         }
         output, resources = super().from_notebook_node(prepared, resources, **kw)
         output = output.replace(HEAD_MARKER, head_scripts(info.figure_count > 0), 1)

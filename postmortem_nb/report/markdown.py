@@ -19,7 +19,7 @@ import nbformat
 
 from .exporter import _load
 from .page import footer_html
-from .plotlyjs import PLOTLY_MIME
+from .plotlyjs import PLOTLY_MIME, point_count
 from .preprocess import HIDE_TAGS, _part_of, _text
 from .redact import CUSTOMER_COLUMN_RE, Redactor
 
@@ -215,22 +215,12 @@ def figure_summary(spec: Mapping[str, Any]) -> str:
     traces = []
     for trace in spec.get("data") or []:
         name = trace.get("name") or trace.get("type") or "trace"
-        count = _count(trace.get("x")) or _count(trace.get("y"))
+        count = point_count(trace.get("x")) or point_count(trace.get("y"))
         desc = md_escape(name) + (f" ({count} points)" if count else "")
         traces.append(desc)
     head = f"*Figure: {md_escape(re.sub(r'<[^>]+>', '', str(title)))}*" if title else "*Figure*"
     shown = "; ".join(traces[:8]) + (f"; and {len(traces) - 8} more" if len(traces) > 8 else "")
     return head + (f" — {shown}." if shown else ".") + " (Interactive in the HTML report.)"
-
-
-def _count(values: Any) -> int:
-    if isinstance(values, list):
-        return len(values)
-    if isinstance(values, Mapping) and "bdata" in values:
-        size = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2": 2}
-        nbytes = len(values["bdata"]) * 3 // 4 - values["bdata"][-2:].count("=")
-        return nbytes // size.get(str(values.get("dtype")), 1)
-    return 0
 
 
 def _output_md(output: Any, redactor: Redactor | None) -> str:
@@ -313,6 +303,8 @@ def export_markdown(
                 toc.append(m.group(1))
             if header is None and (h1 := re.search(r"^#\s+(.+)$", text, re.MULTILINE)):
                 title = h1.group(1).strip()
+            elif header is not None:  # the header block already carries the title
+                text = re.sub(r"^#\s+.+$\n?", "", text, flags=re.MULTILINE)
             blocks.append(neutralise_markdown(text))
         elif cell.cell_type == "code":
             blocks.extend(b for b in (_output_md(o, redact) for o in cell.outputs) if b)
@@ -323,6 +315,6 @@ def export_markdown(
         lines.append("")
     body = "\n\n".join(b.strip() for b in blocks if b.strip())
     footer = html_to_markdown(
-        footer_html(0, (header or {}).get("generated_at"), redact is not None)
+        footer_html(0, (header or {}).get("generated_at"), redact is not None, page=False)
     )
     return "\n".join(lines) + "\n" + body + "\n\n---\n\n" + footer + "\n"

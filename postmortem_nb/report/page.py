@@ -101,7 +101,9 @@ def toc_html(toc: list[tuple[str, str]]) -> str:
     )
 
 
-def footer_html(figure_count: int, generated_at: Any = None, redacted: bool = False) -> str:
+def footer_html(
+    figure_count: int, generated_at: Any = None, redacted: bool = False, *, page: bool = True
+) -> str:
     """Provenance of the page itself: the embedded plotly.js version, redaction, offline."""
     from .. import __version__
 
@@ -113,7 +115,8 @@ def footer_html(figure_count: int, generated_at: Any = None, redacted: bool = Fa
             f"{figure_count} figure(s) drawn with plotly.js {escape(plotly_js_version())}, "
             "embedded in this file (gzip + base64)"
         )
-    bits.append("self-contained: opening it makes no network request")
+    if page:
+        bits.append("self-contained: opening it makes no network request")
     if redacted:
         bits.append(
             "redacted: e-mail and IP addresses, tokens and API keys, customer ids and "

@@ -18,8 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import ParameterError
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 COMPRESS_OVER = 20_000
+DEFAULT_HEIGHT = 450  # plotly's own default; the div needs it because figures are responsive
+# WebGL traces print blank and need a GPU; up to this many points they are drawn as SVG.
+SVG_POINT_LIMIT = 50_000
+_GL_TO_SVG = {"scattergl": "scatter", "scatterpolargl": "scatterpolar"}
 
 # The page is static: zoom and hover work, nothing is editable and nothing is fetched.
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "showLink": False}
@@ -56,7 +62,14 @@ def json_for_script(value: Any) -> str:
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc. (still the same JSON to ``JSON.parse``),
     and so do U+2028/U+2029, so no data string can close the element or open a comment.
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_json_default)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        # numpy arrays, pandas timestamps, NaN/inf: plotly's encoder turns them into JSON
+        # (NaN and inf become null, as in the notebook's own outputs).
+        import plotly.io.json
+
+        text = plotly.io.json.to_json_plotly(value)
     return (
         text.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -64,13 +77,6 @@ def json_for_script(value: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _json_default(value: Any) -> Any:
-    # Plotly's own JSON encoder handles numpy, pandas and datetimes.
-    import plotly.io
-
-    return json.loads(plotly.io.to_json(value, validate=False))
 
 
 def figure_dict(figure: Any) -> dict[str, Any]:
@@ -81,12 +87,40 @@ def figure_dict(figure: Any) -> dict[str, Any]:
         figure = json.loads(plotly.io.to_json(figure, validate=False))
     if not isinstance(figure, dict):
         msg = f"Expected a Plotly figure or its JSON dict, found {type(figure).__name__}."
-        raise TypeError(msg)
+        raise ParameterError(msg)
     return {
         "data": list(figure.get("data") or []),
         "layout": dict(figure.get("layout") or {}),
         "config": {**dict(figure.get("config") or {}), **FIGURE_CONFIG},
     }
+
+
+def static_figure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Swap WebGL traces for their SVG twins when the figure is small enough to print."""
+    data = spec["data"]
+    if not any(t.get("type") in _GL_TO_SVG for t in data):
+        return spec
+    points = sum(
+        point_count(t.get("x")) or point_count(t.get("y")) or point_count(t.get("r")) for t in data
+    )
+    if points > SVG_POINT_LIMIT:
+        return spec
+    traces = [{**t, "type": _GL_TO_SVG.get(t.get("type"), t.get("type"))} for t in data]
+    return {**spec, "data": traces}
+
+
+def point_count(values: Any) -> int:
+    """Length of a trace array, plain or plotly's typed ``{"dtype", "bdata"}`` form."""
+    if isinstance(values, list):
+        return len(values)
+    if isinstance(values, dict) and isinstance(values.get("bdata"), str):
+        bdata = values["bdata"]
+        nbytes = len(bdata) * 3 // 4 - bdata[-2:].count("=")
+        return nbytes // _ITEMSIZE.get(str(values.get("dtype")), 1)
+    return 0
+
+
+_ITEMSIZE = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2": 2}
 
 
 def figure_html(figure: Any, figure_id: str) -> str:
@@ -98,16 +132,16 @@ def figure_html(figure: Any, figure_id: str) -> str:
     if not re.fullmatch(r"[A-Za-z][\w-]*", figure_id):
         msg = f"figure_id must be a simple identifier, found {figure_id!r}."
         raise ValueError(msg)
-    spec = figure_dict(figure)
+    spec = static_figure(figure_dict(figure))
     height = spec["layout"].get("height")
-    style = f' style="min-height:{int(height)}px"' if isinstance(height, int | float) else ""
+    height = int(height) if isinstance(height, int | float) and height > 0 else DEFAULT_HEIGHT
     text = json_for_script(spec)
     encoding = ""
     if len(text) > COMPRESS_OVER:
         text = base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
         encoding = ' data-encoding="gzip-base64"'
     return (
-        f'<div class="pm-figure" id="{figure_id}"{style}></div>'
+        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px"></div>'
         f'<script type="application/json" class="pm-figure-data" data-target="{figure_id}"'
         f"{encoding}>{text}</script>"
     )
@@ -118,25 +152,32 @@ LOADER_JS = r"""
   "use strict";
   function showError(message) {
     var figures = document.querySelectorAll(".pm-figure");
-    for (var i = 0; i < figures.length; i++) {
-      var note = document.createElement("p");
-      note.className = "pm-figure-error";
-      note.textContent = "Figure could not be drawn: " + message;
-      figures[i].appendChild(note);
-    }
+    for (var i = 0; i < figures.length; i++) { note(figures[i], message); }
+    document.documentElement.setAttribute("data-figures", "failed");
   }
-  async function drawAll() {
-    var blocks = document.querySelectorAll("script.pm-figure-data");
-    for (var i = 0; i < blocks.length; i++) {
-      var target = document.getElementById(blocks[i].getAttribute("data-target"));
-      if (!target) { continue; }
-      var text = blocks[i].textContent;
-      if (blocks[i].getAttribute("data-encoding") === "gzip-base64") {
+  function note(target, message) {
+    var p = document.createElement("p");
+    p.className = "pm-figure-error";
+    p.textContent = "Figure could not be drawn: " + message;
+    target.appendChild(p);
+  }
+  async function drawOne(block) {
+    var target = document.getElementById(block.getAttribute("data-target"));
+    if (!target) { return; }
+    try {
+      var text = block.textContent;
+      if (block.getAttribute("data-encoding") === "gzip-base64") {
         text = await inflate(text);
       }
       var spec = JSON.parse(text);
       await window.Plotly.newPlot(target, spec.data, spec.layout, spec.config);
+    } catch (err) {
+      note(target, String(err && err.message || err));
     }
+  }
+  async function drawAll() {
+    var blocks = document.querySelectorAll("script.pm-figure-data");
+    for (var i = 0; i < blocks.length; i++) { await drawOne(blocks[i]); }
     document.documentElement.setAttribute("data-figures", "drawn");
   }
   async function inflate(b64) {
@@ -161,6 +202,14 @@ LOADER_JS = r"""
     }
     await drawAll();
   }
+  function resizeAll() {
+    if (!window.Plotly) { return; }
+    var figures = document.querySelectorAll(".pm-figure.js-plotly-plot");
+    for (var i = 0; i < figures.length; i++) { window.Plotly.Plots.resize(figures[i]); }
+  }
+  // Paper is narrower than the screen: redraw figures to the page width and back.
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
   function start() {
     main().catch(function (err) { showError(String(err && err.message || err)); });
   }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import PostmortemError
@@ -39,14 +40,26 @@ def screenshot(
     full_page: bool = False,
     timeout_s: float = 30.0,
 ) -> Path:
-    """Open ``html_path`` from disk, wait for its figures, save a PNG; returns the PNG path."""
-    from playwright.sync_api import sync_playwright
+    """Open ``html_path`` from disk, wait for its figures, save a PNG; returns the PNG path.
 
+    Runs in a worker thread, so it also works where an event loop (Jupyter, or another
+    Playwright session) is already running in the calling thread.
+    """
     source = Path(html_path).resolve()
     if not source.is_file():
         raise PostmortemError(f"{source}: no such report file.")
     target = Path(png_path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    args = (source, target, width, height, full_page, timeout_s)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_shoot, *args).result()
+
+
+def _shoot(
+    source: Path, target: Path, width: int, height: int, full_page: bool, timeout_s: float
+) -> Path:
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
         try:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import pytest
-from conftest import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
+from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
 
-from postmortem_nb.errors import InputFormatError
+from postmortem_nb.errors import InputFormatError, ParameterError
 from postmortem_nb.report import Redactor, export_html, write_report
-from postmortem_nb.report.plotlyjs import json_for_script, plotly_js_version
+from postmortem_nb.report.plotlyjs import (
+    figure_dict,
+    json_for_script,
+    plotly_js_version,
+    static_figure,
+)
 
 SECTIONS = {
     "summary": "<p>Checkout failed for <strong>52 minutes</strong>.</p>",
@@ -186,3 +197,39 @@ def test_bad_notebook_path_is_named(tmp_path: Path):
     broken.write_text("{not json", encoding="utf-8")
     with pytest.raises(InputFormatError, match=r"broken\.ipynb.*not a readable Jupyter notebook"):
         export_html(broken)
+
+
+def test_pandas_to_html_escapes_by_default():
+    # the tables other modules display rely on this default
+    html = pd.DataFrame({"title": ["<script>x</script>"]}).to_html()
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>" not in html
+
+
+def test_section_figures_accept_figures_numpy_and_nan(notebook):
+    fig = go.Figure(go.Scatter(x=np.arange(4), y=np.array([1.0, np.nan, 3.0, np.inf])))
+    as_dict = {"data": [{"type": "bar", "x": ["a"], "y": [float("nan")]}], "layout": {}}
+    html = export_html(notebook, section_figures={"root_cause": [fig, as_dict]})
+    assert html.count('class="pm-figure"') == 6
+    assert "NaN" not in _body(html)
+    with pytest.raises(ParameterError, match="Expected a Plotly figure"):
+        export_html(notebook, section_figures={"root_cause": ["not a figure"]})
+
+
+def _figure_specs(html: str) -> list[dict]:
+    specs = []
+    for attrs, text in re.findall(r'<script ([^>]*class="pm-figure-data"[^>]*)>(.*?)</script>',
+                                  html, re.S):  # fmt: skip
+        if "gzip-base64" in attrs:
+            text = gzip.decompress(base64.b64decode(text)).decode()
+        specs.append(json.loads(text))
+    return specs
+
+
+def test_webgl_traces_drawn_as_svg_when_small(notebook):
+    specs = _figure_specs(export_html(notebook))
+    types = [t["type"] for spec in specs for t in spec["data"]]
+    assert "scattergl" not in types  # the 3,000-point latency scatter prints as SVG
+    assert types.count("scatter") == 5
+    big = go.Figure(go.Scattergl(x=np.arange(60_000), y=np.zeros(60_000)))
+    assert static_figure(figure_dict(big))["data"][0]["type"] == "scattergl"
