@@ -1,0 +1,70 @@
+"""Which log file each incident reads when batch is given several (one per day, say).
+
+A notebook reads one log export. With one ``--logs`` every incident reads it. With
+several, each file is taken to cover the time from its first row until the next
+file's first row (daily or hourly exports); an incident reads the file covering its
+first alert. Only the first rows of each file are read to find where it starts, so a
+file that is corrupt further in still gets its incidents, which then fail alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import PostmortemError
+from .grouping import Incident
+
+log = logging.getLogger(__name__)
+
+PROBE_LINES = 50
+
+
+def first_timestamp(path: Path, tz: str | None = "UTC") -> pd.Timestamp:
+    """The earliest time among the first rows of a log export (any supported format)."""
+    from ..ingest import load_logs
+    from ..ingest.sources import open_source
+
+    src = open_source(path)
+    lines = src.head.splitlines(keepends=True)[: PROBE_LINES + 1]
+    if len(lines) > PROBE_LINES:  # the last line may be cut by the head's byte limit
+        lines = lines[:-1]
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    with tempfile.TemporaryDirectory(prefix="pm-probe-") as tmp:
+        probe = Path(tmp) / name
+        probe.write_text("".join(lines), encoding="utf-8")
+        frame = load_logs(probe, tz=tz)
+    if frame.empty:
+        raise PostmortemError(f"{path}: no log rows with a time in the first {PROBE_LINES} lines.")
+    return frame["timestamp"].min()
+
+
+def assign_logs(
+    incidents: list[Incident], paths: list[Path], *, tz: str | None = "UTC"
+) -> tuple[dict[str, Path | None], list[str]]:
+    """Map incident id -> the log file it should read; plus warnings for unusable files."""
+    if not paths:
+        return {i.id: None for i in incidents}, []
+    if len(paths) == 1:
+        return {i.id: paths[0] for i in incidents}, []
+    starts: list[tuple[pd.Timestamp, Path]] = []
+    warnings: list[str] = []
+    for p in paths:
+        try:
+            starts.append((first_timestamp(p, tz), p))
+        except (PostmortemError, OSError, ValueError) as exc:
+            msg = f"{p}: cannot tell which time it covers ({exc}); not used."
+            log.warning(msg)
+            warnings.append(msg)
+    starts.sort(key=lambda sp: sp[0])
+    picks: dict[str, Path | None] = {}
+    for inc in incidents:
+        chosen = starts[0][1] if starts else None
+        for t, p in starts:
+            if t <= inc.start:
+                chosen = p
+        picks[inc.id] = chosen
+    return picks, warnings

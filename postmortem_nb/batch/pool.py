@@ -1,0 +1,207 @@
+"""Worker processes that draft incidents, and the progress bars that watch them.
+
+Each worker imports papermill, nbformat and the report exporter once (seconds that a
+CLI pays per notebook), then per incident: executes the template on a fresh kernel
+(nothing is shared between drafts), exports report.html in-process, and writes
+batch.log in the workspace. A per-incident time-out is a SIGALRM in the worker: the
+running cell is interrupted, papermill keeps the partial notebook, the kernel is shut
+down, and the worker moves on to the next incident.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STAGES = ("prepare", "execute", "export")
+_EVENTS: Any = None  # the worker's queue back to the parent (set by _init)
+
+
+class IncidentTimeout(Exception):
+    """The incident's draft took longer than --timeout."""
+
+
+def _init(events: Any) -> None:
+    """Worker start: keep the event queue, pay the heavy imports once."""
+    global _EVENTS
+    _EVENTS = events
+    logging.getLogger().setLevel(logging.INFO)
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from ..export import export_workspace  # noqa: F401
+    from ..report import exporter  # noqa: F401
+
+
+def _emit(incident_id: str, stage: str) -> None:
+    if _EVENTS is not None:
+        _EVENTS.put((incident_id, stage))
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise IncidentTimeout("the draft ran longer than the time-out")
+
+
+def draft_one(job: dict[str, Any]) -> dict[str, Any]:
+    """Draft one incident in this process; never raises (errors are returned)."""
+    from ..draft import prepare_workspace, run_draft
+    from ..export import export_workspace
+    from ..params import Params
+    from ..workspace import Workspace
+    from .runner import FAILED_NAME, LOG_NAME, record_failure
+
+    ws = Workspace(Path(job["root"]))
+    ws.root.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(ws.root / LOG_NAME, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root_logger = logging.getLogger()
+    root_logger.addHandler(handler)
+    timings: dict[str, float] = {}
+    timeout = job.get("timeout")
+    t0 = time.perf_counter()
+    if timeout:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(timeout))
+    try:
+        log.info("drafting %s (alerts %s)", ws.incident_id, job["params"].get("alert_ids") or
+                 job["params"].get("incident_key"))
+        _emit(ws.incident_id, "prepare")
+        _, kept = prepare_workspace(ws, force=job.get("force", False))
+        for path in kept:
+            log.info("kept %s", path)
+        _emit(ws.incident_id, "execute")
+        t1 = time.perf_counter()
+        run_draft(ws, Params.from_mapping(job["params"]), timeout=timeout)
+        t2 = time.perf_counter()
+        _emit(ws.incident_id, "export")
+        export_workspace(ws)
+        t3 = time.perf_counter()
+        timings = {"prepare": t1 - t0, "execute": t2 - t1, "export": t3 - t2}
+        (ws.root / FAILED_NAME).unlink(missing_ok=True)
+        log.info("done in %.1f s (%s)", t3 - t0, timings)
+        return {"id": ws.incident_id, "error": None, "timings": timings,
+                "seconds": time.perf_counter() - t0}
+    except BaseException as exc:  # one incident must never stop the batch
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, IncidentTimeout) or isinstance(exc.__cause__, IncidentTimeout):
+            error = f"timed out after {timeout:g} s; the partly executed notebook is kept."
+        log.error("draft failed: %s\n%s", error, traceback.format_exc())
+        try:
+            record_failure(ws, error)
+        except OSError:
+            log.exception("could not record the failure")
+        return {"id": ws.incident_id, "error": error, "timings": timings,
+                "seconds": time.perf_counter() - t0}
+    finally:
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        _emit(ws.incident_id, "done")
+        root_logger.removeHandler(handler)
+        handler.close()
+
+
+class _Bars:
+    """An overall bar plus one bar per incident being drafted (stage by stage)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self.enabled = enabled
+        self.overall = tqdm(total=total, desc="incidents", unit="draft", position=0,
+                            disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+        self.bars: dict[str, Any] = {}
+        self.free: list[int] = []
+
+    def event(self, incident_id: str, stage: str) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(incident_id)
+        if stage == "done":
+            if bar is not None:
+                self.free.append(bar.pos)
+                bar.close()
+                del self.bars[incident_id]
+            return
+        if bar is None:
+            pos = self.free.pop() if self.free else len(self.bars) + 1
+            bar = self._tqdm(total=len(STAGES), desc=incident_id[:40], position=pos,
+                             leave=False, file=sys.stderr, bar_format="{desc}: {postfix}",
+                             dynamic_ncols=True)
+            bar.pos = pos
+            self.bars[incident_id] = bar
+        bar.set_postfix_str(stage)
+        bar.update(1)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.overall.close()
+
+
+def run_pool(
+    todo: list[tuple[Any, Any]],
+    *,
+    jobs: int,
+    timeout: float | None,
+    force: bool,
+    progress: bool = True,
+) -> None:
+    """Draft every (outcome, params) pair; fills each outcome's action, error and timings."""
+    ctx = mp.get_context("spawn")
+    events = ctx.Queue()
+    bars = _Bars(len(todo), progress)
+    workers = max(1, min(jobs, len(todo)))
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init, initargs=(events,)
+        ) as pool:
+            futures = {}
+            for outcome, params in todo:
+                job = {"root": str(outcome.workspace.root), "params": params.to_dict(),
+                       "timeout": timeout, "force": force}
+                futures[pool.submit(draft_one, job)] = outcome
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                _drain(events, bars)
+                for fut in done:
+                    outcome = futures[fut]
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # a worker died: that incident failed
+                        res = {"error": f"the worker process died: {exc!r}", "timings": {},
+                               "seconds": 0.0}
+                    outcome.error = res["error"]
+                    outcome.timings = res["timings"]
+                    outcome.seconds = res["seconds"]
+                    outcome.action = "failed" if res["error"] else "drafted"
+                    if res["error"]:
+                        log.error("%s failed: %s", outcome.incident.id, res["error"])
+                    bars.overall.update(1)
+            _drain(events, bars)
+    finally:
+        bars.close()
+        events.close()
+        events.join_thread()
+
+
+def _drain(events: Any, bars: _Bars) -> None:
+    while True:
+        try:
+            incident_id, stage = events.get_nowait()
+        except queue.Empty:
+            return
+        bars.event(incident_id, stage)

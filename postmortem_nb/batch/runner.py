@@ -1,0 +1,212 @@
+"""`postmortem batch`: a draft for every significant incident, in parallel, then the index.
+
+Each draft runs in a worker process of a pool (``jobs`` of them, default the number of
+cores) that imports papermill and nbconvert once and exports report.html in the same
+process, so a draft pays only for its kernel. A failing or timed-out incident is recorded
+(error in the index, the failed notebook and batch.log kept in its workspace) and never
+stops the others. A lock file in ``out`` refuses a second batch running at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError, WorkspaceError
+from ..workspace import DEFAULT_OUT, Workspace, atomic_write_text, file_sha256
+from .grouping import DEFAULT_GAP, Incident, find_incidents
+from .logfiles import assign_logs
+from .significance import Criteria, mark_significant
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".postmortem-batch.lock"
+FAILED_NAME = "batch-failed.json"
+LOG_NAME = "batch.log"
+# Parameters that decide what a draft analyses: a change means re-executing.
+_SAME_PARAMS = ("alerts", "logs", "changes", "incident_key", "alert_ids", "tz")
+
+
+@dataclass
+class Outcome:
+    """What batch did with one incident."""
+
+    incident: Incident
+    action: str  # "not significant" | "up to date" | "frozen" | "drafted" | "failed"
+    workspace: Workspace | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    outcomes: list[Outcome]
+    criteria: Criteria
+    warnings: list[str] = field(default_factory=list)
+    index: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def by_action(self, action: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action == action]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return self.by_action("failed")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def incident_params(inc: Incident, base: Any, logs: str | None) -> Any:
+    """The template parameters for one incident: the same ones `draft` would pass."""
+    from ..params import Params
+
+    values = base.to_dict()
+    values["logs"] = logs or ""
+    if inc.key:
+        values["incident_key"], values["alert_ids"] = inc.key, ""
+    else:
+        values["incident_key"], values["alert_ids"] = "", ",".join(inc.alert_ids)
+    return Params.from_mapping(values)
+
+
+class _Hashes:
+    """SHA-256 per input path, computed once per batch."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        if path not in self._cache:
+            self._cache[path] = file_sha256(path)
+        return self._cache[path]
+
+
+def is_up_to_date(ws: Workspace, params: Any, template: str, hashes: _Hashes) -> bool:
+    """The draft exists and was made from the same inputs, parameters and template."""
+    record = ws.read_json(ws.record)
+    if not record or not ws.notebook.exists() or not ws.report.exists():
+        return False
+    if (ws.root / FAILED_NAME).exists() or record.get("template_version") != template:
+        return False
+    recorded = record.get("parameters") or {}
+    wanted = params.to_dict()
+    if any(str(recorded.get(k) or "") != str(wanted.get(k) or "") for k in _SAME_PARAMS):
+        return False
+    inputs = record.get("inputs") or {}
+    for name in ("alerts", "logs", "changes"):
+        path = wanted.get(name)
+        if bool(path) != (name in inputs):
+            return False
+        if path and (not Path(path).exists() or hashes(path) != inputs[name]):
+            return False
+    return True
+
+
+def run_batch(
+    alerts: str | Path,
+    logs: list[str | Path] | tuple[str | Path, ...] = (),
+    changes: str | Path | None = None,
+    *,
+    tz: str = "UTC",
+    criteria: Criteria | None = None,
+    group_by: str = "time",
+    gap: str = DEFAULT_GAP,
+    since: str | None = None,
+    until: str | None = None,
+    jobs: int | None = None,
+    out: str | Path = DEFAULT_OUT,
+    force: bool = False,
+    timeout: float | None = 900,
+    params: dict[str, Any] | None = None,
+    progress: bool = True,
+    stale_days: int = 7,
+) -> BatchResult:
+    """Find incidents, draft the significant ones in parallel, write the index files."""
+    from filelock import FileLock, Timeout
+
+    from ..draft import build_params, template_version
+    from ..incident import load_inputs
+    from .grouping import GROUP_BY
+    from .index import write_index
+
+    t_start = time.perf_counter()
+    criteria = criteria or Criteria.from_options()
+    if group_by not in GROUP_BY:
+        raise ParameterError(f"--group-by must be one of {', '.join(GROUP_BY)}, got {group_by!r}.")
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ParameterError(f"--jobs must be 1 or more, got {jobs}.")
+    root = Path(out).expanduser().resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise WorkspaceError(
+            f"Another `postmortem batch` is running in {root} (lock file {root / LOCK_NAME}); "
+            "wait for it to finish. Nothing was changed."
+        ) from None
+    try:
+        base = build_params(alerts, None, changes, tz=tz, extra=params)
+        frames = load_inputs(base, logs=False)
+        incidents = find_incidents(
+            frames["alerts"], gap=gap, group_by=group_by, since=since, until=until, tz=tz
+        )
+        mark_significant(incidents, criteria)
+        log_paths = [Path(p).expanduser().resolve() for p in logs]
+        for p in log_paths:
+            if not p.exists():
+                raise ParameterError(f"--logs: {p} does not exist.")
+        picks, warnings = assign_logs(incidents, log_paths, tz=base.input_tz or tz)
+        result = BatchResult(out=root, outcomes=[], criteria=criteria, warnings=warnings)
+        template, hashes = template_version(), _Hashes()
+        todo: list[tuple[Outcome, Any]] = []
+        for inc in incidents:
+            ws = Workspace.at(root, inc.id)
+            outcome = Outcome(inc, "not significant", ws if ws.root.exists() else None)
+            result.outcomes.append(outcome)
+            if not inc.significant:
+                continue
+            outcome.workspace = ws
+            p = incident_params(inc, base, str(picks[inc.id]) if picks.get(inc.id) else None)
+            if ws.root.exists() and ws.review_status() == "final" and not force:
+                outcome.action = "frozen"
+            elif not force and is_up_to_date(ws, p, template, hashes):
+                outcome.action = "up to date"
+            else:
+                todo.append((outcome, p))
+        log.info(
+            "%d incidents, %d significant, %d to draft with %d jobs",
+            len(incidents), sum(i.significant for i in incidents), len(todo), jobs,
+        )
+        if todo:
+            from .pool import run_pool
+
+            run_pool(todo, jobs=jobs, timeout=timeout, force=force, progress=progress)
+        result.seconds = time.perf_counter() - t_start
+        result.index = write_index(result, tz=tz, stale_days=stale_days)
+        return result
+    finally:
+        lock.release()
+
+
+def record_failure(ws: Workspace, error: str) -> None:
+    """A marker that the last batch draft failed: shown in the index, never skipped."""
+    import json
+    from datetime import UTC, datetime
+
+    data = {"error": error, "failed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    atomic_write_text(ws.root / FAILED_NAME, json.dumps(data, indent=2) + "\n")
+
+
+def last_failure(ws: Workspace) -> str | None:
+    data = ws.read_json(ws.root / FAILED_NAME)
+    return str(data.get("error") or "failed") if data else None

@@ -1,0 +1,79 @@
+"""`postmortem batch`: drafts for every significant incident in an alert export, and an index."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ._common import out_option, param_option, tz_option
+
+
+@click.command("batch")
+@click.option("--alerts", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).")
+@click.option("--logs", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Log export; repeat for one file per day/hour (each incident reads the "
+                   "file covering its first alert).")
+@click.option("--changes", type=click.Path(dir_okay=False, exists=True),
+              help="Change events: deploys, config changes (optional).")
+@tz_option
+@click.option("--min-severity", help="Draft incidents at least this severe (SEV1..SEV5, P1..P5, "
+              "critical/high/warning/info). Default, when no criterion is given: SEV2.")
+@click.option("--min-duration", help="Draft incidents longer than this (e.g. 30min, 2h).")
+@click.option("--min-services", type=click.IntRange(min=1),
+              help="Draft incidents touching at least this many services.")
+@click.option("--group-by", type=click.Choice(["time", "service"]), default="time",
+              show_default=True,
+              help="time: alerts overlapping or within --gap form one incident across "
+                   "services; service: the same, per service.")
+@click.option("--gap", default="15min", show_default=True,
+              help="Alerts starting within this of an incident's latest end join it.")
+@click.option("--since", help="Only incidents starting at or after this time (ISO 8601).")
+@click.option("--until", help="Only incidents starting before this time (ISO 8601).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Drafts run in parallel (default: the number of cores).")
+@out_option
+@click.option("--force", is_flag=True,
+              help="Re-execute every significant incident, even up-to-date or final ones "
+                   "(analysis.json is never touched; final reports are kept as dated copies).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True,
+              help="Seconds one incident's draft may take before it is stopped and failed.")
+@param_option
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def command(alerts, logs, changes, tz, min_severity, min_duration, min_services, group_by, gap,
+            since, until, jobs, out, force, timeout, params, quiet):
+    """Draft a post-mortem for every significant incident in an alert export.
+
+    Incidents are grouped by incident key when the export has one, else by time
+    (alerts overlapping or within --gap, across services). An incident is significant
+    when it meets any criterion given (--min-severity, --min-duration, --min-services);
+    with none, SEV2 or higher. Re-running skips drafts whose inputs and template did
+    not change. Writes OUT/index.html, OUT/index.json and OUT/actions.csv.
+    Exit status 1 when any draft failed.
+    """
+    from ..batch import Criteria
+    from ..batch.runner import run_batch
+
+    criteria = Criteria.from_options(min_severity, min_duration, min_services)
+    result = run_batch(
+        alerts, list(logs), changes, tz=tz, criteria=criteria, group_by=group_by, gap=gap,
+        since=since, until=until, jobs=jobs or os.cpu_count() or 1, out=out, force=force,
+        timeout=timeout, params=params, progress=not quiet and sys.stderr.isatty(),
+    )
+    n = len(result.outcomes)
+    sig = sum(o.incident.significant for o in result.outcomes)
+    click.echo(
+        f"{n} incidents, {sig} significant ({criteria.describe()}): "
+        f"{len(result.by_action('drafted'))} drafted, {len(result.failed)} failed, "
+        f"{len(result.by_action('up to date'))} up to date, "
+        f"{len(result.by_action('frozen'))} final (left alone) in {result.seconds:.0f} s."
+    )
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for o in result.failed:
+        click.echo(f"FAILED {o.incident.id}: {o.error}", err=True)
+        click.echo(f"  log: {o.workspace.root / 'batch.log'}", err=True)
+    click.echo(f"Index: {result.index.get('html')}")
+    sys.exit(result.exit_code)
