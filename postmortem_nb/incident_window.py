@@ -28,11 +28,25 @@ def alert_ends(alerts: pd.DataFrame) -> pd.Series:
     return ends.fillna(alerts["started_at"])
 
 
-def alert_clusters(alerts: pd.DataFrame, gap: str | pd.Timedelta = "15min") -> pd.Series:
-    """Cluster number per alert (aligned with ``alerts``), in time order."""
+LONG_ALERT = "6h"
+
+
+def alert_clusters(
+    alerts: pd.DataFrame,
+    gap: str | pd.Timedelta = "15min",
+    long_alert: str | pd.Timedelta | None = LONG_ALERT,
+) -> pd.Series:
+    """Cluster number per alert (aligned with ``alerts``), in time order.
+
+    An alert open longer than ``long_alert`` (a standing warning) joins the cluster it
+    starts in but does not hold it open, so it cannot swallow later, unrelated alerts.
+    """
     g = duration(gap, "cluster gap")
     order = alerts["started_at"].sort_values(kind="stable").index
     ends = alert_ends(alerts)
+    if long_alert is not None:
+        too_long = ends - alerts["started_at"] > duration(long_alert, "long alert")
+        ends = ends.where(~too_long, alerts["started_at"])
     labels = pd.Series(-1, index=alerts.index, dtype="int64")
     cluster, horizon = -1, None
     for idx in order:

@@ -29,14 +29,14 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..incident import main_service
-from ..incident_window import alert_clusters, alert_ends
+from ..incident_window import LONG_ALERT, alert_clusters, alert_ends
 from ..severity import normalize_severity, severity_rank
 from ..timeutil import duration, iso_z
 from ..workspace import incident_id_for
 
 GROUP_BY = ("time", "service")
 DEFAULT_GAP = "15min"
-DEFAULT_LONG_ALERT = "6h"
+DEFAULT_LONG_ALERT = LONG_ALERT
 
 
 @dataclass
@@ -79,16 +79,6 @@ def _keys(alerts: pd.DataFrame) -> pd.Series:
         return pd.Series("", index=alerts.index, dtype="str")
     keys = alerts["incident_key"].astype("str").fillna("").str.strip()
     return keys.where(~keys.isin(["nan", "None", "<NA>"]), "")
-
-
-def _time_groups(alerts: pd.DataFrame, gap: pd.Timedelta, long_alert: pd.Timedelta) -> pd.Series:
-    """Cluster labels with long alerts' ends clipped, so they cannot hold an incident open."""
-    if alerts.empty:
-        return pd.Series(dtype="int64")
-    ends = alert_ends(alerts)
-    clipped = ends.where(ends - alerts["started_at"] <= long_alert, alerts["started_at"])
-    frame = pd.DataFrame({"started_at": alerts["started_at"], "resolved_at": clipped})
-    return alert_clusters(frame, gap)
 
 
 def _incident(chosen: pd.DataFrame, key: str | None) -> Incident:
@@ -162,7 +152,7 @@ def find_incidents(
     else:
         parts = [loose]
     for part in parts:
-        labels = _time_groups(part, g, long_g)
+        labels = alert_clusters(part, g, long_g) if len(part) else pd.Series(dtype="int64")
         for _, chosen in part.groupby(labels, sort=True):
             incidents.append(_incident(chosen, None))
     incidents.sort(key=lambda i: (i.start, i.id))

@@ -1,0 +1,133 @@
+"""Incidents from alerts on tricky cases, with no kernel: flapping, long-running, storm."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from alertgen import DAY0, scenarios, write_alerts
+
+from postmortem_nb.batch import Criteria, find_incidents, mark_significant
+from postmortem_nb.draft import build_params, workspace_for
+from postmortem_nb.errors import ParameterError
+from postmortem_nb.ingest import load_alerts
+
+
+@pytest.fixture(scope="module")
+def alerts_csv(tmp_path_factory):
+    return write_alerts(tmp_path_factory.mktemp("alerts") / "alerts.csv", scenarios())
+
+
+@pytest.fixture(scope="module")
+def alerts(alerts_csv):
+    return load_alerts(alerts_csv)
+
+
+def by_id(incidents):
+    return {i.id: i for i in incidents}
+
+
+def test_known_incidents_by_time(alerts):
+    incs = by_id(find_incidents(alerts))
+    assert len(incs) == 9
+    flapping = incs["20260406-1000-checkout-api"]
+    assert len(flapping.alert_ids) == 6  # six flaps, one incident
+    assert flapping.severity == "SEV2"
+    assert flapping.duration == pd.Timedelta("38min")
+    together = incs["20260408-1400-payments"]
+    assert together.services == ["payments", "checkout-api"]
+    assert together.severity == "SEV1"
+    assert together.title == "payments: card authorisations failing"
+    storm = incs["20260407-0300-web-frontend"]
+    assert len(storm.alert_ids) == 40
+    assert sorted(storm.services) == ["inventory", "search", "web-frontend"]
+
+
+def test_long_running_alert_does_not_swallow_later_incidents(alerts):
+    incs = by_id(find_incidents(alerts))
+    disk = incs["20260406-2000-database"]
+    assert disk.duration == pd.Timedelta("30h")  # its real length is kept
+    assert len(disk.alert_ids) == 1
+    # the search outage 13 h into the disk warning is its own incident
+    assert incs["20260407-0900-search"].alert_ids == ["1008"]
+
+
+def test_group_by_service_keeps_services_apart(alerts):
+    incs = by_id(find_incidents(alerts, group_by="service"))
+    assert incs["20260408-1400-payments"].services == ["payments"]
+    assert incs["20260408-1405-checkout-api"].services == ["checkout-api"]
+    storm_parts = [i for i in incs.values() if i.start.hour == 3]
+    assert sorted(s for i in storm_parts for s in i.services) == [
+        "inventory", "search", "web-frontend"
+    ]
+
+
+def test_a_smaller_gap_splits_the_flapping_alert(alerts):
+    flaps = [i for i in find_incidents(alerts, gap="3min") if i.services == ["checkout-api"]]
+    assert len(flaps) == 6 + 0  # 4 minutes between flaps > 3 min gap
+
+
+def test_since_until_filter_on_the_first_alert_and_keep_ids(alerts):
+    every = by_id(find_incidents(alerts))
+    some = find_incidents(alerts, since="2026-04-07T00:00:00Z", until="2026-04-08T00:00:00Z")
+    assert [i.id for i in some] == [
+        "20260407-0300-web-frontend", "20260407-0600-web-frontend", "20260407-0900-search",
+        "20260407-2000-web-frontend",
+    ]
+    assert all(i.alert_ids == every[i.id].alert_ids for i in some)
+    with pytest.raises(ParameterError, match="not after"):
+        find_incidents(alerts, since="2026-04-08", until="2026-04-07")
+
+
+def test_incident_key_groups_whatever_the_times(tmp_path):
+    path = tmp_path / "alerts.csv"
+    path.write_text(
+        "alert_id,incident_key,service,severity,title,started_at,resolved_at\n"
+        "a1,INC-7,api,critical,API down,2026-04-06T10:00:00Z,2026-04-06T10:30:00Z\n"
+        "a2,INC-7,db,high,DB slow,2026-04-06T13:00:00Z,2026-04-06T13:10:00Z\n"
+        "a3,,api,warning,API slow,2026-04-06T10:05:00Z,2026-04-06T10:20:00Z\n"
+    )
+    incs = by_id(find_incidents(load_alerts(path)))
+    assert sorted(incs) == ["20260406-1005-api", "inc-7"]
+    assert incs["inc-7"].alert_ids == ["a1", "a2"]
+    assert incs["inc-7"].key == "INC-7"
+
+
+FLAPS = [str(1001 + i) for i in range(6)]
+
+
+@pytest.mark.parametrize("alert_ids", [["1008"], ["1009", "1010"], FLAPS])
+def test_ids_match_what_draft_gives_the_same_alerts(alerts, alerts_csv, tmp_path, alert_ids):
+    incs = {tuple(i.alert_ids): i for i in find_incidents(alerts)}
+    p = build_params(alerts_csv, extra={"alert_ids": ",".join(alert_ids)})
+    ws, _ = workspace_for(p, tmp_path)
+    assert ws.incident_id == incs[tuple(alert_ids)].id
+
+
+def test_draft_default_proposal_lands_in_a_batch_workspace(alerts, alerts_csv, tmp_path):
+    ids = {i.id for i in find_incidents(alerts)}
+    ws, reason = workspace_for(build_params(alerts_csv), tmp_path)
+    assert ws.incident_id in ids, reason
+
+
+def test_significance_default_and_criteria(alerts):
+    incs = find_incidents(alerts)
+    chosen = {i.id for i in mark_significant(incs, Criteria.from_options())}
+    assert chosen == {"20260406-1000-checkout-api", "20260407-0900-search",
+                      "20260408-1400-payments"}
+    assert all(i.reasons for i in incs if i.significant)
+    long = {i.id for i in mark_significant(incs, Criteria.from_options(min_duration="2h"))}
+    assert long == {"20260406-2000-database"}
+    wide = {i.id for i in mark_significant(incs, Criteria.from_options(min_services=2))}
+    assert wide == {"20260407-0300-web-frontend", "20260408-1400-payments"}
+    p1 = {i.id for i in mark_significant(incs, Criteria.from_options(min_severity="P1"))}
+    assert p1 == {"20260407-0900-search", "20260408-1400-payments"}
+    anyof = Criteria.from_options(min_severity="critical", min_services=3)
+    assert {i.id for i in mark_significant(incs, anyof)} == p1 | {"20260407-0300-web-frontend"}
+
+
+def test_bad_options_are_clear_errors(alerts):
+    with pytest.raises(ParameterError, match="Unknown severity"):
+        Criteria.from_options(min_severity="urgent-ish")
+    with pytest.raises(ParameterError, match="group-by"):
+        find_incidents(alerts, group_by="host")
+    assert DAY0.tzinfo is not None
