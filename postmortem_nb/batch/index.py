@@ -185,7 +185,7 @@ def build_index(result: Any, *, tz: str = "UTC", stale_days: int = 7,
     rows = [incident_row(o, root, now, stale_days) for o in result.outcomes]
     return {
         "schema": SCHEMA_VERSION,
-        "generated_at": iso_z(now),
+        "generated_at": now.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
         "timezone": tz,
         "criteria": result.criteria.to_dict(),
         "criteria_text": result.criteria.describe(),

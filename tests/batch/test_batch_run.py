@@ -1,0 +1,161 @@
+"""Batch on real kernels: the right drafts, failures isolated, re-runs skip, --force, lock."""
+
+from __future__ import annotations
+
+import csv
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import BROKEN, SIGNIFICANT, read_json
+from filelock import FileLock
+
+from postmortem_nb.analysis import ActionItem, AnalysisStore
+from postmortem_nb.batch.runner import LOCK_NAME, run_batch
+from postmortem_nb.errors import WorkspaceError
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+def test_significant_incidents_are_drafted_and_the_broken_one_is_reported(batch_run):
+    actions = {o.incident.id: o.action for o in batch_run.outcomes}
+    assert {i for i, a in actions.items() if a in ("drafted", "failed")} == SIGNIFICANT
+    assert actions[BROKEN] == "failed"
+    assert batch_run.exit_code == 1
+    for o in batch_run.outcomes:
+        if o.action == "drafted":
+            ws = o.workspace
+            for path in (ws.notebook, ws.analysis, ws.facts, ws.report, ws.record):
+                assert path.exists(), path
+            assert read_json(ws.facts)["alert_ids"] == o.incident.alert_ids
+            assert "done in" in (ws.root / "batch.log").read_text()
+    broken = next(o for o in batch_run.outcomes if o.incident.id == BROKEN)
+    assert "logs-20260407.csv.gz" in broken.error or "Compressed" in broken.error
+    assert broken.workspace.notebook.exists()  # the failed notebook is kept
+    log_text = (broken.workspace.root / "batch.log").read_text()
+    assert "draft failed" in log_text
+    not_drafted = [o for o in batch_run.outcomes if not o.incident.significant]
+    assert len(not_drafted) == 6
+    assert all(o.workspace is None for o in not_drafted)
+
+
+def test_index_json_follows_the_contract(batch_run):
+    doc = read_json(batch_run.index["json"])
+    assert doc["schema"] == 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["generated_at"])
+    rows = {r["id"]: r for r in doc["incidents"]}
+    assert len(rows) == 9
+    assert doc["counts"]["incidents"] == 9
+    assert doc["counts"]["significant"] == 3
+    assert doc["counts"]["drafted"] == 2
+    assert doc["counts"]["failed"] == 1
+    for r in doc["incidents"]:
+        assert set(r) >= {"id", "title", "severity", "services", "start", "end", "significant",
+                          "status", "workspace", "report", "alert_ids", "error"}
+        assert r["start"].endswith("Z")
+        assert r["end"].endswith("Z")
+    ok = rows["20260408-1400-payments"]
+    assert ok["status"] == "draft"
+    assert ok["error"] is None
+    assert ok["report"] == "20260408-1400-payments/report.html"
+    assert ok["services"] == ["payments", "checkout-api"]
+    assert ok["time_to_detect_s"] is not None
+    assert rows[BROKEN]["status"] == "failed"
+    assert rows[BROKEN]["error"]
+    noise = rows["20260406-0200-web-frontend"]
+    assert noise["status"] == "not drafted"
+    assert noise["report"] is None
+    assert noise["workspace"] is None
+    assert not noise["significant"]
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs)["href"])
+
+
+def test_every_link_in_the_index_resolves(batch_run):
+    from urllib.parse import unquote
+
+    html = batch_run.index["html"]
+    parser = _Links()
+    parser.feed(html.read_text())
+    assert len(parser.hrefs) >= 2 + 2 * 3  # index.json, actions.csv, reports/notebooks/logs
+    for href in parser.hrefs:
+        assert "://" not in href
+        assert (html.parent / unquote(href)).is_file(), href
+
+
+def test_a_rerun_skips_up_to_date_drafts(batch_run, broken_export):
+    before = {o.incident.id: o.workspace.notebook.stat().st_mtime_ns
+              for o in batch_run.outcomes if o.action == "drafted"}
+    again = run_batch(broken_export["alerts"], broken_export["logs"], tz="Europe/Berlin",
+                      jobs=2, out=batch_run.out, progress=False, timeout=600,
+                      since="2026-04-06T00:00:00Z", until="2026-04-07T00:00:00Z")
+    actions = {o.incident.id: o.action for o in again.outcomes}
+    assert actions["20260406-1000-checkout-api"] == "up to date"
+    ws = next(o.workspace for o in again.outcomes if o.incident.id in before)
+    assert ws.notebook.stat().st_mtime_ns == before[ws.incident_id]
+
+
+def test_force_re_executes_without_touching_analysis(batch_run, broken_export):
+    ws = next(o.workspace for o in batch_run.outcomes
+              if o.incident.id == "20260406-1000-checkout-api")
+    store = AnalysisStore(ws.analysis)
+
+    def write(a):
+        a.summary.what_happened = "Checkout flapped; written by the analyst."
+        a.action_items.append(ActionItem(id="A1", description="=HYPERLINK(\"http://x\")",
+                                         owner="@team-sre", due="2026-05-01",
+                                         success_criterion="-1 pages per week"))
+
+    store.update(write)
+    store.flush()
+    analysis_before = ws.analysis.read_bytes()
+    drafted_before = read_json(ws.record)["drafted_at"]
+    nb_before = ws.notebook.stat().st_mtime_ns
+    forced = run_batch(broken_export["alerts"], broken_export["logs"], tz="Europe/Berlin",
+                       jobs=1, out=batch_run.out, progress=False, timeout=600, force=True,
+                       since="2026-04-06T00:00:00Z", until="2026-04-07T00:00:00Z")
+    assert [o.action for o in forced.outcomes if o.incident.significant] == ["drafted"]
+    assert ws.notebook.stat().st_mtime_ns != nb_before
+    assert read_json(ws.record)["drafted_at"] >= drafted_before
+    assert ws.analysis.read_bytes() == analysis_before
+    assert "written by the analyst" in ws.report.read_text()
+    # the index reads the analysis: open action item counted, actions.csv neutralised
+    row = next(r for r in read_json(forced.index["json"])["incidents"] if r["id"] == ws.incident_id)
+    assert row["open_action_items"] == 1
+    assert row["has_analysis"] is True
+    with open(forced.index["csv"], newline="", encoding="utf-8") as fh:
+        items = list(csv.DictReader(fh))
+    assert len(items) == 1
+    assert items[0]["description"] == "'=HYPERLINK(\"http://x\")"
+    assert items[0]["owner"] == "'@team-sre"
+    assert items[0]["success_criterion"] == "'-1 pages per week"
+    assert items[0]["incident_id"] == ws.incident_id
+
+
+def test_a_second_batch_in_the_same_folder_is_refused(batch_run, broken_export):
+    index_before = Path(batch_run.index["json"]).read_bytes()
+    with FileLock(str(batch_run.out / LOCK_NAME)), pytest.raises(
+        WorkspaceError, match="Another `postmortem batch` is running"
+    ):
+        run_batch(broken_export["alerts"], broken_export["logs"], out=batch_run.out,
+                  progress=False)
+    assert Path(batch_run.index["json"]).read_bytes() == index_before
+
+
+def test_a_draft_over_its_time_out_fails_alone(broken_export, tmp_path):
+    result = run_batch(broken_export["alerts"], broken_export["logs"][:1], out=tmp_path,
+                       progress=False, timeout=2, jobs=1,
+                       since="2026-04-06T00:00:00Z", until="2026-04-07T00:00:00Z")
+    failed = result.failed
+    assert [o.incident.id for o in failed] == ["20260406-1000-checkout-api"]
+    assert "timed out after 2 s" in failed[0].error
+    assert result.exit_code == 1
