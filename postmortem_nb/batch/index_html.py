@@ -53,6 +53,7 @@ SCRIPT = """
   var table=document.getElementById('incidents');
   if(!table){return;}
   var heads=table.tHead.rows[0].cells;
+  var NUM=/^-?[0-9]+([.][0-9]+)?$/;
   function key(row,i){var c=row.cells[i];return c.getAttribute('data-sort')||c.textContent;}
   function sortBy(i){
     var th=heads[i];
@@ -62,8 +63,8 @@ SCRIPT = """
     var body=table.tBodies[0];
     var rows=Array.prototype.slice.call(body.rows);
     rows.sort(function(a,b){
-      var x=key(a,i),y=key(b,i),nx=parseFloat(x),ny=parseFloat(y),r;
-      if(!isNaN(nx)&&!isNaN(ny)&&String(nx)===x.trim()&&String(ny)===y.trim()){r=nx-ny;}
+      var x=key(a,i).trim(),y=key(b,i).trim(),r;
+      if(NUM.test(x)&&NUM.test(y)){r=parseFloat(x)-parseFloat(y);}
       else{r=x.localeCompare(y);}
       return dir==='ascending'?r:-r;
     });

@@ -10,6 +10,7 @@ down, and the worker moves on to the next incident.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import queue
@@ -102,6 +103,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
             record_failure(ws, error)
         except OSError:
             log.exception("could not record the failure")
+        _stop_children()
         return {"id": ws.incident_id, "error": error, "timings": timings,
                 "seconds": time.perf_counter() - t0}
     finally:
@@ -110,6 +112,25 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         _emit(ws.incident_id, "done")
         root_logger.removeHandler(handler)
         handler.close()
+
+
+def _stop_children(grace: float = 3.0) -> None:
+    """After a failure or time-out: no kernel of this draft may outlive it.
+
+    A worker drafts one incident at a time, so every child process is that draft's.
+    """
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=grace)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    if children:
+        log.info("stopped %d leftover process(es) of the failed draft", len(children))
 
 
 class _Bars:

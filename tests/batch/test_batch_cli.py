@@ -1,0 +1,47 @@
+"""`postmortem batch --help` documents every option; bad options are one clean line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from postmortem_nb.cli import cli
+
+OPTIONS = ["--alerts", "--logs", "--changes", "--tz", "--min-severity", "--min-duration",
+           "--min-services", "--group-by", "--gap", "--since", "--until", "--jobs", "--out",
+           "--force", "--timeout"]
+
+
+def test_help_lists_every_option():
+    res = CliRunner().invoke(cli, ["batch", "--help"])
+    assert res.exit_code == 0
+    for opt in OPTIONS:
+        assert opt in res.output
+    assert "SEV2" in res.output
+
+
+def test_a_bad_severity_is_one_line_and_exit_2(tmp_path):
+    alerts = tmp_path / "a.csv"
+    alerts.write_text("alert_id,service,severity,title,started_at\n"
+                      "1,api,critical,down,2026-04-06T10:00:00Z\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "postmortem_nb", "batch", "--alerts", str(alerts),
+         "--min-severity", "urgent-ish", "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("Error: Unknown severity 'urgent-ish'")
+    assert "Traceback" not in proc.stderr
+
+
+def test_nothing_significant_writes_the_index_and_exits_0(tmp_path):
+    alerts = tmp_path / "a.csv"
+    alerts.write_text("alert_id,service,severity,title,started_at,resolved_at\n"
+                      "1,api,info,slow,2026-04-06T10:00:00Z,2026-04-06T10:05:00Z\n")
+    res = CliRunner().invoke(cli, ["batch", "--alerts", str(alerts), "--out",
+                                   str(tmp_path / "r"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "1 incidents, 0 significant" in res.output
+    assert (tmp_path / "r" / "index.html").is_file()

@@ -1,0 +1,93 @@
+"""The overview without kernels: escaping, formula-safe CSV, counts, sorting in Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from alertgen import scenarios, write_alerts
+
+from postmortem_nb.batch import Criteria, find_incidents, mark_significant
+from postmortem_nb.batch.index import actions_csv, safe_cell, write_index
+from postmortem_nb.batch.runner import BatchResult, Outcome
+from postmortem_nb.ingest import load_alerts
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+@pytest.fixture
+def index(tmp_path):
+    """An index over the generated export with a hostile alert title; nothing drafted."""
+    alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios(), hostile_title=HOSTILE))
+    incidents = find_incidents(alerts)
+    mark_significant(incidents, Criteria.from_options())
+    out = tmp_path / "reports"
+    out.mkdir()
+    result = BatchResult(out=out, outcomes=[Outcome(i, "not significant") for i in incidents],
+                         criteria=Criteria.from_options())
+    return write_index(result, tz="America/New_York")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-2", "'-2"), ("@cmd", "'@cmd"),
+    ("\t=x", "'\t=x"), ("fix the retry budget", "fix the retry budget"), ("", ""), (None, ""),
+    ("a=b", "a=b"),
+])
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_actions_csv_neutralises_every_column():
+    text = actions_csv([{"incident_id": "=cmd|' /C calc'!A0", "description": "@SUM(1)",
+                         "owner": "+team", "due": "2026-05-01"}])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["incident_id"].startswith("'=")
+    assert rows[0]["description"] == "'@SUM(1)"
+    assert rows[0]["owner"] == "'+team"
+    assert rows[0]["due"] == "2026-05-01"
+
+
+def test_data_is_escaped_and_counts_are_shown(index):
+    html = index["html"].read_text()
+    assert HOSTILE not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "<script>" in html  # the page's own sorting script, only once
+    assert html.count("<script>") == 1
+    doc = json.loads(index["json"].read_text())
+    assert doc["counts"]["incidents"] == 9
+    assert doc["counts"]["significant"] == 3
+    assert doc["counts"]["status_not_drafted"] == 9
+    # significant, never analysed, and long ago: highlighted
+    assert doc["counts"]["stale"] == 3
+    assert html.count('class="stale"') == 3
+    assert "EDT" in html  # start shown in the team's zone
+    assert index["csv"].read_text().startswith("incident_id,incident_title")
+
+
+@pytest.mark.browser
+def test_index_opens_offline_sorts_and_runs_no_data_script(index, page):
+    url = index["html"].as_uri()
+    page.goto(url)
+    assert page.evaluate("window.__pwned") is None
+    assert page.console_errors == []
+    assert page.page_errors == []
+    assert page.requests == [url]
+    ids = page.eval_on_selector_all("#incidents tbody tr td:first-child",
+                                    "cells => cells.map(c => c.textContent)")
+    assert ids == sorted(ids)  # oldest first
+    page.click("#incidents th:nth-child(3) button")  # severity, most severe first
+    sev = page.eval_on_selector_all("#incidents tbody tr td:nth-child(3)",
+                                    "cells => cells.map(c => c.textContent)")
+    assert sev[:2] == ["SEV1", "SEV1"]
+    assert sev == sorted(sev)
+    page.click("#incidents th:nth-child(6) button")  # duration, numeric sort
+    durations = page.eval_on_selector_all(
+        "#incidents tbody tr td:nth-child(6)", "cells => cells.map(c => +c.dataset.sort)")
+    assert durations == sorted(durations)
+    page.click("#incidents th:nth-child(6) button")
+    durations = page.eval_on_selector_all(
+        "#incidents tbody tr td:nth-child(6)", "cells => cells.map(c => +c.dataset.sort)")
+    assert durations == sorted(durations, reverse=True)
+    assert page.console_errors == []
