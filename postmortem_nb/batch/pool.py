@@ -125,7 +125,8 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         log.error("draft failed: %s\n%s", error, traceback.format_exc())
         try:
             record_failure(ws, error)
-        except OSError:
+            _mark_generated(ws.notebook)
+        except Exception:
             log.exception("could not record the failure")
         _stop_children()
         return {"id": ws.incident_id, "error": error, "timings": timings,
@@ -136,6 +137,20 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         _emit(ws.incident_id, "done")
         root_logger.removeHandler(handler)
         handler.close()
+
+
+def _mark_generated(path: Path) -> None:
+    """Stamp a failed notebook as generated, so the next draft does not keep it as an edit."""
+    if not path.exists():
+        return
+    import nbformat
+
+    from ..execute import source_fingerprint
+    from ..workspace import atomic_write_text
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.setdefault("postmortem", {})["source_fingerprint"] = source_fingerprint(nb)
+    atomic_write_text(path, nbformat.writes(nb))
 
 
 def _stop_children(grace: float = 3.0) -> None:

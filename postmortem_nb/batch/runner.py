@@ -129,7 +129,11 @@ def run_batch(
     progress: bool = True,
     stale_days: int = 7,
 ) -> BatchResult:
-    """Find incidents, draft the significant ones in parallel, write the index files."""
+    """Find incidents, draft the significant ones in parallel, write the index files.
+
+    Workers are started with the "spawn" method (no forked copies of a half-initialised
+    parent); a script calling this must do so under ``if __name__ == "__main__":``.
+    """
     from filelock import FileLock, Timeout
 
     from ..draft import build_params, template_version

@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import BROKEN, SIGNIFICANT, read_json
 from filelock import FileLock
@@ -32,7 +33,10 @@ def test_significant_incidents_are_drafted_and_the_broken_one_is_reported(batch_
             assert "done in" in (ws.root / "batch.log").read_text()
     broken = next(o for o in batch_run.outcomes if o.incident.id == BROKEN)
     assert "logs-20260407.csv.gz" in broken.error or "Compressed" in broken.error
-    assert broken.workspace.notebook.exists()  # the failed notebook is kept
+    failed_nb = nbformat.read(broken.workspace.notebook, as_version=4)  # kept, with the error
+    assert failed_nb.metadata["papermill"]["exception"] is True
+    # stamped as generated: the next draft replaces it instead of keeping it as an edit
+    assert failed_nb.metadata["postmortem"]["source_fingerprint"]
     log_text = (broken.workspace.root / "batch.log").read_text()
     assert "draft failed" in log_text
     not_drafted = [o for o in batch_run.outcomes if not o.incident.significant]
