@@ -163,3 +163,19 @@ def test_a_draft_over_its_time_out_fails_alone(broken_export, tmp_path):
     assert [o.incident.id for o in failed] == ["20260406-1000-checkout-api"]
     assert "timed out after 2 s" in failed[0].error
     assert result.exit_code == 1
+
+
+def test_a_final_workspace_is_left_alone(batch_run, broken_export):
+    ws = next(o.workspace for o in batch_run.outcomes
+              if o.incident.id == "20260408-1400-payments")
+    store = AnalysisStore(ws.analysis)
+    store.update({"review.status": "final"})
+    store.flush()
+    report_before = ws.report.read_bytes()
+    again = run_batch(broken_export["alerts"], broken_export["logs"], tz="Europe/Berlin",
+                      out=batch_run.out, progress=False, since="2026-04-08T00:00:00Z")
+    assert [o.action for o in again.outcomes if o.incident.significant] == ["frozen"]
+    assert ws.report.read_bytes() == report_before
+    row = next(r for r in read_json(again.index["json"])["incidents"] if r["id"] == ws.incident_id)
+    assert row["status"] == "final"
+    assert read_json(again.index["json"])["counts"]["frozen"] == 1
