@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .display import HTML, Live
+from .display import HTML, Figure, Live
 from .params import Params
 from .tables import events_table, impact_table, provenance_table, templates_table
 
@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 
 def use_report_renderer() -> None:
-    """Figures as Plotly's JSON mimetype: interactive in JupyterLab, embeddable in reports."""
+    """Make plain ``go.Figure`` outputs use Plotly's JSON mimetype (costs a jsonschema import).
+
+    The workbook's own figures do not need it: they are wrapped in ``display.Figure``.
+    """
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype"
@@ -34,7 +37,6 @@ def use_report_renderer() -> None:
 def open_workbook(namespace: Mapping[str, Any]) -> Workbook:
     """Build the workbook from the parameters cell's variables (other names are ignored)."""
     values = {name: namespace[name] for name in Params.names() if name in namespace}
-    use_report_renderer()
     return Workbook.load(Params.from_mapping(values))
 
 
@@ -126,10 +128,10 @@ class Workbook:
         return summary_form(self.store, facts=self.facts, tz=self.tz)
 
     # -- timeline ---------------------------------------------------------------
-    def timeline_figure(self) -> Any:
+    def timeline_figure(self) -> Figure:
         from .figures import timeline_figure
 
-        return timeline_figure(self.story)
+        return Figure(timeline_figure(self.story))
 
     def timeline_table(self) -> HTML:
         return HTML(events_table(self.story.events, self.tz), "Timeline of events")
@@ -152,10 +154,10 @@ class Workbook:
     def impact_table(self) -> HTML:
         return HTML(impact_table(self.facts), "Impact")
 
-    def impact_figure(self) -> Any:
+    def impact_figure(self) -> Figure:
         from .figures import impact_figure
 
-        return impact_figure(self.story)
+        return Figure(impact_figure(self.story))
 
     def impact_form(self) -> Live:
         from .widgets import impact_form
