@@ -316,7 +316,12 @@ class AnalysisStore:
                 )
                 raw = encode(merged, rev + 1)
                 atomic_write(self.path, raw)
-            self._set_synced(merged, rev + 1, _sha(raw))
+            if merged is ours:  # nothing from another writer: keep the objects views hold
+                self.analysis.review.updated_at = merged["review"]["updated_at"]
+                self._base_data = Analysis.from_dict(merged).to_dict()
+                self.revision, self._base_hash = rev + 1, _sha(raw)
+            else:
+                self._set_synced(merged, rev + 1, _sha(raw))
             self._dirty = False
             self.last_error = None
         self._notify()
