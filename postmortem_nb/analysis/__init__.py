@@ -31,7 +31,7 @@ from .model import (
     to_iso_z,
 )
 from .render import PARTS, render_sections_html, render_sections_markdown
-from .store import AnalysisStore, read_analysis
+from .store import AnalysisStore, flush_all, read_analysis
 
 
 def __getattr__(name: str) -> Any:
@@ -71,6 +71,7 @@ __all__ = [
     "Window",
     "check_analysis",
     "fishbone_figure",
+    "flush_all",
     "migrate",
     "read_analysis",
     "render_sections_html",

@@ -158,6 +158,7 @@ class AnalysisStore:
         with self._lock:
             self._cancel_timer()
             self._dirty = False
+            _remove_stale_temp_files(self.path)
             raw = self._read_raw()
             if raw is None:
                 self._set_synced(Analysis().to_dict(), 0, None)
@@ -376,6 +377,34 @@ class AnalysisStore:
         unpin_event,
         update_action_item,
     )
+
+
+def flush_all() -> list[Path]:
+    """Write every open store's pending edits now (end of a notebook run, tests)."""
+    written = []
+    for store in list(AnalysisStore._open.values()):
+        if store.flush():
+            written.append(store.path)
+    return written
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Temp files left by a process that died mid-write (its pid is gone) are removed."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name.split(".")
+        try:
+            pid = int(parts[-3])
+        except (ValueError, IndexError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except OSError:
+            continue
 
 
 def _set_path(obj: Any, dotted: str, value: Any) -> None:

@@ -34,15 +34,15 @@ def _people_box(form: Form) -> w.VBox:
                              placeholder="role, e.g. incident commander")
             show = css(w.Checkbox(value=person.show_name, description="show name in report",
                                   indent=False), "pm-person-show")
-            show.observe(lambda ch, i=i: store.update(
+            show.observe(lambda ch, i=i: form.apply(
                 lambda a: setter(i, "show_name")(a, bool(ch["new"]))), names="value")
             remove = css(w.Button(description="Remove", icon="trash"), "pm-person-remove")
-            remove.on_click(lambda _, i=i: (store.update(lambda a: a.summary.people.pop(i)
+            remove.on_click(lambda _, i=i: (form.apply(lambda a: a.summary.people.pop(i)
                                                          if i < len(a.summary.people) else None),
                                             rebuild()))
             rows.append(w.HBox([name, role, show, remove], layout=FULL))
         add = css(w.Button(description="Add person", icon="plus"), "pm-person-add")
-        add.on_click(lambda _: (store.update(lambda a: a.summary.people.append(Person())),
+        add.on_click(lambda _: (form.apply(lambda a: a.summary.people.append(Person())),
                                 rebuild()))
         box.children = [w.HTML("<b>People involved</b> (the report shows roles, not names, "
                                "unless allowed)"), *rows, add]

@@ -75,9 +75,11 @@ def test_crash_mid_write_leaves_previous_file_intact(tmp_path):
                           env={**os.environ, "PYTHONPATH": os.getcwd()}, check=False)
     assert proc.returncode == 9
     assert (tmp_path / "analysis.json").read_bytes() == before
+    assert list(tmp_path.glob(".analysis.json.*.tmp"))  # the dead writer's temp files
     again = AnalysisStore(tmp_path)
     assert again.analysis.summary.what_happened == "The version that must survive."
     assert again.messages == []
+    assert list(tmp_path.glob(".analysis.json.*.tmp")) == []  # cleaned up on load
 
 
 def test_corrupt_file_is_moved_aside_and_backup_loaded(tmp_path, caplog):
@@ -253,3 +255,41 @@ def test_action_item_helpers_validate(tmp_path):
         store.update_action_item("A9", owner="x")
     store.remove_action_item("A1")
     assert store.add_action_item("next").id == "A1"
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    """Two real writers, each adding 15 action items and editing its own lesson field."""
+    code = textwrap.dedent("""
+        import sys
+        from postmortem_nb.analysis import AnalysisStore
+        s = AnalysisStore(sys.argv[1])
+        who = sys.argv[2]
+        for n in range(15):
+            s.add_action_item(f"{who} item {n}", owner=who)
+            s.set_lessons(**{sys.argv[3]: f"{who} wrote {n}"})
+    """)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), who, field], env=env,
+                              stderr=subprocess.PIPE, text=True)
+             for who, field in (("alpha", "went_well"), ("beta", "got_lucky"))]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    data = _disk(tmp_path)
+    descriptions = sorted(i["description"] for i in data["action_items"])
+    assert descriptions == sorted([f"{w} item {n}" for w in ("alpha", "beta") for n in range(15)])
+    ids = [i["id"] for i in data["action_items"]]
+    assert len(set(ids)) == 30
+    assert data["lessons"]["went_well"] == "alpha wrote 14"
+    assert data["lessons"]["got_lucky"] == "beta wrote 14"
+    assert data["revision"] == 60
+
+
+def test_flush_all_writes_pending_edits(tmp_path):
+    from postmortem_nb.analysis import flush_all
+
+    store = AnalysisStore.open(tmp_path)
+    store.debounce_s = 60
+    store.set_impact(narrative="pending", debounce=True)
+    assert tmp_path / "analysis.json" in [p.resolve() for p in flush_all()]
+    assert _disk(tmp_path)["impact"]["narrative"] == "pending"

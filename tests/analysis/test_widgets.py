@@ -254,3 +254,19 @@ def test_workspace_path_shares_one_store(tmp_path):
     shared.flush()
     got = Analysis.from_dict(json.loads((tmp_path / "analysis.json").read_text()))
     assert (got.summary.what_happened, got.impact.narrative) == ("x", "y")
+
+
+def test_a_refused_write_shows_in_the_form(tmp_path):
+    other = AnalysisStore(tmp_path)
+    other.set_summary(what_happened="start")
+    mine = AnalysisStore(tmp_path, debounce_s=30)
+    box = summary_form(mine, today=TODAY).widget
+    other.set_summary(what_happened="written in the other tab")
+    find(box, "pm-summary-what").value = "written in this tab"
+    find(box, "pm-summary-severity").value = "SEV3"  # writes now: conflict on what_happened
+    status = find(box, "pm-save-status").value
+    assert "Not saved" in status
+    assert "summary.what_happened" in status
+    assert json.loads(mine.path.read_text())["summary"]["what_happened"] == (
+        "written in the other tab")
+    assert list(tmp_path.glob("analysis.json.conflict-*"))
