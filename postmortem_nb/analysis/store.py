@@ -81,12 +81,17 @@ def decode(raw: bytes, path: Path) -> tuple[dict[str, Any], int, int]:
     return data, revision, original
 
 
-def read_analysis(path: str | os.PathLike[str]) -> Analysis:
-    """Read-only load for checks and export: errors are raised, nothing on disk changes."""
+def read_analysis(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Analysis:
+    """Read-only load for checks and export: errors are raised, nothing on disk changes.
+
+    ``missing_ok=True`` returns an empty Analysis when there is no file yet.
+    """
     p = resolve_path(path)
     try:
         raw = p.read_bytes()
     except FileNotFoundError as exc:
+        if missing_ok:
+            return Analysis()
         raise AnalysisStoreError(f"{p}: no analysis file here.") from exc
     except OSError as exc:
         raise AnalysisStoreError(f"{p}: cannot be read ({exc}).") from exc
