@@ -33,9 +33,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from ..errors import AnalysisStoreError, ConflictError
+from ..errors import AnalysisStoreError, ConflictError, ParameterError
 from .merge import merge3
-from .model import SCHEMA_VERSION, Analysis, migrate, schema_of, to_iso_z
+from .model import SCHEMA_VERSION, Analysis, SchemaTooNewError, migrate, schema_of, to_iso_z
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,11 @@ def _sha(data: bytes | None) -> str | None:
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:
     """A workspace folder or an analysis.json path -> the analysis.json path."""
+    if not str(path).strip():
+        raise ParameterError(
+            "No workspace given: pass the incident workspace folder (Params.workspace) "
+            "or the path of its analysis.json."
+        )
     p = Path(path).expanduser()
     return p if p.suffix == ".json" or p.is_file() else p / FILENAME
 
@@ -152,7 +157,21 @@ class AnalysisStore:
         store = cls._open.get(key)
         if store is None:
             store = cls._open[key] = cls(key)
+        else:
+            store.sync()
         return store
+
+    def sync(self) -> bool:
+        """Reload when the file changed on disk and nothing here is unsaved (a re-run cell
+        then shows what another writer saved). Returns True when it reloaded."""
+        with self._lock:
+            if self._dirty:
+                return False
+            raw = self._read_raw()
+            if _sha(raw) == self._base_hash:
+                return False
+            self.load()
+            return True
 
     @property
     def lock_path(self) -> Path:
@@ -167,19 +186,23 @@ class AnalysisStore:
             raw = self._read_raw()
             if raw is None:
                 self._set_synced(Analysis().to_dict(), 0, None)
-                return self.analysis
-            try:
-                data, revision, original = decode(raw, self.path)
-            except AnalysisStoreError as exc:
-                if "newer than this postmortem-nb" in str(exc):
-                    raise
-                self._recover_from_corrupt(exc)
-                return self.analysis
-            if original < SCHEMA_VERSION:
-                self._migrate_file(raw, data, revision, original)
             else:
-                self._set_synced(data, revision, _sha(raw))
-            return self.analysis
+                self._load_raw(raw)
+        self._notify()
+        return self.analysis
+
+    def _load_raw(self, raw: bytes) -> None:
+        try:
+            data, revision, original = decode(raw, self.path)
+        except SchemaTooNewError:
+            raise
+        except AnalysisStoreError as exc:
+            self._recover_from_corrupt(exc)
+            return
+        if original < SCHEMA_VERSION:
+            self._migrate_file(raw, data, revision, original)
+        else:
+            self._set_synced(data, revision, _sha(raw))
 
     def _read_raw(self) -> bytes | None:
         try:
@@ -353,8 +376,9 @@ class AnalysisStore:
                 f"{self.path} was changed by another writer (revision {their_rev}) since "
                 f"this session loaded revision {self.revision}, and both changed: "
                 f"{', '.join(conflicts)}. Nothing was overwritten; this session's version "
-                f"is saved as {saved.name}. Use store.load() to take the file's version, "
-                f"or store.flush(force=True) to keep this session's."
+                f"is saved as {saved.name}. To take the file's version: "
+                f"AnalysisStore.open({str(self.path)!r}).load(), then re-run the form cells; "
+                f"to keep this session's: .flush(force=True) instead of .load()."
             )
         return merged, max(their_rev, self.revision)
 

@@ -18,6 +18,11 @@ def _disk(ws: Path) -> dict:
     return json.loads((ws / "analysis.json").read_text(encoding="utf-8"))
 
 
+def test_empty_workspace_path_is_refused():
+    with pytest.raises(ParameterError, match="No workspace given"):
+        AnalysisStore("")
+
+
 def test_missing_file_loads_empty_and_writes_nothing(tmp_path):
     store = AnalysisStore(tmp_path)
     assert store.analysis.is_empty()
@@ -162,7 +167,7 @@ def test_same_field_changed_by_both_is_refused(tmp_path):
     before = (tmp_path / "analysis.json").read_bytes()
     with pytest.raises(ConflictError, match=r"summary\.what_happened") as err:
         two.set_summary(what_happened="version from tab two")
-    assert "store.load()" in str(err.value)
+    assert ".load()" in str(err.value)
     assert "force=True" in str(err.value)
     assert (tmp_path / "analysis.json").read_bytes() == before
     saved = list(tmp_path.glob("analysis.json.conflict-*"))
@@ -293,3 +298,12 @@ def test_flush_all_writes_pending_edits(tmp_path):
     store.set_impact(narrative="pending", debounce=True)
     assert tmp_path / "analysis.json" in [p.resolve() for p in flush_all()]
     assert _disk(tmp_path)["impact"]["narrative"] == "pending"
+
+
+def test_open_shows_what_another_writer_saved(tmp_path):
+    mine = AnalysisStore.open(tmp_path / "analysis.json")
+    other = AnalysisStore(tmp_path)
+    other.set_summary(title="from the other tab")
+    assert mine.analysis.summary.title == ""
+    assert AnalysisStore.open(tmp_path) is mine  # a re-run cell gets the same store ...
+    assert mine.analysis.summary.title == "from the other tab"  # ... showing the file

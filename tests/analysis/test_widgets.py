@@ -270,3 +270,5 @@ def test_a_refused_write_shows_in_the_form(tmp_path):
     assert json.loads(mine.path.read_text())["summary"]["what_happened"] == (
         "written in the other tab")
     assert list(tmp_path.glob("analysis.json.conflict-*"))
+    mine.load()  # take the file's version (also keeps interpreter exit quiet)
+    assert find(box, "pm-summary-what").value == "written in this tab"  # still on screen
