@@ -301,6 +301,12 @@ class AnalysisStore:
     def dirty(self) -> bool:
         return self._dirty
 
+    def discard(self) -> None:
+        """Forget unsaved edits without touching the file (they stay in memory only)."""
+        with self._lock:
+            self._cancel_timer()
+            self._dirty = False
+
     def _schedule(self) -> None:
         with self._lock:
             self._cancel_timer()
@@ -359,6 +365,8 @@ class AnalysisStore:
     def _merge_with_disk(self, disk: bytes, ours: dict[str, Any]) -> tuple[dict, int]:
         try:
             theirs, their_rev, _ = decode(disk, self.path)
+        except SchemaTooNewError:
+            raise
         except AnalysisStoreError as exc:
             self._move_aside(exc)  # keep the unreadable file; write this session's version
             return ours, self.revision

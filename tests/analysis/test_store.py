@@ -307,3 +307,23 @@ def test_open_shows_what_another_writer_saved(tmp_path):
     assert mine.analysis.summary.title == ""
     assert AnalysisStore.open(tmp_path) is mine  # a re-run cell gets the same store ...
     assert mine.analysis.summary.title == "from the other tab"  # ... showing the file
+
+
+def test_a_newer_tool_writing_meanwhile_is_not_overwritten(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(title="v1")
+    (tmp_path / "analysis.json").write_text('{"schema": 2, "summary": {}}')
+    with pytest.raises(AnalysisStoreError, match="newer"):
+        store.set_summary(title="v2")
+    assert (tmp_path / "analysis.json").read_text() == '{"schema": 2, "summary": {}}'
+    store.discard()  # give up this session's edit (keeps interpreter exit quiet)
+
+
+def test_file_corrupted_by_someone_else_is_moved_aside_before_writing(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(title="v1")
+    (tmp_path / "analysis.json").write_text("{broken")
+    store.set_summary(title="v2")
+    aside = list(tmp_path.glob("analysis.json.corrupt-*"))
+    assert [p.read_text() for p in aside] == ["{broken"]
+    assert _disk(tmp_path)["summary"]["title"] == "v2"
