@@ -30,6 +30,7 @@ from .model import (
     migrate,
     to_iso_z,
 )
+from .people import suggest_people
 from .render import PARTS, render_sections_html, render_sections_markdown
 from .store import AnalysisStore, flush_all, read_analysis
 
@@ -76,5 +77,6 @@ __all__ = [
     "read_analysis",
     "render_sections_html",
     "render_sections_markdown",
+    "suggest_people",
     "to_iso_z",
 ]

@@ -272,3 +272,18 @@ def test_a_refused_write_shows_in_the_form(tmp_path):
     assert list(tmp_path.glob("analysis.json.conflict-*"))
     mine.load()  # take the file's version (also keeps interpreter exit quiet)
     assert find(box, "pm-summary-what").value == "written in this tab"  # still on screen
+
+
+def test_people_named_in_the_data_are_offered(filled):
+    alerts = pd.DataFrame({"alert_id": ["7", "8", "9"],
+                           "acknowledged_by": ["Lee Okafor", "Sam Reyes", None]})
+    changes = pd.DataFrame({"author": ["sam reyes", "Kim Park"]})
+    box = summary_form(filled, alerts=alerts, changes=changes, today=TODAY).widget
+    offers = find_all(box, "pm-person-suggested")
+    assert [b.description for b in offers] == ["Add Sam Reyes as responder",
+                                               "Add Kim Park as change author"]
+    offers[1].click()
+    people = disk(filled)["summary"]["people"]
+    assert people[-1] == {"name": "Kim Park", "role": "change author", "show_name": False}
+    assert [b.description for b in find_all(box, "pm-person-suggested")] == [
+        "Add Sam Reyes as responder"]
