@@ -20,11 +20,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
-import secrets
 import threading
 import weakref
 from collections.abc import Callable
@@ -33,98 +30,17 @@ from typing import Any
 
 from filelock import FileLock
 
-from ..errors import AnalysisStoreError, ConflictError, ParameterError
+from ..errors import AnalysisStoreError, ConflictError
+from .files import FILENAME, atomic_write, decode, encode, read_analysis, resolve_path
+from .files import remove_stale_temp_files as _remove_stale_temp_files
+from .files import sha as _sha
+from .files import utc_stamp as _utc_stamp
 from .merge import merge3
-from .model import SCHEMA_VERSION, Analysis, SchemaTooNewError, migrate, schema_of, to_iso_z
+from .model import SCHEMA_VERSION, Analysis, SchemaTooNewError, to_iso_z
 
 log = logging.getLogger(__name__)
 
-FILENAME = "analysis.json"
-
-
-def _utc_stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def _sha(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def resolve_path(path: str | os.PathLike[str]) -> Path:
-    """A workspace folder or an analysis.json path -> the analysis.json path."""
-    if not str(path).strip():
-        raise ParameterError(
-            "No workspace given: pass the incident workspace folder (Params.workspace) "
-            "or the path of its analysis.json."
-        )
-    p = Path(path).expanduser()
-    return p if p.suffix == ".json" or p.is_file() else p / FILENAME
-
-
-def encode(data: dict[str, Any], revision: int) -> bytes:
-    """The file's bytes: "schema" then "revision" first, then the model's fixed order."""
-    ordered = {"schema": data.get("schema", SCHEMA_VERSION), "revision": revision}
-    ordered.update({k: v for k, v in data.items() if k not in ordered})
-    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def decode(raw: bytes, path: Path) -> tuple[dict[str, Any], int, int]:
-    """Parse file bytes -> (current-schema data without revision, revision, original schema)."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AnalysisStoreError(f"{path}: not valid JSON ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise AnalysisStoreError(
-            f"{path}: expected a JSON object, found {type(data).__name__}."
-        )
-    original = schema_of(data)
-    data = migrate(dict(data))
-    revision = data.pop("revision", 0)
-    if not isinstance(revision, int) or isinstance(revision, bool):
-        revision = 0
-    return data, revision, original
-
-
-def read_analysis(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Analysis:
-    """Read-only load for checks and export: errors are raised, nothing on disk changes.
-
-    ``missing_ok=True`` returns an empty Analysis when there is no file yet.
-    """
-    p = resolve_path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        if missing_ok:
-            return Analysis()
-        raise AnalysisStoreError(f"{p}: no analysis file here.") from exc
-    except OSError as exc:
-        raise AnalysisStoreError(f"{p}: cannot be read ({exc}).") from exc
-    data, _, _ = decode(raw, p)
-    return Analysis.from_dict(data)
-
-
-def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
-    """Temp file in the same folder + fsync + rename; the old content goes to <name>.bak."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if backup and path.exists():
-            atomic_write(path.with_name(path.name + ".bak"), path.read_bytes(), backup=False)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+__all__ = ["FILENAME", "AnalysisStore", "flush_all", "read_analysis", "resolve_path"]
 
 
 class AnalysisStore:
@@ -423,25 +339,6 @@ def flush_all() -> list[Path]:
         if store.flush():
             written.append(store.path)
     return written
-
-
-def _remove_stale_temp_files(path: Path) -> None:
-    """Temp files left by a process that died mid-write (its pid is gone) are removed."""
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        parts = tmp.name.split(".")
-        try:
-            pid = int(parts[-3])
-        except (ValueError, IndexError):
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        except OSError:
-            continue
 
 
 def _set_path(obj: Any, dotted: str, value: Any) -> None:
