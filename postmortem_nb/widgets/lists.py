@@ -57,7 +57,7 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
         return a.five_whys
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -118,7 +118,7 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
         return a.fishbone.factors
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -178,7 +178,7 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
         return apply
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -198,7 +198,7 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
                 due_value = None
             due = css(w.DatePicker(value=due_value, description="Due",
                                    layout=w.Layout(width="auto")), "pm-action-due")
-            due.observe(lambda ch, ident=ident: st.update(
+            due.observe(lambda ch, ident=ident: form.apply(
                 lambda a: by_id(ident, "due")(a, as_due(ch["new"]))), names="value")
             remove = _button("", "pm-action-remove", "trash", "Remove")
             remove.on_click(lambda _, ident=ident: act(
