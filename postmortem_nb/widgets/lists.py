@@ -98,18 +98,23 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
 
 def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
                   redraw_delay: float = 0.4) -> Live:
-    """Contributing factors by category, with the fishbone diagram redrawn as they change."""
-    import plotly.graph_objects as go
+    """Contributing factors by category, with the fishbone diagram redrawn as they change.
 
+    The diagram is drawn into an Output as Plotly's JSON mimetype (display.Figure): a
+    FigureWidget would import plotly.io's renderers, seconds per kernel.
+    """
     from ..analysis.fishbone import fishbone_figure
+    from ..display import Figure
 
     st = get_store(store)
     form = Form(st, "fishbone", today=today)
     rows_box = css(w.VBox(layout=FULL), "pm-factors")
-    figure_box = css(w.Box(layout=FULL), "pm-fishbone-figure")
+    figure_out = w.Output(layout=FULL)
+    figure_box = css(w.Box([figure_out], layout=FULL), "pm-fishbone-figure")
 
     def draw() -> None:
-        figure_box.children = [go.FigureWidget(fishbone_figure(st.analysis))]
+        figure_out.clear_output(wait=True)
+        figure_out.append_display_data(Figure(fishbone_figure(st.analysis)))
 
     redraw = Debouncer(draw, redraw_delay)
     form.on_refresh(redraw)

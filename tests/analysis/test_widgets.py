@@ -137,8 +137,9 @@ def test_fishbone_factors_and_figure(store):
     data = disk(store)
     assert data["fishbone"] == {"effect": "Checkout 503s", "factors": [
         {"category": "tooling", "text": "No bounds check on pool size", "evidence": ""}]}
-    fig = find(box, "pm-fishbone-figure").children[0]
-    texts = [a.text for a in fig.layout.annotations]
+    out = find(box, "pm-fishbone-figure").children[0]
+    spec = out.outputs[-1]["data"]["application/vnd.plotly.v1+json"]
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
     assert "No bounds check on pool size" in texts
     find(box, "pm-factor-category").value = "process"
     assert disk(store)["fishbone"]["factors"][0]["category"] == "process"
