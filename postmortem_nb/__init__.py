@@ -36,6 +36,13 @@ _LAZY: dict[str, str] = {
     "draft": "draft",
     "export_workspace": "export",
     "run_demo": "demo",
+    "Analysis": "analysis",
+    "AnalysisStore": "analysis",
+    "read_analysis": "analysis",
+    "check_analysis": "analysis",
+    "render_sections_html": "analysis",
+    "render_sections_markdown": "analysis",
+    "fishbone_figure": "analysis",
 }
 
 __all__ = [

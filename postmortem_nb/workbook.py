@@ -69,7 +69,7 @@ class Workbook:
 
         root = Path(params.workspace).expanduser() if params.workspace else Path.cwd()
         frames = load_inputs(params)
-        store = AnalysisStore(root / "analysis.json")
+        store = AnalysisStore.open(root / "analysis.json")
         analysis = store.analysis
         ids = [s.strip() for s in params.alert_ids.split(",") if s.strip()] or None
         story = analyse_incident(
@@ -95,7 +95,7 @@ class Workbook:
         )
         facts = build_facts(story)
         facts["inputs"] = provenance_records(frames)
-        facts["responders"] = responders(story.alerts)
+        facts["responders"] = responders(story)
         return cls(params, root, frames, store, story, facts)
 
     @property
@@ -125,7 +125,13 @@ class Workbook:
     def summary_form(self) -> Live:
         from .widgets import summary_form
 
-        return summary_form(self.store, facts=self.facts, tz=self.tz)
+        return summary_form(
+            self.store,
+            facts=self.facts,
+            tz=self.tz,
+            alerts=self.story.alerts,
+            changes=self.story.changes,
+        )
 
     # -- timeline ---------------------------------------------------------------
     def timeline_figure(self) -> Figure:
@@ -192,17 +198,16 @@ class Workbook:
         self.store.flush()
 
 
-def responders(alerts: pd.DataFrame) -> list[dict[str, str]]:
-    """People the alert export names as acknowledging, with the role they played."""
-    if alerts is None or "acknowledged_by" not in alerts.columns:
-        return []
-    names: list[str] = []
-    for value in alerts.sort_values("started_at")["acknowledged_by"].dropna():
-        for name in str(value).split(","):
-            if name.strip() and name.strip() not in names:
-                names.append(name.strip())
-    roles = ["on-call responder (acknowledged first)"] + ["responder"] * len(names)
-    return [{"name": n, "role": r} for n, r in zip(names, roles, strict=False)]
+def responders(story: Any) -> list[dict[str, str]]:
+    """People the data names (acknowledging an alert, authoring a change) with a role, so
+    the draft's people list can show roles instead of names."""
+    from .analysis import Analysis
+    from .analysis.people import suggest_people
+
+    return [
+        {"name": p.name, "role": p.role}
+        for p in suggest_people(Analysis(), story.alerts, story.changes)
+    ]
 
 
 def provenance_records(frames: Mapping[str, Any]) -> list[dict[str, Any]]:
