@@ -178,6 +178,18 @@ def _name_of(nb: Any) -> str:
     return "Post-mortem"
 
 
+def _umask() -> int:
+    # Read, not set-and-restore: os.umask() would briefly change it for every thread.
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     """Write the page atomically (temp file in the same folder, then rename)."""
     target = Path(path)
@@ -189,6 +201,8 @@ def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(html)
+        # mkstemp makes the file private (0600); a report is meant to be shared.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -245,6 +245,11 @@ def _output_md(output: Any, redactor: Redactor | None) -> str:
     return ""
 
 
+def _author_md(author: Mapping[str, Any], v: Any) -> str:
+    role, name = v(author.get("role")), v(author.get("name_or_role"))
+    return f"{role}: {name}" if role and name and role != name else (name or role)
+
+
 def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> list[str]:
     def v(value: Any) -> str:
         text = "" if value is None else str(value)
@@ -266,7 +271,7 @@ def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> lis
         rows.append(
             (
                 "Authors",
-                "; ".join(f"{v(a.get('role'))}: {v(a.get('name_or_role'))}" for a in authors),
+                "; ".join(_author_md(a, v) for a in authors),
             )
         )
     if header.get("generated_at"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -180,6 +181,12 @@ def test_redaction_in_html_tables_text_and_figures():
     assert html.count('class="pm-figure"') == 4  # markup intact
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_write_report_is_atomic_and_reads_paths(tmp_path: Path, notebook):
     path = tmp_path / "ws" / "postmortem.ipynb"
     path.parent.mkdir()
@@ -187,6 +194,7 @@ def test_write_report_is_atomic_and_reads_paths(tmp_path: Path, notebook):
     html = export_html(path)
     target = write_report(html, tmp_path / "ws" / "report.html")
     assert target.read_text(encoding="utf-8") == html
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_current_umask()  # shareable, not 0600
     assert sorted(p.name for p in target.parent.iterdir()) == ["postmortem.ipynb", "report.html"]
 
 
