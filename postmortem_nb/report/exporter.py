@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import gzip
 import hashlib
 import os
 import tempfile
@@ -25,7 +24,7 @@ from traitlets import Dict, Unicode, default
 from ..errors import InputFormatError, PostmortemError
 from ..resources import templates_dir
 from .page import footer_html, header_html, page_title, toc_html
-from .plotlyjs import LOADER_JS, plotly_js_path, plotly_js_payload
+from .plotlyjs import LOADER_JS, plotly_bundle, plotly_js_path, plotly_js_payload
 from .preprocess import prepare_notebook
 from .redact import Redactor
 
@@ -38,20 +37,10 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-_PLOTLY_HASH: list[str] = []
-
-
-def _plotly_hash() -> str:
-    if not _PLOTLY_HASH:
-        text = gzip.decompress(base64.b64decode(plotly_js_payload())).decode("utf-8")
-        _PLOTLY_HASH.append(_sha256(text))
-    return _PLOTLY_HASH[0]
-
-
 def head_scripts(with_figures: bool) -> str:
     """CSP (only our two scripts may run, nothing may be fetched) plus plotly.js when needed."""
     if with_figures:
-        scripts = f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{_plotly_hash()}'"
+        scripts = f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{plotly_bundle().script_sha256}'"
     else:
         scripts = "'none'"
     csp = (
