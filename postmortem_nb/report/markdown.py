@@ -19,7 +19,7 @@ import nbformat
 
 from .exporter import _load
 from .page import footer_html
-from .plotlyjs import PLOTLY_MIME, point_count
+from .plotlyjs import PLOTLY_MIME, figure_title, point_count
 from .preprocess import HIDE_TAGS, _part_of, _text
 from .redact import CUSTOMER_COLUMN_RE, Redactor
 
@@ -209,16 +209,14 @@ def html_to_markdown(fragment: str, redactor: Redactor | None = None) -> str:
 
 def figure_summary(spec: Mapping[str, Any]) -> str:
     """One line that says what a figure shows, for formats that cannot draw it."""
-    layout = spec.get("layout") or {}
-    title = layout.get("title")
-    title = title.get("text") if isinstance(title, Mapping) else title
+    title = figure_title(dict(spec))
     traces = []
     for trace in spec.get("data") or []:
         name = trace.get("name") or trace.get("type") or "trace"
         count = point_count(trace.get("x")) or point_count(trace.get("y"))
         desc = md_escape(name) + (f" ({count} points)" if count else "")
         traces.append(desc)
-    head = f"*Figure: {md_escape(re.sub(r'<[^>]+>', '', str(title)))}*" if title else "*Figure*"
+    head = f"*Figure: {md_escape(title)}*" if title else "*Figure*"
     shown = "; ".join(traces[:8]) + (f"; and {len(traces) - 8} more" if len(traces) > 8 else "")
     return head + (f" — {shown}." if shown else ".") + " (Interactive in the HTML report.)"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import html
 import json
 import logging
 import os
@@ -177,6 +178,14 @@ def point_count(values: Any) -> int:
 _ITEMSIZE = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2": 2}
 
 
+def figure_title(spec: dict[str, Any]) -> str:
+    """The figure's title as plain text (Plotly allows a few tags in it)."""
+    title = (spec.get("layout") or {}).get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    return re.sub(r"<[^>]*>", "", str(title)).strip() if title else ""
+
+
 def figure_html(figure: Any, figure_id: str) -> str:
     """The div a figure is drawn into, followed by its JSON (``figure_id`` is ours, not data).
 
@@ -195,7 +204,8 @@ def figure_html(figure: Any, figure_id: str) -> str:
         text = base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
         encoding = ' data-encoding="gzip-base64"'
     return (
-        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px"></div>'
+        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px" role="figure"'
+        f' aria-label="{html.escape(figure_title(spec) or "Figure", quote=True)}"></div>'
         f'<script type="application/json" class="pm-figure-data" data-target="{figure_id}"'
         f"{encoding}>{text}</script>"
     )
