@@ -102,9 +102,10 @@ def prepare_notebook(
             continue
         part = _part_of(cell)
         if cell.cell_type == "markdown":
-            body = _anchor(_redact_html(markdown_to_html(cell.source), redactor), info)
             if part and part in sections:
                 body = _part_html(part, sections, section_figures, redactor, info)
+            else:
+                body = _anchor(_redact_html(markdown_to_html(cell.source), redactor), info)
             cell.metadata["postmortem_html"] = body
             cell.attachments = {}
         elif cell.cell_type == "code":

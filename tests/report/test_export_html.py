@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
+from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, html_output, impact_figure
+from nbformat.v4 import new_code_cell, new_output, new_raw_cell
 
 from postmortem_nb.errors import InputFormatError, ParameterError
 from postmortem_nb.report import Redactor, export_html, write_report
@@ -241,3 +242,22 @@ def test_webgl_traces_drawn_as_svg_when_small(notebook):
     assert types.count("scatter") == 5
     big = go.Figure(go.Scattergl(x=np.arange(60_000), y=np.zeros(60_000)))
     assert static_figure(figure_dict(big))["data"][0]["type"] == "scattergl"
+
+
+def test_hidden_cells_raw_cells_and_failed_steps():
+    nb = build_notebook()
+    nb.cells.insert(
+        3, new_code_cell("secret()", metadata={"tags": ["report-hide"]},
+                         outputs=[html_output("<p>internal scratch work</p>")])
+    )  # fmt: skip
+    nb.cells.insert(3, new_raw_cell("<script>window.__pwned=1</script>raw payload"))
+    nb.cells.append(
+        new_code_cell("boom()", outputs=[new_output("error", ename="KeyError",
+                      evalue="'<b>latency</b>'", traceback=["Traceback...", "KeyError"])])
+    )  # fmt: skip
+    body = _body(export_html(nb))
+    assert "internal scratch work" not in body
+    assert "raw payload" not in body
+    # the error is named, as text (nbconvert's serialiser writes the quotes back as ')
+    assert "This step failed: KeyError: '&lt;b&gt;latency&lt;/b&gt;'" in body
+    assert "Traceback..." not in body
