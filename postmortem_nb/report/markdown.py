@@ -17,6 +17,7 @@ from typing import Any
 
 import nbformat
 
+from ..display import WIDGET_MIME
 from .exporter import _load
 from .page import footer_html
 from .plotlyjs import PLOTLY_MIME, figure_title, point_count
@@ -236,7 +237,7 @@ def _output_md(output: Any, redactor: Redactor | None) -> str:
         return neutralise_markdown(redactor.redact_text(text) if redactor else text)
     if any(m in data for m in ("image/png", "image/jpeg", "image/svg+xml")):
         return "*(An image; see the HTML report.)*"
-    if "text/plain" in data:
+    if "text/plain" in data and WIDGET_MIME not in data:
         text = _text(data["text/plain"])
         text = redactor.redact_text(text) if redactor else text
         return "```\n" + text.replace("```", "ˋˋˋ") + "\n```"

@@ -255,7 +255,14 @@ def test_hidden_cells_raw_cells_and_failed_steps():
         new_code_cell("boom()", outputs=[new_output("error", ename="KeyError",
                       evalue="'<b>latency</b>'", traceback=["Traceback...", "KeyError"])])
     )  # fmt: skip
+    nb.cells.append(
+        new_code_cell("w", outputs=[new_output("display_data", data={
+            "text/plain": "Text(value='draft')",
+            "application/vnd.jupyter.widget-view+json": {"model_id": "ab12", "version_major": 2},
+        })])
+    )  # fmt: skip
     body = _body(export_html(nb))
+    assert "Text(value=" not in body  # a widget without an HTML fallback leaves nothing
     assert "internal scratch work" not in body
     assert "raw payload" not in body
     # the error is named, as text (nbconvert's serialiser writes the quotes back as ')
