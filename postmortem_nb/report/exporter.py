@@ -24,7 +24,7 @@ from traitlets import Dict, Unicode, default
 from ..errors import InputFormatError, PostmortemError
 from ..resources import templates_dir
 from .page import footer_html, header_html, page_title, toc_html
-from .plotlyjs import LOADER_JS, plotly_bundle, plotly_js_path, plotly_js_payload
+from .plotlyjs import LOADER_JS, plotly_bundle
 from .preprocess import prepare_notebook
 from .redact import Redactor
 
@@ -39,23 +39,20 @@ def _sha256(text: str) -> str:
 
 def head_scripts(with_figures: bool) -> str:
     """CSP (only our two scripts may run, nothing may be fetched) plus plotly.js when needed."""
-    if with_figures:
-        scripts = f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{plotly_bundle().script_sha256}'"
-    else:
-        scripts = "'none'"
+    bundle = plotly_bundle() if with_figures else None
+    scripts = (
+        f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{bundle.script_sha256}'" if bundle else "'none'"
+    )
     csp = (
         f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; "
         "form-action 'none'"
     )
     out = f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-    if with_figures:
-        from .plotlyjs import plotly_js_version
-
+    if bundle:
         out += (
-            f'<script type="text/plain" id="pm-plotlyjs" '
-            f'data-plotly-version="{plotly_js_version()}">{plotly_js_payload()}</script>\n'
-            f"<script>{LOADER_JS}</script>\n"
+            f'<script type="text/plain" id="pm-plotlyjs" data-plotly-version="{bundle.version}">'
+            f"{bundle.payload}</script>\n<script>{LOADER_JS}</script>\n"
         )
     return out
 
@@ -199,4 +196,4 @@ def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-__all__ = ["PostmortemHTMLExporter", "export_html", "plotly_js_path", "write_report"]
+__all__ = ["PostmortemHTMLExporter", "export_html", "head_scripts", "write_report"]
