@@ -43,6 +43,9 @@ _LAZY: dict[str, str] = {
     "render_sections_html": "analysis",
     "render_sections_markdown": "analysis",
     "fishbone_figure": "analysis",
+    "export_html": "report",
+    "export_markdown": "report",
+    "Redactor": "report",
 }
 
 __all__ = [

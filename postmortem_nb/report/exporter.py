@@ -111,7 +111,8 @@ class PostmortemHTMLExporter(HTMLExporter):
             "header_html": header_html(header, fallback, redactor),
             "toc_html": toc_html(info.toc),
             "footer_html": footer_html(
-                info.figure_count, (header or {}).get("generated_at"), redactor is not None
+                info.figure_count, (header or {}).get("generated_at"),
+                redactor is not None and redactor.full,
             ),
             "head_marker": HEAD_MARKER,
             "body_class": " pm-has-header" if header else "",

@@ -74,7 +74,7 @@ def header_html(
     authors = h.get("authors_by_role") or []
     if authors:
         items = "".join(_author(a, redactor) for a in authors if isinstance(a, Mapping))
-        rows.append(("Authors", f'<ul class="pm-authors">{items}</ul>'))
+        rows.append(("People", f'<ul class="pm-authors">{items}</ul>'))
     if h.get("generated_at"):
         rows.append(("Generated", _r(h["generated_at"], redactor)))
     body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
