@@ -319,6 +319,8 @@ def export_markdown(
         lines.append("")
     body = "\n\n".join(b.strip() for b in blocks if b.strip())
     footer = html_to_markdown(
-        footer_html(0, (header or {}).get("generated_at"), redact is not None and redact.full, page=False)
+        footer_html(
+            0, (header or {}).get("generated_at"), redact is not None and redact.full, page=False
+        )
     )
     return "\n".join(lines) + "\n" + body + "\n\n---\n\n" + footer + "\n"
