@@ -189,8 +189,7 @@ def load_alerts(
     tz: str | None = None,
 ) -> pd.DataFrame:
     """Alerts from any supported export as a canonical frame (see schema.ALERT_COLUMNS)."""
-    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz,
-                derivers=DERIVERS)
+    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz, derivers=DERIVERS)
 
 
 __all__ = ["Format", "load_alerts", "np"]
