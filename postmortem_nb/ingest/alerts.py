@@ -1,0 +1,195 @@
+"""Alert exports -> canonical alert frames (one row per alert or PagerDuty incident).
+
+Format-specific steps (``derive`` in formats.py) fill what a plain column mapping
+cannot: PagerDuty's acknowledge time from ``seconds_to_first_ack``, severity from
+priority else urgency, Opsgenie's report times, Alertmanager's "endsAt is not a
+resolution" rules, PagerDuty log entries folded into one row per incident.
+``incident_key`` is left empty for PagerDuty: each row is one incident/alert and
+grouping happens later, by time correlation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from .formats import Format
+from .pipeline import Context, load
+from .timestamps import parse_times
+
+
+def _times(s: pd.Series, ctx: Context, what: str) -> pd.Series:
+    return parse_times(s, tz=ctx.tz, rule=ctx.rule, what=what, path=str(ctx.src.path)).values
+
+
+def _col(raw: pd.DataFrame, name: str) -> pd.Series | None:
+    return raw[name] if name in raw.columns else None
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype("str").str.strip() == "")
+
+
+def _seconds(s: pd.Series) -> pd.Series:
+    return pd.to_timedelta(pd.to_numeric(s, errors="coerce"), unit="s")
+
+
+def pagerduty_summary(raw: pd.DataFrame, ctx: Context):
+    """Incident CSV report and Analytics rows: ack = created + seconds_to_first_ack."""
+    derived: dict[str, pd.Series] = {}
+    prio, urg = _col(raw, "priority_name"), _col(raw, "urgency")
+    if prio is not None and urg is not None:
+        derived["severity_raw"] = prio.where(~_blank(prio), urg)
+    elif prio is not None or urg is not None:
+        derived["severity_raw"] = prio if prio is not None else urg
+    start_col = ctx.fmt.mapping["started_at"]
+    created = _col(raw, str(ctx.user_cols.get("started_at", start_col)))
+    if created is not None:
+        t0 = _times(created, ctx, "created times").reset_index(drop=True)
+        ack = _col(raw, "seconds_to_first_ack")
+        if ack is not None:
+            derived["acknowledged_at"] = t0 + _seconds(ack.reset_index(drop=True))
+        res = _col(raw, "seconds_to_resolve")
+        if res is not None:
+            derived["resolved_at"] = t0 + _seconds(res.reset_index(drop=True))
+    return raw, derived
+
+
+def pagerduty_incidents(raw: pd.DataFrame, ctx: Context):
+    """REST incidents: priority.summary else urgency; first acknowledgement; resolved time."""
+    derived: dict[str, pd.Series] = {}
+    prio, urg = _col(raw, "priority.summary"), _col(raw, "urgency")
+    if prio is not None or urg is not None:
+        base = prio if prio is not None else urg
+        derived["severity_raw"] = base.where(~_blank(base), urg) if urg is not None else base
+    acks = _col(raw, "acknowledgements")
+    if acks is not None:
+        first = acks.map(_first_ack)
+        derived["acknowledged_at"] = first.map(lambda a: a[0])
+        derived["acknowledged_by"] = first.map(lambda a: a[1])
+    status, changed = _col(raw, "status"), _col(raw, "last_status_change_at")
+    if status is not None and changed is not None:
+        derived["resolved_at"] = changed.where(status.astype("str") == "resolved")
+    return raw, derived
+
+
+def _first_ack(value) -> tuple[str | None, str | None]:
+    try:
+        items = json.loads(value) if isinstance(value, str) else []
+    except ValueError:
+        return None, None
+    items = [a for a in items if isinstance(a, dict) and a.get("at")]
+    if not items:
+        return None, None
+    first = min(items, key=lambda a: str(a["at"]))
+    who = first.get("acknowledger")
+    return str(first["at"]), (who.get("summary") if isinstance(who, dict) else None)
+
+
+def pagerduty_log_entries(raw: pd.DataFrame, ctx: Context):
+    """Fold trigger/acknowledge/resolve log entries into one row per incident."""
+    if raw.empty or "incident.id" not in raw.columns:
+        return raw, {}
+    raw = raw.copy()
+    raw["_t"] = _times(raw["created_at"], ctx, "log entry times").to_numpy()
+    rows = []
+    for inc, g in raw.sort_values("_t", kind="stable").groupby("incident.id", sort=False):
+        kinds = g["type"].astype("str")
+        trig = g[kinds.str.startswith("trigger")]
+        ack = g[kinds.str.startswith("acknowledge")]
+        res = g[kinds.str.startswith("resolve")]
+        first = trig.iloc[0] if len(trig) else g.iloc[0]
+        rows.append(
+            {
+                "alert_id": str(inc),
+                "source": "pagerduty",
+                "title": first.get("incident.summary"),
+                "service": first.get("service.summary"),
+                "started_at": first["_t"],
+                "acknowledged_at": ack["_t"].iloc[0] if len(ack) else pd.NaT,
+                "acknowledged_by": ack["agent.summary"].iloc[0]
+                if len(ack) and "agent.summary" in ack
+                else None,
+                "resolved_at": res["_t"].iloc[-1] if len(res) else pd.NaT,
+                "status": "resolved" if len(res) else "acknowledged" if len(ack) else "triggered",
+                "entries": len(g),
+                "_line": int(first["_line"]),
+            }
+        )
+    return pd.DataFrame(rows), {}
+
+
+def opsgenie(raw: pd.DataFrame, ctx: Context):
+    """Opsgenie report.ackTime/closeTime are milliseconds after createdAt."""
+    derived: dict[str, pd.Series] = {}
+    start = str(ctx.user_cols.get("started_at", ctx.fmt.mapping["started_at"]))
+    if start not in raw.columns:
+        return raw, derived
+    t0 = _times(raw[start], ctx, "createdAt values").reset_index(drop=True)
+    for key, canon in (("report.ackTime", "acknowledged_at"), ("report.closeTime", "resolved_at")):
+        for name in (key, key.split(".")[-1][0].upper() + key.split(".")[-1][1:]):
+            if name in raw.columns:
+                ms = pd.to_numeric(raw[name], errors="coerce").reset_index(drop=True)
+                derived[canon] = t0 + pd.to_timedelta(ms, unit="ms")
+                break
+    status = _col(raw, "status") if "status" in raw.columns else _col(raw, "Status")
+    if "resolved_at" in derived and status is not None:
+        closed = status.reset_index(drop=True).astype("str").str.lower() == "closed"
+        derived["resolved_at"] = derived["resolved_at"].where(closed)
+    return raw, derived
+
+
+_ZERO_TIME = "0001-01-01"
+
+
+def alertmanager(raw: pd.DataFrame, ctx: Context):
+    """endsAt is a resolution only when the alert is resolved (0001-01-01 or an expiry isn't)."""
+    derived: dict[str, pd.Series] = {}
+    if "endsAt" not in raw.columns:
+        return raw, derived
+    ends = raw["endsAt"].astype("str")
+    status_col = "status.state" if "status.state" in raw.columns else "status"
+    status = (
+        raw[status_col].astype("str").str.lower()
+        if status_col in raw.columns
+        else pd.Series("", index=raw.index)
+    )
+    resolved = status.isin(["resolved", "normal", "ok", "inactive"])
+    valid = ~ends.str.startswith(_ZERO_TIME) & ends.notna()
+    derived["resolved_at"] = raw["endsAt"].where(resolved & valid)
+    if ctx.parents:
+        parent_status = [p.get("status") if isinstance(p, dict) else None for p in ctx.parents]
+        if any(parent_status) and "status" not in raw.columns:
+            raw = raw.assign(status=parent_status)
+    return raw, derived
+
+
+def generic_alerts(raw: pd.DataFrame, ctx: Context):
+    return raw, {}
+
+
+DERIVERS = {
+    "pagerduty_summary": pagerduty_summary,
+    "pagerduty_incidents": pagerduty_incidents,
+    "pagerduty_log_entries": pagerduty_log_entries,
+    "opsgenie": opsgenie,
+    "alertmanager": alertmanager,
+    "generic_alerts": generic_alerts,
+}
+
+
+def load_alerts(
+    path_or_paths: str | os.PathLike | list,
+    *,
+    format: str | None = None,
+    mapping: dict[str, object] | None = None,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Alerts from any supported export as a canonical frame (see schema.ALERT_COLUMNS)."""
+    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz, derivers=DERIVERS)
+
+
+__all__ = ["Format", "load_alerts", "np"]

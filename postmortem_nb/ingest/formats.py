@@ -1,0 +1,413 @@
+"""The registry of export formats, declared as data: detection rule + column mapping + time rule.
+
+A format is detected from content: the header columns of a CSV, or the keys of the
+first JSON record (nested keys flattened with dots, e.g. ``labels.severity``). The
+first format in ``FORMATS`` whose ``detect`` keys are all present (and whose
+``absent`` keys are not) wins; the generic formats come last. ``format=`` overrides.
+
+Mapping values (canonical -> source) may be:
+  * a column name (dotted for nested JSON), e.g. ``"jsonPayload.message"``;
+  * a list of alternatives, the first non-empty value per row wins;
+  * ``"A+B"``: columns joined with a space (split date and time columns);
+  * ``"=text"``: a constant (e.g. ``{"service": "=checkout-api"}`` for ``git log``).
+A few mapping keys are options, not columns: ``time_format`` (strptime),
+``dayfirst`` ("true"), ``year`` (for times without a year), ``time_unit`` (epoch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..errors import ParameterError
+from .timestamps import TimeRule
+
+MappingValue = str | tuple[str, ...]
+OPTION_KEYS = ("time_format", "dayfirst", "year", "time_unit")
+
+
+@dataclass(frozen=True)
+class Format:
+    """One export format: how to recognise it, where its canonical fields live, its times."""
+
+    name: str
+    kind: str  # alerts | logs | changes
+    containers: tuple[str, ...]  # csv, json, text
+    detect: frozenset[str]  # source fields that must all be present
+    mapping: Mapping[str, MappingValue] = field(default_factory=dict)
+    time: TimeRule = field(default_factory=TimeRule)
+    absent: frozenset[str] = frozenset()  # fields that must not be present
+    top: frozenset[str] = frozenset()  # JSON: keys of the top-level object
+    records: str | None = None  # JSON: key holding the list of records
+    derive: str | None = None  # kind-specific post-processing step
+    description: str = ""
+
+
+def _f(name, kind, containers, detect, mapping=None, **kw) -> Format:
+    return Format(
+        name=name,
+        kind=kind,
+        containers=tuple(containers.split(",")),
+        detect=frozenset(detect),
+        mapping=mapping or {},
+        **{k: frozenset(v) if k in ("absent", "top") else v for k, v in kw.items()},
+    )
+
+
+_AM_SERVICE = ("labels.service", "labels.job", "labels.app", "labels.namespace")
+_AM_TITLE = ("annotations.summary", "labels.alertname")
+
+FORMATS: tuple[Format, ...] = (
+    # ---------------------------------------------------------------- alerts
+    _f(
+        "pagerduty_csv",
+        "alerts",
+        "csv",
+        {"incident_number", "description", "created_on"},
+        {
+            "alert_id": "incident_number",
+            "source": "=pagerduty",
+            "service": "service_name",
+            "title": "description",
+            "started_at": "created_on",
+            "resolved_at": "resolved_on",
+            "status": "status",
+            "acknowledged_by": "acknowledged_by_user_names",
+        },
+        derive="pagerduty_summary",
+        description="PagerDuty incident CSV report export (created_on, seconds_to_first_ack)",
+    ),
+    _f(
+        "pagerduty_analytics",
+        "alerts",
+        "csv,json",
+        {"incident_number", "created_at", "seconds_to_first_ack"},
+        {
+            "alert_id": "incident_number",
+            "source": "=pagerduty",
+            "service": "service_name",
+            "title": "description",
+            "started_at": "created_at",
+            "resolved_at": "resolved_at",
+            "status": "status",
+        },
+        records="data",
+        derive="pagerduty_summary",
+        description="PagerDuty Analytics raw incidents (naive times in the account's zone)",
+    ),
+    _f(
+        "pagerduty_log_entries",
+        "alerts",
+        "json",
+        {"type", "created_at", "incident.id"},
+        records="log_entries",
+        derive="pagerduty_log_entries",
+        description="PagerDuty REST log entries (trigger/acknowledge/resolve)",
+    ),
+    _f(
+        "pagerduty_incidents",
+        "alerts",
+        "json",
+        {"incident_number", "created_at", "service.summary"},
+        {
+            "alert_id": "incident_number",
+            "source": "=pagerduty",
+            "service": "service.summary",
+            "title": "title",
+            "started_at": "created_at",
+            "resolved_at": ("resolved_at",),
+            "status": "status",
+        },
+        records="incidents",
+        derive="pagerduty_incidents",
+        description="PagerDuty REST API incidents (a list or {'incidents': [...]})",
+    ),
+    _f(
+        "opsgenie_json",
+        "alerts",
+        "json",
+        {"tinyId", "createdAt", "message"},
+        {
+            "alert_id": "tinyId",
+            "source": "=opsgenie",
+            "title": "message",
+            "severity_raw": "priority",
+            "started_at": "createdAt",
+            "status": "status",
+            "acknowledged_by": "report.acknowledgedBy",
+        },
+        records="data",
+        derive="opsgenie",
+        description="Opsgenie alert API JSON (tinyId, createdAt, priority, report.ackTime)",
+    ),
+    _f(
+        "opsgenie_csv",
+        "alerts",
+        "csv",
+        {"TinyId", "CreatedAt", "Message"},
+        {
+            "alert_id": "TinyId",
+            "source": "=opsgenie",
+            "title": "Message",
+            "severity_raw": "Priority",
+            "started_at": "CreatedAt",
+            "status": "Status",
+            "acknowledged_by": "AcknowledgedBy",
+        },
+        derive="opsgenie",
+        description="Opsgenie alert CSV export",
+    ),
+    _f(
+        "grafana_webhook",
+        "alerts",
+        "json",
+        {"labels", "startsAt"},
+        top={"orgId", "alerts"},
+        records="alerts",
+        mapping={
+            "alert_id": "fingerprint",
+            "source": "=grafana",
+            "service": _AM_SERVICE,
+            "severity_raw": "labels.severity",
+            "title": _AM_TITLE,
+            "started_at": "startsAt",
+            "status": "status",
+        },
+        derive="alertmanager",
+        description="Grafana alerting webhook payload",
+    ),
+    _f(
+        "alertmanager_webhook",
+        "alerts",
+        "json",
+        {"labels", "startsAt"},
+        top={"groupKey", "alerts"},
+        records="alerts",
+        mapping={
+            "alert_id": "fingerprint",
+            "source": "=alertmanager",
+            "service": _AM_SERVICE,
+            "severity_raw": "labels.severity",
+            "title": _AM_TITLE,
+            "started_at": "startsAt",
+            "status": "status",
+        },
+        derive="alertmanager",
+        description="Prometheus Alertmanager webhook payload(s): one, a list, or JSON lines",
+    ),
+    _f(
+        "alertmanager_groups",
+        "alerts",
+        "json",
+        {"labels", "startsAt"},
+        top={"alerts", "receiver", "labels"},
+        records="alerts",
+        mapping={
+            "alert_id": "fingerprint",
+            "source": "=alertmanager",
+            "service": _AM_SERVICE,
+            "severity_raw": "labels.severity",
+            "title": _AM_TITLE,
+            "started_at": "startsAt",
+            "status": "status.state",
+        },
+        derive="alertmanager",
+        description="Alertmanager /api/v2/alerts/groups response",
+    ),
+    _f(
+        "alertmanager_api",
+        "alerts",
+        "json",
+        {"labels", "startsAt", "fingerprint", "status.state"},
+        {
+            "alert_id": "fingerprint",
+            "source": "=alertmanager",
+            "service": _AM_SERVICE,
+            "severity_raw": "labels.severity",
+            "title": _AM_TITLE,
+            "started_at": "startsAt",
+            "status": "status.state",
+        },
+        derive="alertmanager",
+        description="Alertmanager /api/v2/alerts response",
+    ),
+    _f(
+        "generic_alerts",
+        "alerts",
+        "csv,json",
+        set(),
+        derive="generic_alerts",
+        description="Any CSV/JSON: columns named like the canonical ones, or a mapping",
+    ),
+    # ------------------------------------------------------------------ logs
+    _f(
+        "splunk_csv",
+        "logs",
+        "csv",
+        {"_time", "_raw"},
+        {"timestamp": "_time", "message": "_raw", "host": "host"},
+        description="Splunk search results CSV export (_time, _raw, host, source, sourcetype)",
+    ),
+    _f(
+        "cloudwatch_insights_csv",
+        "logs",
+        "csv",
+        {"@timestamp", "@message"},
+        {"timestamp": "@timestamp", "message": "@message"},
+        time=TimeRule(zone="UTC"),
+        description="CloudWatch Logs Insights CSV (@timestamp in UTC, @message, @logStream)",
+    ),
+    _f(
+        "elastic_csv",
+        "logs",
+        "csv",
+        {"@timestamp"},
+        {
+            "timestamp": "@timestamp",
+            "message": "message",
+            "level": ("log.level", "level"),
+            "service": ("service.name", "service"),
+            "host": ("host.name", "host.hostname", "host"),
+        },
+        description="Elastic/Kibana Discover CSV export (@timestamp, ECS field names)",
+    ),
+    _f(
+        "loghub_hdfs",
+        "logs",
+        "csv",
+        {"LineId", "Date", "Time", "Pid", "Component", "Content"},
+        {"timestamp": "Date+Time", "level": "Level", "message": "Content"},
+        time=TimeRule(format="%y%m%d %H%M%S"),
+        description="LogHub structured CSV, HDFS style (Date yymmdd, Time HHMMSS)",
+    ),
+    _f(
+        "loghub_syslog",
+        "logs",
+        "csv",
+        {"LineId", "Month", "Date", "Time", "Content"},
+        {"timestamp": "Month+Date+Time", "level": "Level", "message": "Content"},
+        time=TimeRule(format="%b %d %H:%M:%S"),
+        description="LogHub structured CSV, syslog style (Month, Date, Time: needs a year)",
+    ),
+    _f(
+        "loghub_csv",
+        "logs",
+        "csv",
+        {"LineId", "Date", "Time", "Content"},
+        {"timestamp": "Date+Time", "level": "Level", "message": "Content"},
+        description="LogHub structured CSV with separate Date and Time columns",
+    ),
+    _f(
+        "gcp_logentry",
+        "logs",
+        "json",
+        {"timestamp", "logName"},
+        {
+            "timestamp": "timestamp",
+            "level": "severity",
+            "message": ("jsonPayload.message", "textPayload", "jsonPayload.msg"),
+            "service": (
+                "resource.labels.service_name",
+                "resource.labels.container_name",
+                "resource.labels.module_id",
+            ),
+            "host": ("resource.labels.instance_id", "resource.labels.pod_name"),
+        },
+        description="Google Cloud LogEntry JSON / JSON lines",
+    ),
+    _f(
+        "loki_jsonl",
+        "logs",
+        "json",
+        {"line", "timestamp", "labels"},
+        {
+            "timestamp": "timestamp",
+            "message": "line",
+            "level": ("labels.level", "labels.detected_level", "labels.severity"),
+            "service": ("labels.service_name", "labels.service", "labels.app", "labels.job"),
+            "host": ("labels.host", "labels.instance", "labels.pod"),
+        },
+        description="Grafana Loki `logcli query -o jsonl` output",
+    ),
+    _f(
+        "generic_logs",
+        "logs",
+        "csv,json",
+        set(),
+        description="Any CSV/TSV/JSON lines: columns named like the canonical ones, or a mapping",
+    ),
+    # --------------------------------------------------------------- changes
+    _f(
+        "github_deployments",
+        "changes",
+        "json",
+        {"sha", "ref", "environment", "statuses_url"},
+        {
+            "timestamp": "created_at",
+            "kind": "=deploy",
+            "author": "creator.login",
+            "description": ("description",),
+        },
+        derive="github_deployments",
+        description="GitHub REST API deployments JSON",
+    ),
+    _f(
+        "github_releases",
+        "changes",
+        "json",
+        {"tag_name", "published_at"},
+        {
+            "timestamp": ("published_at", "created_at"),
+            "kind": "=release",
+            "author": "author.login",
+            "description": ("name", "tag_name"),
+        },
+        derive="github_releases",
+        description="GitHub REST API releases JSON",
+    ),
+    _f(
+        "git_log",
+        "changes",
+        "text",
+        set(),
+        derive="git_log",
+        description="git log --date=iso-strict --pretty=format:'%H%x09%ad%x09%an%x09%s'",
+    ),
+    _f(
+        "generic_changes",
+        "changes",
+        "csv,json",
+        set(),
+        description="Any CSV/JSON: columns named like the canonical ones, or a mapping",
+    ),
+)
+
+BY_NAME = {f.name: f for f in FORMATS}
+
+
+def formats_for(kind: str) -> list[Format]:
+    return [f for f in FORMATS if f.kind == kind]
+
+
+def get_format(name: str, kind: str) -> Format:
+    """Look a format up by name; an unknown name lists the valid choices."""
+    fmt = BY_NAME.get(name)
+    if fmt is None or fmt.kind != kind:
+        choices = ", ".join(f.name for f in formats_for(kind))
+        raise ParameterError(f"Unknown {kind} format {name!r}; choose one of: {choices}.")
+    return fmt
+
+
+def detect(kind: str, container: str, fields: set[str], top: set[str] | None = None) -> Format:
+    """First registered format of this kind whose rule matches; the generic one otherwise."""
+    for fmt in formats_for(kind):
+        if container not in fmt.containers or not fmt.detect:
+            continue
+        if fmt.top and (top is None or not fmt.top <= top):
+            continue
+        if fmt.detect <= fields and not (fmt.absent & fields):
+            return fmt
+    for fmt in formats_for(kind):
+        if not fmt.detect and container in fmt.containers:
+            return fmt
+    raise ParameterError(f"No {kind} format reads {container} input.")

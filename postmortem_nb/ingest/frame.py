@@ -1,0 +1,288 @@
+"""From a frame of source columns to the canonical frame: mapping, times, extras.
+
+Extra (unmapped) source columns are kept. Naming rule:
+  * alerts and changes: ``x_<source name>`` (schema.EXTRA_PREFIX), nested keys dotted;
+  * logs: the source name as it is (``request_id``, ``http_status``,
+    ``httpRequest.status``) so that impact and signal code finds them; only a name that
+    collides with a canonical column or with ``_file``/``_line`` gets the prefix.
+``_line`` (line where the record starts; JSON lines: the line of the object) and
+``_file`` (the input path) trace every row back to its evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import MissingColumnError, ParameterError, TimestampError
+from ..severity import normalize_severity
+from .formats import OPTION_KEYS, Format
+from .timestamps import UTC_DTYPE, TimeRule, parse_times
+
+log = logging.getLogger(__name__)
+
+MAX_BAD_FRACTION = 0.01
+MAX_BAD_ENV = "POSTMORTEM_MAX_BAD_ROWS"
+MAX_EXAMPLES = 20
+
+KIND_COLUMNS = {
+    "alerts": (schema.ALERT_COLUMNS, schema.ALERT_REQUIRED, schema.ALERT_TIME_COLUMNS),
+    "logs": (schema.LOG_COLUMNS, schema.LOG_REQUIRED, schema.LOG_TIME_COLUMNS),
+    "changes": (schema.CHANGE_COLUMNS, schema.CHANGE_REQUIRED, schema.CHANGE_TIME_COLUMNS),
+}
+INTERNAL = ("_file", "_line")
+
+
+@dataclass
+class Report:
+    """What happened while reading one file: for attrs, inspect and the report appendix."""
+
+    skipped: list[dict] = field(default_factory=list)
+    skipped_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    zone: str | None = None
+
+
+def max_bad_fraction() -> float:
+    env = os.environ.get(MAX_BAD_ENV)
+    if not env:
+        return MAX_BAD_FRACTION
+    try:
+        value = float(env.rstrip("%")) / (100 if env.endswith("%") else 1)
+    except ValueError as exc:
+        raise ParameterError(f"{MAX_BAD_ENV}={env!r} is not a fraction like 0.01 or 1%") from exc
+    return value
+
+
+def split_mapping(mapping: Mapping[str, object] | None, kind: str) -> tuple[dict, dict]:
+    """User mapping -> (canonical -> source, options); unknown keys list the valid ones."""
+    cols = dict[str, object]()
+    opts = {}
+    canonical = KIND_COLUMNS[kind][0]
+    for key, value in (mapping or {}).items():
+        if key in OPTION_KEYS:
+            opts[key] = value
+        elif key in canonical:
+            cols[key] = tuple(value) if isinstance(value, list | tuple) else str(value)
+        else:
+            raise ParameterError(
+                f"mapping key {key!r} is not a {kind} column; use one of "
+                f"{', '.join(canonical)} (or options {', '.join(OPTION_KEYS)})."
+            )
+    return cols, opts
+
+
+def time_rule(fmt: Format, opts: Mapping[str, object]) -> TimeRule:
+    rule = fmt.time
+    if not opts:
+        return rule
+    year = opts.get("year")
+    try:
+        year = int(year) if year not in (None, "") else rule.year
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"mapping option year={year!r} is not a year") from exc
+    dayfirst = str(opts.get("dayfirst", rule.dayfirst)).lower() in ("1", "true", "yes")
+    return TimeRule(
+        format=str(opts["time_format"]) if opts.get("time_format") else rule.format,
+        dayfirst=dayfirst,
+        year=year,
+        unit=str(opts["time_unit"]) if opts.get("time_unit") else rule.unit,
+        zone=rule.zone,
+    )
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        return s.isna() | (s.astype("str").str.strip() == "")
+    return s.isna()
+
+
+def resolve(raw: pd.DataFrame, spec: object, *, path: str, canonical: str, user: bool):
+    """One canonical column from a mapping value; (series or None, source columns used)."""
+    cols = set(raw.columns)
+    if isinstance(spec, str) and spec.startswith("="):
+        return pd.Series(spec[1:], index=raw.index, dtype="str"), []
+    if isinstance(spec, tuple):
+        present = [c for c in spec if c in cols]
+        if not present:
+            return None, []
+        out = raw[present[0]]
+        for c in present[1:]:
+            out = out.where(~_blank(out), raw[c])
+        return out, present
+    spec = str(spec)
+    if spec in cols:
+        return raw[spec], [spec]
+    if "+" in spec and all(p in cols for p in spec.split("+")):
+        parts = spec.split("+")
+        out = raw[parts[0]].astype("str")
+        for p in parts[1:]:
+            out = out + " " + raw[p].astype("str")
+        return out, parts
+    if user:
+        raise MissingColumnError(
+            f"mapping {canonical}={spec!r}: there is no column {spec!r}.",
+            path=path,
+            column=spec,
+            found=[c for c in raw.columns if c not in INTERNAL],
+        )
+    return None, []
+
+
+def missing_error(path: str, canonical: str, raw: pd.DataFrame, fmt: Format) -> MissingColumnError:
+    found = [c for c in raw.columns if c not in INTERNAL]
+    hint = ""
+    if len(found) == 1 and any(d in found[0] for d in ",;\t|:"):
+        hint = " The header has a single column: is the delimiter something else?"
+    return MissingColumnError(
+        f"no column for the required {canonical!r} (format {fmt.name}). Map one with "
+        f'mapping={{"{canonical}": "<column>"}} or --map {canonical}=<column>.{hint}',
+        path=path,
+        column=canonical,
+        found=found,
+    )
+
+
+def canonical_frame(
+    raw: pd.DataFrame,
+    fmt: Format,
+    *,
+    kind: str,
+    path: str,
+    user_cols: Mapping[str, object],
+    rule: TimeRule,
+    tz: str | None,
+    derived: Mapping[str, pd.Series] | None = None,
+) -> tuple[pd.DataFrame, Report]:
+    """Map, parse times, drop rows with bad required times (reported), order columns."""
+    columns, required, time_cols = KIND_COLUMNS[kind]
+    rep = Report()
+    spec: dict[str, object] = dict(fmt.mapping)
+    spec.update(user_cols)
+    values: dict[str, pd.Series] = {}
+    used: set[str] = set()
+    for canon in columns:
+        if canon in spec:
+            s, src_cols = resolve(
+                raw, spec[canon], path=path, canonical=canon, user=canon in user_cols
+            )
+        elif canon in raw.columns:
+            s, src_cols = raw[canon], [canon]
+        else:
+            s, src_cols = None, []
+        if s is not None:
+            values[canon] = s
+            used.update(src_cols)
+    for canon, s in (derived or {}).items():
+        if canon not in user_cols:
+            if canon in values:
+                values[canon] = values[canon].where(~_blank(values[canon]), s)
+            else:
+                values[canon] = s
+    for canon in required:
+        if canon not in values:
+            raise missing_error(path, canon, raw, fmt)
+    n = len(raw)
+    keep = np.ones(n, bool)
+    primary = time_cols[0]
+    lines = raw["_line"].to_numpy() if "_line" in raw.columns else np.arange(1, n + 1)
+    for canon in time_cols:
+        if canon not in values:
+            continue
+        src = values[canon]
+        parsed = parse_times(src, tz=tz, rule=rule, what=f"{canon} values", path=path, column=canon)
+        rep.warnings.extend(parsed.warnings)
+        rep.zone = rep.zone or parsed.zone_used
+        bad = parsed.bad | parsed.dst
+        if canon == primary:
+            bad = bad | parsed.values.isna().to_numpy()
+            keep &= ~bad
+            if bad.any():
+                _report_bad(rep, bad, parsed, src, lines, path, canon, n)
+        elif bad.any():
+            name = os.path.basename(path)
+            msg = f"{name}: {int(bad.sum())} unparseable {canon} values left empty"
+            rep.warnings.append(msg)
+        values[canon] = parsed.values
+    if kind == "alerts":
+        sev_raw = values.get("severity_raw")
+        if sev_raw is None and "severity" in values:
+            sev_raw = values["severity"]
+        if sev_raw is not None:
+            values["severity_raw"] = sev_raw
+            values["severity"] = sev_raw.map(normalize_severity)
+    out = {}
+    for canon in columns:
+        if canon in values:
+            s = values[canon].reset_index(drop=True)
+            if canon in time_cols:
+                out[canon] = s.astype(UTC_DTYPE)
+            elif canon in ("severity", "alert_id", "incident_key") or s.dtype == object:
+                out[canon] = s.map(lambda v: None if _isna(v) else str(v)).astype("str")
+            else:
+                out[canon] = s
+        elif canon in time_cols:
+            out[canon] = pd.Series(pd.NaT, index=range(n), dtype=UTC_DTYPE)
+        else:
+            out[canon] = pd.Series(None, index=range(n), dtype="str")
+    for col in raw.columns:
+        if col in used or col in INTERNAL:
+            continue
+        name = col
+        if kind != "logs" or col in columns or col in INTERNAL:
+            name = schema.EXTRA_PREFIX + col
+        if name in out:
+            continue
+        out[name] = raw[col].reset_index(drop=True)
+    out["_file"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, "int8"), [path]))
+    out["_line"] = pd.Series(lines, dtype="int64")
+    frame = pd.DataFrame(out, copy=False)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
+    return frame, rep
+
+
+def _isna(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
+
+
+def _report_bad(rep, bad, parsed, src, lines, path, canon, n) -> None:
+    idx = np.flatnonzero(bad)
+    rep.skipped_count += len(idx)
+    src = src.reset_index(drop=True)
+    for i in idx[:MAX_EXAMPLES]:
+        value = src.iloc[i]
+        if parsed.dst[i]:
+            reason = f"{canon}: local time ambiguous or non-existent (DST) in {parsed.zone_used}"
+        elif _isna(value) or str(value).strip() == "":
+            reason = f"{canon}: empty"
+        else:
+            reason = f"{canon}: unparseable timestamp"
+        rep.skipped.append(
+            {"file": path, "line": int(lines[i]), "reason": reason, "value": str(value)[:200]}
+        )
+    first = ", ".join(str(int(lines[i])) for i in idx[:10])
+    msg = (
+        f"{os.path.basename(path)}: {len(idx)} of {n} rows dropped: {canon} missing, "
+        f"unparseable or DST-ambiguous (lines {first}{', ...' if len(idx) > 10 else ''})"
+    )
+    rep.warnings.append(msg)
+    log.warning(msg)
+    limit = max_bad_fraction()
+    if len(idx) > limit * n:
+        examples = "; ".join(
+            f"line {r['line']}: {r['value']!r} ({r['reason']})" for r in rep.skipped[:5]
+        )
+        raise TimestampError(
+            f"{len(idx)} of {n} rows ({len(idx) / n:.1%}) have a bad {canon}, above the "
+            f"{limit:.0%} limit ({MAX_BAD_ENV} to change it). First: {examples}.",
+            path=path,
+            line=int(lines[idx[0]]),
+            column=canon,
+        )

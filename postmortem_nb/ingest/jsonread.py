@@ -1,0 +1,141 @@
+"""JSON input: a document, a list, or JSON lines; records flattened with dotted keys.
+
+Nested objects become dotted columns (``httpRequest.status``, ``labels.severity``);
+lists are kept as JSON text so they stay readable and comparable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputFormatError
+from .sources import Source, decode, read_all_bytes
+
+
+@dataclass
+class JsonDoc:
+    """Top-level JSON objects with the line each starts on (JSON lines) or 1."""
+
+    tops: list[Any]
+    lines: list[int]
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_json(src: Source) -> JsonDoc:
+    """Parse a JSON document or JSON lines; errors give the line and what was found."""
+    text, _enc = decode(read_all_bytes(src.path), path=src.path, complete=True)
+    stripped = text.strip()
+    if not stripped:
+        raise InputFormatError("the file is empty; expected JSON", path=src.path)
+    try:
+        doc = json.loads(stripped)
+        return JsonDoc([doc], [1])
+    except json.JSONDecodeError as exc:
+        first_error = exc
+    except RecursionError as exc:
+        raise InputFormatError("JSON nested too deeply", path=src.path) from exc
+    tops, lines = [], []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            tops.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if len(tops) == 0:
+                raise InputFormatError(
+                    f"not valid JSON or JSON lines: {first_error.msg} "
+                    f"(line {first_error.lineno}, column {first_error.colno})",
+                    path=src.path,
+                    line=first_error.lineno,
+                ) from exc
+            raise InputFormatError(
+                f"invalid JSON line: {exc.msg} (column {exc.colno})", path=src.path, line=i
+            ) from exc
+        except RecursionError as exc:
+            raise InputFormatError("JSON nested too deeply", path=src.path, line=i) from exc
+        lines.append(i)
+    return JsonDoc(tops, lines)
+
+
+def flatten(obj: Any, prefix: str = "", out: dict | None = None) -> dict:
+    """Dotted keys for nested objects; lists as JSON text; scalars as they are."""
+    out = {} if out is None else out
+    if isinstance(obj, dict):
+        if not obj and prefix:
+            out[prefix[:-1]] = "{}"
+        for k, v in obj.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                flatten(v, key + ".", out)
+            elif isinstance(v, list):
+                out[key] = json.dumps(v, ensure_ascii=False, default=str)
+            else:
+                out[key] = v
+    elif prefix:
+        out[prefix[:-1]] = obj
+    return out
+
+
+def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[dict]]:
+    """The records of a document: from ``key`` when present, else the objects themselves.
+
+    Returns (records, line per record, the parent object per record).
+    """
+    recs, lines, parents = [], [], []
+    for top, line in zip(doc.tops, doc.lines, strict=True):
+        items = top if isinstance(top, list) else [top]
+        for item in items:
+            if isinstance(item, dict) and key and isinstance(item.get(key), list):
+                for rec in item[key]:
+                    if isinstance(rec, dict):
+                        recs.append(rec)
+                        lines.append(line)
+                        parents.append(item)
+            elif isinstance(item, dict) and not key and len(item) == 1:
+                (only,) = item.values()
+                if isinstance(only, list) and all(isinstance(r, dict) for r in only):
+                    recs.extend(only)
+                    lines.extend([line] * len(only))
+                    parents.extend([item] * len(only))
+                else:
+                    recs.append(item)
+                    lines.append(line)
+                    parents.append({})
+            elif isinstance(item, dict):
+                recs.append(item)
+                lines.append(line)
+                parents.append({})
+    return recs, lines, parents
+
+
+def probe(doc: JsonDoc) -> tuple[set[str], set[str], dict]:
+    """(top-level keys, flattened keys of the first record found, that record) for detection."""
+    top = doc.tops[0] if doc.tops else {}
+    if isinstance(top, list):
+        top = top[0] if top and isinstance(top[0], dict) else {}
+    if not isinstance(top, dict):
+        return set(), set(), {}
+    top_keys = set(top)
+    first = top
+    for v in top.values():
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            first = v[0]
+            break
+    return top_keys, set(flatten(first)), first
+
+
+def to_frame(recs: list[dict], lines: list[int]) -> pd.DataFrame:
+    """Flattened records as a frame of source columns plus ``_line``."""
+    rows = [flatten(r) for r in recs]
+    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(
+                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+            )
+    frame["_line"] = pd.Series(lines, dtype="int64") if rows else pd.Series([], dtype="int64")
+    return frame

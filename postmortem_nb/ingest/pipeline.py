@@ -1,0 +1,289 @@
+"""The one loading path every kind shares: open, detect, read, derive, canonicalise, combine.
+
+Provenance goes to ``df.attrs["source"]``: kind, paths, and per file its format,
+SHA-256, rows, skipped rows (examples with line numbers), warnings, time range.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import InputFormatError, ParameterError, PostmortemError
+from . import csvread, jsonread
+from .formats import Format, detect, get_format
+from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
+from .sources import Source, open_source, sha256
+from .timestamps import UTC_DTYPE, TimeRule, check_zone
+from .window import bisect_window, stream_window
+
+log = logging.getLogger(__name__)
+
+SHA256_MAX_BYTES = 256 << 20  # larger files: hash on request (file_sha256), not on load
+_GIT_LOG = re.compile(r"^[0-9a-f]{7,40}\t\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+
+@dataclass
+class Context:
+    """What a derive step may need: the source, options, zone, parsed JSON parents."""
+
+    src: Source
+    fmt: Format
+    kind: str
+    tz: str | None
+    rule: TimeRule
+    user_cols: Mapping[str, object]
+    parents: list[dict] | None = None
+
+
+Deriver = Callable[[pd.DataFrame, Context], tuple[pd.DataFrame, dict[str, pd.Series]]]
+
+
+def as_paths(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    if isinstance(path_or_paths, str | os.PathLike):
+        return [Path(path_or_paths)]
+    try:
+        paths = [Path(p) for p in path_or_paths]
+    except TypeError as exc:
+        raise ParameterError(
+            f"expected a path or a list of paths, got {type(path_or_paths).__name__}"
+        ) from exc
+    if not paths:
+        raise ParameterError("no input files given")
+    return paths
+
+
+def container_of(src: Source, kind: str) -> str:
+    head = src.head.lstrip()
+    if head[:1] in ("{", "["):
+        return "json"
+    if kind == "changes" and _GIT_LOG.match(head):
+        return "text"
+    return "csv"
+
+
+def _time_sources(spec: Mapping[str, object], kind: str) -> set[str]:
+    out: set[str] = set()
+    time_cols = KIND_COLUMNS[kind][2]
+    for canon, value in spec.items():
+        if canon not in (*time_cols, "alert_id", "incident_key"):
+            continue
+        parts = value if isinstance(value, tuple) else (str(value),)
+        for p in parts:
+            out.update(p.split("+"))
+    return out
+
+
+def read_source(
+    src: Source,
+    kind: str,
+    *,
+    format: str | None,
+    user_cols: Mapping[str, object],
+    opts: Mapping[str, object],
+    tz: str | None,
+    derivers: Mapping[str, Deriver],
+    text_reader: Callable[[Source], pd.DataFrame] | None = None,
+    window: tuple | None = None,
+) -> tuple[pd.DataFrame, Format, Report]:
+    """One file -> canonical frame, with its format and its reading report.
+
+    ``window`` (lo, hi) on a CSV reads only that time range (window.py).
+    """
+    container = container_of(src, kind)
+    skipped: list[dict] = []
+    skipped_count = 0
+    warnings = list(src.warnings)
+    parents = None
+    if container == "json":
+        doc = jsonread.load_json(src)
+        top, keys, _ = jsonread.probe(doc)
+        fmt = get_format(format, kind) if format else detect(kind, "json", keys, top)
+        recs, lines, parents = jsonread.records(doc, fmt.records)
+        raw = jsonread.to_frame(recs, lines)
+    elif container == "text" or (format and get_format(format, kind).containers == ("text",)):
+        fmt = get_format(format, kind) if format else detect(kind, "text", set())
+        if text_reader is None:
+            raise InputFormatError(f"format {fmt.name} is not a text format", path=src.path)
+        raw = text_reader(src)
+    else:
+        delim = csvread.sniff_delimiter(src.head)
+        names, _ = csvread.header(src.head, delim)
+        fmt = get_format(format, kind) if format else detect(kind, "csv", set(names))
+        spec = {**fmt.mapping, **user_cols}
+        primary = KIND_COLUMNS[kind][2][0]
+        if primary not in spec and primary in names:
+            spec[primary] = primary
+        strings = _time_sources(spec, kind) | set(KIND_COLUMNS[kind][2])
+        table = None
+        if window is not None:
+            table = _read_window(src, spec, names, delim, strings, window, tz, time_rule(fmt, opts))
+        if table is None:
+            utc = _aware_column(src.head, delim, names, spec.get(primary), opts)
+            table = csvread.read_csv(src, string_columns=strings - utc, utc_columns=utc)
+        raw = table.frame
+        skipped, skipped_count = table.skipped, table.skipped_count
+        warnings.extend(table.warnings)
+    rule = time_rule(fmt, opts)
+    ctx = Context(src, fmt, kind, tz, rule, user_cols, parents)
+    derived: dict[str, pd.Series] = {}
+    if fmt.derive and fmt.derive in derivers:
+        raw, derived = derivers[fmt.derive](raw, ctx)
+    frame, rep = canonical_frame(
+        raw,
+        fmt,
+        kind=kind,
+        path=str(src.path),
+        user_cols=ctx.user_cols,
+        rule=rule,
+        tz=tz,
+        derived=derived,
+    )
+    rep.skipped = skipped + rep.skipped
+    rep.skipped_count += skipped_count
+    rep.warnings = warnings + rep.warnings
+    return frame, fmt, rep
+
+
+_ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
+
+
+def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[str]:
+    """The primary time column, when the head shows ISO times with offsets (Arrow parses them)."""
+    if not isinstance(source, str) or source not in names or opts.get("time_format"):
+        return set()
+    idx = names.index(source)
+    rows = list(csv.reader(io.StringIO(head), delimiter=delim))[1:-1][:200]
+    values = [r[idx] for r in rows if len(r) == len(names)]
+    if values and all(_ISO_AWARE.match(v) for v in values):
+        return {source}
+    return set()
+
+
+def _read_window(src, spec, names, delim, strings, window, tz, rule):
+    """Bisect (sorted, plain) or stream (gzip, unsorted); None falls back to a full read."""
+    source = spec.get("timestamp")
+    if not isinstance(source, str) or source.startswith("="):
+        return None
+    parts = [source] if source in names else source.split("+")
+    if any(p not in names for p in parts) or src.encoding != "utf-8":
+        return None
+    kw = {
+        "columns": names,
+        "delimiter": delim,
+        "time_sources": parts,
+        "string_columns": strings,
+        "lo": window[0],
+        "hi": window[1],
+        "tz": tz,
+        "rule": rule,
+    }
+    try:
+        table = bisect_window(src, **kw)
+        return table if table is not None else stream_window(src, **kw)
+    except (pa.ArrowInvalid, PostmortemError) as exc:
+        log.info("%s: window read failed (%s); reading the whole file", src.path.name, exc)
+        return None
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of an input file (public: the report hashes large inputs on demand)."""
+    return sha256(Path(path))
+
+
+def load(
+    kind: str,
+    path_or_paths,
+    *,
+    format: str | None = None,
+    mapping: Mapping[str, object] | None = None,
+    tz: str | None = None,
+    derivers: Mapping[str, Deriver] | None = None,
+    text_reader: Callable[[Source], pd.DataFrame] | None = None,
+    window: tuple | None = None,
+) -> pd.DataFrame:
+    """Load one or several files of one kind into a single canonical, time-sorted frame."""
+    paths = as_paths(path_or_paths)
+    tz = check_zone(tz)
+    user_cols, opts = split_mapping(mapping, kind)
+    frames, files, skipped, warnings = [], [], [], []
+    skipped_count = 0
+    for p in paths:
+        src = open_source(p)
+        frame, fmt, rep = read_source(
+            src,
+            kind,
+            format=format,
+            user_cols=user_cols,
+            opts=opts,
+            tz=tz,
+            derivers=derivers or {},
+            text_reader=text_reader,
+            window=window,
+        )
+        primary = KIND_COLUMNS[kind][2][0]
+        times = frame[primary]
+        files.append(
+            {
+                "path": str(src.path),
+                "format": fmt.name,
+                "sha256": sha256(src.path) if src.size <= SHA256_MAX_BYTES else None,
+                "bytes": src.size,
+                "compressed": src.compressed,
+                "encoding": src.encoding,
+                "rows": len(frame),
+                "skipped_count": rep.skipped_count,
+                "start": _iso(times.min()),
+                "end": _iso(times.max()),
+                "zone": rep.zone,
+            }
+        )
+        frames.append(frame)
+        skipped.extend(rep.skipped)
+        skipped_count += rep.skipped_count
+        warnings.extend(rep.warnings)
+    df = frames[0] if len(frames) == 1 else _concat(frames)
+    primary = KIND_COLUMNS[kind][2][0]
+    if len(df) and not df[primary].is_monotonic_increasing:
+        df = df.sort_values(primary, kind="stable", na_position="last").reset_index(drop=True)
+    df.attrs["source"] = {
+        "kind": kind,
+        "paths": [str(p) for p in paths],
+        "format": files[0]["format"] if len({f["format"] for f in files}) == 1 else "mixed",
+        "files": files,
+        "rows": len(df),
+        "skipped_rows": skipped[:50],
+        "skipped_count": skipped_count,
+        "warnings": warnings,
+        "start": _iso(df[primary].min()) if len(df) else None,
+        "end": _iso(df[primary].max()) if len(df) else None,
+        "mapping": {k: list(v) if isinstance(v, tuple) else v for k, v in (mapping or {}).items()},
+        "tz": tz,
+    }
+    return df
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    files = [str(f["_file"].cat.categories[0]) for f in frames]
+    frames = [f.assign(_file=f["_file"].astype("str")) for f in frames if len(f)] or frames[:1]
+    df = pd.concat(frames, ignore_index=True, sort=False)
+    df["_file"] = pd.Categorical(df["_file"].astype("str"), categories=files)
+    return df
+
+
+def _iso(ts) -> str | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).tz_convert("UTC").isoformat().replace("+00:00", "Z")
+
+
+__all__ = ["UTC_DTYPE", "Context", "file_sha256", "load"]

@@ -1,0 +1,120 @@
+"""Opening input files: transparent gzip, encoding checks, a decoded head for detection.
+
+Only the first bytes are decoded in Python; bulk parsing is left to pyarrow.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import logging
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputFormatError
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 256 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Source:
+    """One input file as the readers see it."""
+
+    path: Path
+    compressed: bool
+    size: int
+    head: str  # decoded first bytes (BOM stripped), for detection only
+    encoding: str  # "utf-8" or the fallback actually used
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def read_all_bytes(path: Path) -> bytes:
+    """Whole file, decompressed when gzip; corrupt archives become InputFormatError."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        return path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFormatError(f"cannot read the file: {exc}", path=path) from exc
+
+
+def _read_head(path: Path, compressed: bool) -> bytes:
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as fh:
+                return fh.read(HEAD_BYTES)
+        with open(path, "rb") as fh:
+            return fh.read(HEAD_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFormatError(f"cannot read the file: {exc}", path=path) from exc
+
+
+def decode(data: bytes, *, path: Path, complete: bool) -> tuple[str, str]:
+    """Decode as UTF-8 (BOM stripped); fall back to cp1252, then latin-1, and say so.
+
+    ``complete`` is False for a head cut at an arbitrary byte, where a trailing
+    partial UTF-8 sequence is not an encoding problem.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if not complete and exc.start >= len(data) - 3:
+            return data[: exc.start].decode("utf-8"), "utf-8"
+    for enc in ("cp1252", "latin-1"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputFormatError("the file is not text (not UTF-8, cp1252 or latin-1)", path=path)
+
+
+def open_source(path: str | Path) -> Source:
+    """Stat, sniff compression and decode the head; errors name the file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFormatError("file not found", path=p)
+    if p.is_dir():
+        raise InputFormatError("is a directory, expected a file", path=p)
+    compressed = is_gzip(p)
+    raw = _read_head(p, compressed)
+    if b"\x00" in raw[:4096]:
+        raise InputFormatError(
+            "the file looks binary (NUL bytes); expected CSV, TSV, JSON or text", path=p
+        )
+    complete = len(raw) < HEAD_BYTES
+    text, enc = decode(raw, path=p, complete=complete)
+    src = Source(path=p, compressed=compressed, size=p.stat().st_size, head=text, encoding=enc)
+    if enc != "utf-8":
+        msg = f"{p.name}: not valid UTF-8, read as {enc}"
+        src.warnings.append(msg)
+        log.warning(msg)
+    return src
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of the file as stored (compressed bytes for .gz), for the report appendix."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def text_stream(path: Path, encoding: str) -> io.TextIOBase:
+    """A text stream over the (decompressed) file, for line-oriented formats."""
+    raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding)

@@ -1,0 +1,214 @@
+"""Timestamps from any export into tz-aware UTC, or reported as bad: never guessed.
+
+Accepted: ISO 8601 with ``Z`` or offsets (mixed offsets in one file), epoch
+seconds/ms/us/ns (unit from the magnitude), naive local times in a stated zone,
+split date and time columns (joined before parsing), explicit ``strptime``
+formats (day-first is declared, never inferred), syslog-style times without a
+year only when a year is stated, and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
+
+Naive times need a zone: the ``tz`` argument, the format's own stated zone, or
+the user's configured default ``POSTMORTEM_DEFAULT_TZ`` (whose use is reported).
+The operating system's zone is never used. Local times that do not exist or are
+ambiguous because of a DST change are reported, not shifted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ParameterError, TimestampError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ_ENV = "POSTMORTEM_DEFAULT_TZ"
+UTC_DTYPE = "datetime64[ns, UTC]"
+
+_EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
+_OFFSET = r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
+_SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
+_KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
+_KIBANA_FORMAT = "%b %d, %Y @ %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    """How a format's time column is written (declared with the format, or by the user)."""
+
+    format: str | None = None  # strptime format; None: ISO 8601 / epoch, detected
+    dayfirst: bool = False
+    year: int | None = None  # for formats without a year (syslog)
+    unit: str | None = None  # epoch unit when the format states it: s, ms, us, ns
+    zone: str | None = None  # zone the format itself states for naive values
+
+
+@dataclass
+class ParsedTimes:
+    """Parsed values (NaT where missing or bad) plus what went wrong, row by row."""
+
+    values: pd.Series
+    bad: np.ndarray  # non-empty values that could not be parsed
+    dst: np.ndarray  # naive local times ambiguous or non-existent in the zone
+    zone_used: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_zone(tz: str | None) -> str | None:
+    """Validate an IANA zone name; a bad name is a ParameterError listing an example."""
+    if tz is None or tz == "":
+        return None
+    if tz.upper() == "UTC":
+        return "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ParameterError(
+            f"Unknown time zone {tz!r}: give an IANA name such as 'Europe/Berlin' or 'UTC'."
+        ) from exc
+    return tz
+
+
+def _fast_utc(arr: pa.ChunkedArray | pa.Array) -> pd.Series | None:
+    """Arrow's own ISO parser when every value carries an offset (the common, big case)."""
+    try:
+        ts = pc.cast(arr, pa.timestamp("ns", "UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
+        return None
+    return pd.Series(ts.to_pandas(), copy=False).astype(UTC_DTYPE)
+
+
+def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
+    if unit is None:
+        mag = float(np.nanmedian(np.abs(num.to_numpy(dtype="float64"))))
+        unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
+    return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
+
+
+def _resolve_zone(tz: str | None, rule: TimeRule, what: str) -> tuple[str | None, list[str]]:
+    if tz:
+        return check_zone(tz), []
+    if rule.zone:
+        return rule.zone, []
+    env = os.environ.get(DEFAULT_TZ_ENV)
+    if env:
+        zone = check_zone(env)
+        msg = f"{what}: naive timestamps read in {zone} from {DEFAULT_TZ_ENV}"
+        log.warning(msg)
+        return zone, [msg]
+    return None, []
+
+
+def parse_times(
+    raw: pd.Series | pa.ChunkedArray | pa.Array,
+    *,
+    tz: str | None = None,
+    rule: TimeRule | None = None,
+    what: str = "timestamps",
+    path: str | None = None,
+    column: str | None = None,
+) -> ParsedTimes:
+    """Parse one column to ``datetime64[ns, UTC]``; bad values become NaT and are flagged."""
+    rule = rule or TimeRule()
+    if isinstance(raw, pa.Array | pa.ChunkedArray):
+        if rule.format is None and (
+            pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)
+        ):
+            fast = _fast_utc(raw)
+            if fast is not None:
+                n = len(fast)
+                return ParsedTimes(fast, np.zeros(n, bool), np.zeros(n, bool))
+        raw = pd.Series(raw.to_pandas(), copy=False)
+    s = raw.reset_index(drop=True)
+    if rule.format is None and isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        fast = _fast_utc(pa.array(s.array))
+        if fast is not None:
+            return ParsedTimes(fast, np.zeros(len(s), bool), np.zeros(len(s), bool))
+    n = len(s)
+    none = np.zeros(n, bool)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        if getattr(s.dtype, "tz", None) is not None:
+            return ParsedTimes(s.dt.tz_convert("UTC").astype(UTC_DTYPE), none, none.copy())
+        s = s.astype("str").where(s.notna())
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = _epoch(s, rule.unit).astype(UTC_DTYPE)
+        return ParsedTimes(out, (s.notna() & out.isna()).to_numpy(), none.copy())
+    s = s.astype("str").str.strip()
+    s = s.where(s.notna() & (s != ""))
+    present = s.notna().to_numpy()
+    if not present.any():
+        return ParsedTimes(pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE), none, none.copy())
+    sample = s[present].iloc[0]
+    warnings: list[str] = []
+    fmt = rule.format
+    if fmt is None and _EPOCH.match(sample) and s[present].str.match(_EPOCH.pattern).all():
+        out = _epoch(pd.to_numeric(s, errors="coerce"), rule.unit).astype(UTC_DTYPE)
+        return ParsedTimes(out, present & out.isna().to_numpy(), none.copy())
+    if fmt is None and _KIBANA.match(sample):
+        fmt = _KIBANA_FORMAT
+    if fmt is None and _SYSLOG.match(sample):
+        fmt = "%b %d %H:%M:%S"
+    if fmt is not None and not re.search(r"%[Yy]", fmt):
+        if rule.year is None:
+            raise TimestampError(
+                f"{what} have no year (e.g. {sample!r}); state the year, e.g. "
+                'mapping={"year": "2026"} or --map year=2026.',
+                path=path,
+                column=column,
+            )
+        s = str(rule.year) + " " + s
+        fmt = "%Y " + fmt
+    if fmt is not None:
+        aware = pd.Series(np.zeros(n, bool))
+        if "%z" in fmt or "%Z" in fmt:
+            parsed = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+            return ParsedTimes(parsed.astype(UTC_DTYPE), present & parsed.isna().to_numpy(), none)
+        naive = pd.to_datetime(s, format=fmt, errors="coerce")
+        parsed_aware = None
+    else:
+        aware = s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
+        parsed_aware = None
+        if aware.any():
+            parsed_aware = pd.to_datetime(
+                s.where(aware), format="ISO8601", utc=True, errors="coerce"
+            )
+        naive_in = s.where(~aware)
+        naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        if naive_in.notna().any():
+            if rule.dayfirst:
+                naive = pd.to_datetime(naive_in, dayfirst=True, errors="coerce", format="mixed")
+            else:
+                naive = pd.to_datetime(naive_in, format="ISO8601", errors="coerce")
+                if naive.isna().sum() > naive_in.isna().sum():
+                    naive = pd.to_datetime(naive_in, format="mixed", errors="coerce")
+    out = pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE)
+    dst = none.copy()
+    zone_used = None
+    naive_ok = naive.notna().to_numpy()
+    if naive_ok.any():
+        zone, warnings = _resolve_zone(tz, rule, what)
+        if zone is None:
+            raise TimestampError(
+                f"{what} have no time zone (e.g. {sample!r}) and no zone was given: "
+                f"pass tz='Europe/Berlin' (or --tz), or set {DEFAULT_TZ_ENV}. "
+                "The operating system's zone is never assumed.",
+                path=path,
+                column=column,
+            )
+        zone_used = zone
+        local = naive.astype("datetime64[ns]").dt.tz_localize(
+            zone, ambiguous="NaT", nonexistent="NaT"
+        )
+        dst = naive_ok & local.isna().to_numpy()
+        out = local.dt.tz_convert("UTC").astype(UTC_DTYPE)
+    if parsed_aware is not None:
+        out = out.where(~aware, parsed_aware.astype(UTC_DTYPE))
+    bad = present & out.isna().to_numpy() & ~dst
+    return ParsedTimes(out, bad, dst, zone_used, warnings)
