@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -62,9 +63,10 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     out["members"] = out["members"].astype("int64")
     out["hidden"] = out["hidden"].astype(bool)
     out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
+    # the id hashes a stable key (alert id, change text), not the file path shown in source
+    keys = out["_key"].fillna(out["source"]) if "_key" in out.columns else out["source"]
     out["event_id"] = [
-        event_id(k, s, t)
-        for k, s, t in zip(out["kind"], out["source"], out["timestamp"], strict=True)
+        event_id(k, s, t) for k, s, t in zip(out["kind"], keys, out["timestamp"], strict=True)
     ]
     return out[list(COLUMNS)]
 
@@ -83,6 +85,18 @@ def _ev(
     }
 
 
+def provenance(frame: pd.DataFrame, idx: Any) -> str:
+    """' (alerts.csv line 5)' from ingest's _file/_line columns, '' when unknown."""
+    if "_file" not in frame.columns or "_line" not in frame.columns:
+        return ""
+    f, line = frame.at[idx, "_file"], frame.at[idx, "_line"]
+    if f is None or pd.isna(f):
+        return ""
+    return (
+        f" ({Path(str(f)).name} line {int(line)})" if pd.notna(line) else f" ({Path(str(f)).name})"
+    )
+
+
 def _alert_ref(alerts: pd.DataFrame, idx: Any) -> str:
     if "alert_id" in alerts.columns and pd.notna(alerts.at[idx, "alert_id"]):
         return f"alert {alerts.at[idx, 'alert_id']}"
@@ -93,18 +107,35 @@ def _raw_alert_events(alerts: pd.DataFrame) -> list[dict]:
     rows: list[dict] = []
     for idx in alerts.index:
         a = alerts.loc[idx]
-        src, svc, title = _alert_ref(alerts, idx), a.get("service"), str(a.get("title", ""))
+        key, svc, title = _alert_ref(alerts, idx), a.get("service"), str(a.get("title", ""))
+        src = key + provenance(alerts, idx)
         sev = a.get("severity")
         sev = f"[{sev}] " if isinstance(sev, str) and sev else ""
         rows.append(
-            _ev(a["started_at"], "alert_fired", src, svc, f"{sev}{title} fired", _alert=idx)
+            _ev(
+                a["started_at"],
+                "alert_fired",
+                src,
+                svc,
+                f"{sev}{title} fired",
+                _alert=idx,
+                _key=key,
+            )
         )
         ack = a.get("acknowledged_at")
         if ack is not None and pd.notna(ack):
             who = a.get("acknowledged_by")
             who = f" by {who}" if isinstance(who, str) and who else ""
             rows.append(
-                _ev(ack, "alert_acknowledged", src, svc, f"{title} acknowledged{who}", _alert=idx)
+                _ev(
+                    ack,
+                    "alert_acknowledged",
+                    src,
+                    svc,
+                    f"{title} acknowledged{who}",
+                    _alert=idx,
+                    _key=key,
+                )
             )
         for col in ("escalated_at", "x_escalated_at"):
             esc = a.get(col)
@@ -117,12 +148,15 @@ def _raw_alert_events(alerts: pd.DataFrame) -> list[dict]:
                         svc,
                         f"{title} escalated",
                         _alert=idx,
+                        _key=key,
                     )
                 )
                 break
         res = a.get("resolved_at")
         if res is not None and pd.notna(res):
-            rows.append(_ev(res, "alert_resolved", src, svc, f"{title} resolved", _alert=idx))
+            rows.append(
+                _ev(res, "alert_resolved", src, svc, f"{title} resolved", _alert=idx, _key=key)
+            )
     return rows
 
 
@@ -286,9 +320,12 @@ def change_events(changes: pd.DataFrame | None) -> pd.DataFrame:
             _ev(
                 c["timestamp"],
                 "change",
-                f"changes row {n + 1}",
+                ("changes" + provenance(changes, idx))
+                if provenance(changes, idx)
+                else f"changes row {n + 1}",
                 c.get("service"),
                 f"{kind}: {c.get('description', '')}",
+                _key=f"change {c.get('service', '')}: {c.get('description', '')}",
             )
         )
     return _frame(rows)
