@@ -173,7 +173,7 @@ def analyse_incident(
         if incident_key or alert_ids:
             reason = "Alerts chosen by incident key or alert ids."
         elif t0 is not None or t1 is not None:
-            reason = "Alerts overlapping the given start/end."
+            reason = "Alerts fired between the given start and end."
         else:
             reason = "Window from " + best_cluster(alerts)[1] + "."
         if sig is not None:
