@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .alert_events import collapse_alerts
 from .impact import Impact, measure_impact
 from .incident_window import (
     alert_ends,
@@ -32,7 +33,6 @@ from .timeline import (
     analyst_events,
     build_events,
     change_events,
-    collapse_alerts,
     signal_events,
 )
 from .timeutil import check_tz, duration, to_utc

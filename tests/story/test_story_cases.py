@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 from frames import make_alerts, make_logs
 
+from postmortem_nb.alert_events import collapse_alerts
 from postmortem_nb.errors import ParameterError
 from postmortem_nb.facts import build_facts
 from postmortem_nb.figures import impact_figure, timeline_figure
 from postmortem_nb.incident_window import propose_window, select_incident_alerts
 from postmortem_nb.story import analyse_incident
-from postmortem_nb.timeline import collapse_alerts, visible_events
+from postmortem_nb.timeline import visible_events
 from postmortem_nb.timeutil import to_utc
 
 
