@@ -31,6 +31,11 @@ _LAZY: dict[str, str] = {
     "load_alerts": "ingest",
     "load_logs": "ingest",
     "load_changes": "ingest",
+    "open_workbook": "workbook",
+    "Workbook": "workbook",
+    "draft": "draft",
+    "export_workspace": "export",
+    "run_demo": "demo",
 }
 
 __all__ = [

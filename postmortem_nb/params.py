@@ -7,7 +7,7 @@ papermill passes literals only, so times are ISO strings and paths are strings;
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,10 @@ class Params:
     customer_column: str = ""
     status_column: str = ""
     latency_column: str = ""
-    bin: str = "1min"
+    alert_ids: str = ""
+    time_bin: str = "1min"
     baseline: str = "2h"
     workspace: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def names(cls) -> list[str]:
@@ -58,7 +58,9 @@ class Params:
         kwargs: dict[str, Any] = {}
         for name, value in values.items():
             f = known[name]
-            if f.type in ("float", float) and value not in (None, ""):
+            if f.type in ("float", float):
+                if value in (None, ""):
+                    value = 0.0
                 try:
                     value = float(value)
                 except (TypeError, ValueError) as exc:

@@ -29,6 +29,14 @@ def templates_dir() -> Path:
     return _find("templates")
 
 
+def demo_dir() -> Path:
+    """The bundled demo incident's exports (data/demo in a checkout)."""
+    for candidate in (_PKG / "_data" / "demo", _PKG.parent / "data" / "demo"):
+        if candidate.is_dir():
+            return candidate
+    raise PostmortemError("The bundled demo data is missing; reinstall postmortem-nb.")
+
+
 def template_notebook(name: str = "postmortem.ipynb") -> Path:
     path = notebooks_dir() / name
     if not path.is_file():

@@ -1,0 +1,303 @@
+"""Typed editing helpers, bound as AnalysisStore methods (kept here for module size).
+
+Each helper changes the in-memory analysis through ``store.update`` so it is saved
+(immediately by default; ``debounce=True`` for keystroke-level edits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ParameterError
+from ..schema import MILESTONES
+from .model import (
+    ACTION_TYPES,
+    REVIEW_STATUSES,
+    STATUSES,
+    ActionItem,
+    Evidence,
+    Factor,
+    MilestoneOverride,
+    Person,
+    TimelineEvent,
+    Why,
+    Window,
+    normalize_priority,
+    to_iso_z,
+)
+
+if TYPE_CHECKING:
+    from .model import Analysis
+    from .store import AnalysisStore
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def as_due(value: Any) -> str:
+    """A due date as YYYY-MM-DD ("" for none); datetimes and dates accepted."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if _DATE.match(text):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return text
+    raise ParameterError(f"Due date must look like 2026-04-30, found {value!r}.")
+
+
+def _set_fields(obj: Any, changes: dict[str, Any], what: str) -> None:
+    known = {f.name for f in fields(obj)} - {"extra"}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ParameterError(
+            f"Unknown {what} field(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+        )
+    for k, v in changes.items():
+        setattr(obj, k, v)
+
+
+def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise ParameterError(f"{what} must be one of {', '.join(choices)}; found {value!r}.")
+    return value
+
+
+def _clean_action(changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(changes)
+    if "due" in out:
+        out["due"] = as_due(out["due"])
+    if "priority" in out:
+        out["priority"] = normalize_priority(out["priority"])
+    if "status" in out:
+        _check_choice(out["status"], STATUSES, "status")
+    if "type" in out:
+        _check_choice(out["type"], ACTION_TYPES, "type")
+    return out
+
+
+def set_summary(self: AnalysisStore, *, debounce: bool = False, **changes: Any) -> None:
+    """Set summary fields (title, what_happened, customer_description, severity, services)."""
+    self.update(lambda a: _set_fields(a.summary, changes, "summary"), debounce=debounce)
+
+
+def add_person(self: AnalysisStore, name: str, role: str, *, show_name: bool = False) -> Person:
+    """Add someone involved; the report shows the role unless show_name is True."""
+    person = Person(name=name, role=role, show_name=show_name)
+    self.update(lambda a: a.summary.people.append(person))
+    return person
+
+
+def set_impact(self: AnalysisStore, *, debounce: bool = False, **changes: Any) -> None:
+    self.update(lambda a: _set_fields(a.impact, changes, "impact"), debounce=debounce)
+
+
+def set_lessons(self: AnalysisStore, *, debounce: bool = False, **changes: Any) -> None:
+    self.update(lambda a: _set_fields(a.lessons, changes, "lessons"), debounce=debounce)
+
+
+def set_review(self: AnalysisStore, **changes: Any) -> None:
+    if "status" in changes:
+        _check_choice(changes["status"], REVIEW_STATUSES, "review status")
+    self.update(lambda a: _set_fields(a.review, changes, "review"))
+
+
+def add_why(self: AnalysisStore, why: str, because: str = "", evidence: str = "") -> Why:
+    item = Why(why=why, because=because, evidence=evidence)
+    self.update(lambda a: a.five_whys.append(item))
+    return item
+
+
+def add_factor(self: AnalysisStore, category: str, text: str, evidence: str = "") -> Factor:
+    item = Factor(category=category, text=text, evidence=evidence)
+    self.update(lambda a: a.fishbone.factors.append(item))
+    return item
+
+
+# ------------------------------------------------------------------ action items
+
+
+def next_action_id(analysis: Analysis) -> str:
+    """A1, A2, ...: one more than the highest An in use (ids are never reused in a file)."""
+    numbers = [int(m.group(1)) for i in analysis.action_items if (m := re.match(r"A(\d+)$", i.id))]
+    return f"A{max(numbers, default=0) + 1}"
+
+
+def add_action_item(self: AnalysisStore, description: str = "", **changes: Any) -> ActionItem:
+    """Add an action item with the next free id (A1, A2, ...); fields as in ActionItem."""
+    clean = _clean_action(changes)
+    item = ActionItem(description=description)
+    _set_fields(item, clean, "action item")
+
+    def change(a: Analysis) -> None:
+        item.id = next_action_id(a)
+        a.action_items.append(item)
+
+    self.update(change)
+    return item
+
+
+def _action(analysis: Analysis, item_id: str) -> ActionItem:
+    for item in analysis.action_items:
+        if item.id == item_id:
+            return item
+    known = ", ".join(i.id for i in analysis.action_items) or "none"
+    raise ParameterError(f"No action item {item_id!r}; known ids: {known}.")
+
+
+def update_action_item(
+    self: AnalysisStore, item_id: str, *, debounce: bool = False, **changes: Any
+) -> ActionItem:
+    clean = _clean_action(changes)
+    item = _action(self.analysis, item_id)
+    self.update(lambda a: _set_fields(item, clean, "action item"), debounce=debounce)
+    return item
+
+
+def remove_action_item(self: AnalysisStore, item_id: str) -> None:
+    item = _action(self.analysis, item_id)
+    self.update(lambda a: a.action_items.remove(item))
+
+
+# ------------------------------------------------------------------ timeline
+
+
+def _event(analysis: Analysis, event_id: str) -> TimelineEvent:
+    for ev in analysis.timeline.added_events:
+        if ev.event_id == event_id:
+            return ev
+    raise ParameterError(f"No analyst-added or pinned event {event_id!r}.")
+
+
+def add_event(
+    self: AnalysisStore,
+    timestamp: Any,
+    description: str,
+    *,
+    service: str = "",
+    kind: str = "note",
+    tz: str | None = None,
+) -> TimelineEvent:
+    """Add an analyst event to the timeline (naive times read in ``tz``)."""
+    ev = TimelineEvent(
+        event_id=f"evt-{secrets.token_hex(4)}",
+        timestamp=to_iso_z(timestamp, tz=tz),
+        description=description,
+        service=service,
+        kind=kind,
+    )
+    self.update(lambda a: a.timeline.added_events.append(ev))
+    return ev
+
+
+def pin_event(
+    self: AnalysisStore,
+    timestamp: Any,
+    description: str = "",
+    *,
+    source: str,
+    ref: str = "",
+    text: str = "",
+    service: str = "",
+    kind: str = "pinned",
+    tz: str | None = None,
+) -> TimelineEvent:
+    """Pin evidence from the raw data (a log row, alert, change) into the timeline.
+
+    The id derives from the evidence, so pinning the same row twice keeps one event.
+    """
+    when = to_iso_z(timestamp, tz=tz)
+    digest = hashlib.sha1(f"{source}\x00{ref}\x00{text}\x00{when}".encode()).hexdigest()
+    event_id = f"pin-{digest[:10]}"
+    for ev in self.analysis.timeline.added_events:
+        if ev.event_id == event_id:
+            return ev
+    ev = TimelineEvent(
+        event_id=event_id,
+        timestamp=when,
+        description=description or text[:200],
+        service=service,
+        kind=kind,
+        evidence=Evidence(source=str(source), ref=str(ref), text=str(text)),
+        pinned=True,
+    )
+    self.update(lambda a: a.timeline.added_events.append(ev))
+    return ev
+
+
+def unpin_event(self: AnalysisStore, event_id: str) -> bool:
+    """Remove a pinned event; returns False when it was not there."""
+    try:
+        ev = _event(self.analysis, event_id)
+    except ParameterError:
+        return False
+    self.update(lambda a: a.timeline.added_events.remove(ev))
+    return True
+
+
+def remove_event(self: AnalysisStore, event_id: str) -> None:
+    ev = _event(self.analysis, event_id)
+    self.update(lambda a: a.timeline.added_events.remove(ev))
+
+
+def edit_event(
+    self: AnalysisStore, event_id: str, *, debounce: bool = False, tz: str | None = None,
+    **changes: Any,
+) -> TimelineEvent:
+    """Edit an added or pinned event (description, timestamp, service, kind)."""
+    ev = _event(self.analysis, event_id)
+    if "timestamp" in changes:
+        changes["timestamp"] = to_iso_z(changes["timestamp"], tz=tz)
+    self.update(lambda a: _set_fields(ev, changes, "event"), debounce=debounce)
+    return ev
+
+
+def hide_event(self: AnalysisStore, event_id: str) -> None:
+    """Hide a derived event (by its id in the timeline table) from the report."""
+    if event_id not in self.analysis.timeline.hidden_events:
+        self.update(lambda a: a.timeline.hidden_events.append(str(event_id)))
+
+
+def unhide_event(self: AnalysisStore, event_id: str) -> None:
+    if event_id in self.analysis.timeline.hidden_events:
+        self.update(lambda a: a.timeline.hidden_events.remove(event_id))
+
+
+def set_milestone_override(
+    self: AnalysisStore, name: str, at: Any, note: str = "", *, tz: str | None = None
+) -> MilestoneOverride:
+    """Correct a derived milestone (impact_start, detected, acknowledged, mitigated, resolved)."""
+    _check_choice(name, MILESTONES, "milestone")
+    override = MilestoneOverride(at=to_iso_z(at, tz=tz), note=note)
+    self.update(lambda a: a.timeline.milestone_overrides.__setitem__(name, override))
+    return override
+
+
+def clear_milestone_override(self: AnalysisStore, name: str) -> None:
+    if name in self.analysis.timeline.milestone_overrides:
+        self.update(lambda a: a.timeline.milestone_overrides.pop(name))
+
+
+def set_incident_window(
+    self: AnalysisStore, start: Any, end: Any, *, tz: str | None = None
+) -> Window | None:
+    """Set the analyst's incident window; start=None and end=None clears it."""
+    if start is None and end is None:
+        self.update(lambda a: setattr(a.timeline, "incident_window", None))
+        return None
+    window = Window(start=to_iso_z(start, tz=tz), end=to_iso_z(end, tz=tz))
+    if window.start and window.end and window.end < window.start:
+        raise ParameterError(f"Window end {window.end} is before its start {window.start}.")
+    self.update(lambda a: setattr(a.timeline, "incident_window", window))
+    return window

@@ -1,0 +1,367 @@
+"""Gentle checks on the analysis: blameless language and action items that get done.
+
+Pure functions over an Analysis, so the widgets, the report and `postmortem check`
+show the same findings. The phrase tables are data: add a row to extend them (see
+docs/analysis-schema.md). Findings never block anything; they are review notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from .model import ACTION_TYPES, PRIORITIES, STATUSES, Analysis
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable id, e.g. "blame-human-error"
+    field: str  # where: "action_items[2].owner", "lessons.went_wrong"
+    message: str
+    suggestion: str = ""
+    severity: str = "warning"  # "warning" or "info"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One blame-oriented phrase: a regex (case-insensitive) and a systems-focused rewording."""
+
+    code: str
+    pattern: str
+    suggestion: str
+
+
+# Words that stand for a person (used with "failed to", "forgot to", ...); people's
+# names from the analysis' people list are added at check time.
+PERSON_WORDS = (
+    r"he|she|someone|somebody|nobody|no one",
+    r"(?:the|an?|our|their|his|her)\s+(?:engineer|developer|dev|operator|on-?call(?:\s+engineer)?|"
+    r"admin(?:istrator)?|sre|intern|person|team\s*member|employee|staff|responder|reviewer|"
+    r"new\s+hire|contractor|dba)s?",
+)
+
+BLAME_PHRASES: tuple[Phrase, ...] = (
+    Phrase("blame-fault", r"\b[\w.-]+['’]s\s+fault\b|\b(?:was|were|is|are)\s+at\s+fault\b",
+           "Describe the conditions that allowed the failure, not whose fault it was."),
+    Phrase("blame-human-error", r"\b(?:human|operator|user|pilot)\s+error\b",
+           "Name the gap in tooling or process that let a routine action cause harm "
+           "(e.g. 'the deploy tool allowed a config change without validation')."),
+    Phrase("blame-careless", r"\bcareless(?:ly|ness)?\b|\bsloppy\b|\bsloppiness\b"
+           r"|\blazy\b(?!\s+(?:load|eval|init|import))",
+           "Describe what made the mistake easy to make (missing guard rail, unclear UI)."),
+    Phrase("blame-should-have-known", r"\bshould\s+have\s+(?:known|noticed|caught|realized|"
+           r"realised|checked|seen)\b|\bshould'?ve\s+(?:known|noticed|caught)\b",
+           "Ask what information was missing at the time and how the system could surface it."),
+    Phrase("blame-negligent", r"\bnegligen(?:t|ce|tly)\b",
+           "Describe the missing safeguard or unclear responsibility instead."),
+    Phrase("blame-incompetent", r"\bincompeten(?:t|ce)\b|\bstupid\b|\bdumb\b|\bidiot",
+           "Describe the knowledge or tooling gap and how to close it (training, docs, checks)."),
+    Phrase("blame-word", r"(?<!git\s)\bblam(?:e|ed|es|ing)\b",
+           "Post-mortems are blameless: describe contributing conditions, not culprits."),
+    Phrase("blame-did-not-bother", r"\b(?:didn['’]t|did\s+not)\s+bother\b",
+           "Describe why the signal was easy to miss (noise, unclear alert, missing runbook)."),
+    Phrase("blame-be-more-careful", r"\bbe\s+more\s+careful\b|\bpay\s+more\s+attention\b",
+           "Replace vigilance with a mechanism: a check, an automation, a guard rail."),
+)
+
+# "<person> failed to / forgot to / neglected to ..." (not "the health check failed to respond")
+PERSON_VERBS = r"(?:failed|forgot|neglected|omitted|refused)\s+to|messed\s+up|screwed\s+up|" \
+    r"(?:didn['’]t|did\s+not)\s+(?:check|notice|test|follow|read)"
+
+# A person's name used as a cause: "<name> caused / broke / deleted ...", "because of <name>"
+CAUSE_VERBS = r"caused|broke|forgot|deleted|dropped|pushed|deployed|missed|ignored|failed|" \
+    r"made\s+a\s+mistake|messed|screwed|should\s+have|didn['’]t|did\s+not|was\s+responsible"
+
+VAGUE_VERBS: tuple[str, ...] = (
+    "improve", "look into", "investigate", "consider", "try to", "better", "revisit",
+    "explore", "think about", "evaluate", "be more careful", "as needed", "where possible",
+    "if possible", "etc", "and so on", "more robust", "optimi[sz]e",
+)
+
+# Observable done-states that make a success criterion measurable even without a number.
+DONE_STATES: tuple[str, ...] = (
+    "merged", "deployed", "released", "shipped", "enabled", "disabled", "published",
+    "documented", "pages", "paged", "alerts", "fires", "fired", "passes", "passing",
+    "rolled out", "in place", "exists", "added to", "removed", "blocks", "rejects",
+    "fails the build", "runs", "automated", "signed off", "approved", "archived",
+    "closed", "migrated", "configured", "scheduled", "tested", "verified", "in production",
+)
+
+
+
+@lru_cache(maxsize=8)
+def _compile_phrases(phrases: tuple[Phrase, ...]) -> tuple[tuple[Phrase, re.Pattern], ...]:
+    return tuple((p, re.compile(p.pattern, re.IGNORECASE)) for p in phrases)
+
+
+@lru_cache(maxsize=8)
+def _word_list(words: tuple[str, ...], escape_words: bool) -> re.Pattern:
+    alts = "|".join(re.escape(x) if escape_words else x for x in words)
+    return re.compile(r"\b(?:" + alts + r")\b", re.IGNORECASE)
+
+
+def _measurable(text: str) -> bool:
+    """A number, threshold or date (any digit), or an observable done-state word."""
+    return bool(re.search(r"\d", text)) or bool(_word_list(DONE_STATES, True).search(text))
+
+
+def register_phrase(code: str, pattern: str, suggestion: str) -> Phrase:
+    """Add a blame-oriented phrase to the table (e.g. a team's own vocabulary)."""
+    global BLAME_PHRASES
+    re.compile(pattern)  # fail early on a bad pattern
+    phrase = Phrase(code, pattern, suggestion)
+    BLAME_PHRASES = (*[p for p in BLAME_PHRASES if p.code != code], phrase)
+    return phrase
+
+
+_PERSONS_AT_END = re.compile(
+    r"\b(?:" + "|".join(PERSON_WORDS) + r")\b|\bhuman\b|\bmistake\b", re.IGNORECASE
+)
+
+
+def _name_alternatives(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        out.append(re.escape(name))
+        first = name.split()[0] if name.split() else ""
+        if len(first) >= 3 and first != name:
+            out.append(re.escape(first))
+    return sorted(set(out), key=len, reverse=True)
+
+
+def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding]:
+    """Blame-oriented phrases in one free-text field."""
+    if not text or not text.strip():
+        return []
+    found: list[Finding] = []
+    for phrase, rx in _compile_phrases(BLAME_PHRASES):
+        m = rx.search(text)
+        if m:
+            found.append(Finding(
+                phrase.code, field, f"Blame-oriented wording: \u201c{m.group(0)}\u201d.",
+                phrase.suggestion,
+            ))
+    alts = _name_alternatives(list(names))
+    person = "|".join([*PERSON_WORDS, *alts])
+    m = re.search(rf"\b(?:{person})\s+(?:{PERSON_VERBS})\b", text, re.IGNORECASE)
+    if m:
+        found.append(Finding(
+            "blame-person-failed", field,
+            f"A person is the subject of a failure: \u201c{m.group(0)}\u201d.",
+            "Make the system the subject: what did the process or tooling not catch?",
+        ))
+    if alts:
+        names_rx = "|".join(alts)
+        cause = re.search(
+            rf"\b(?:{names_rx})\b(?:['’]s\s+(?:mistake|error|change|fault))?\s+(?:{CAUSE_VERBS})\b"
+            rf"|\b(?:because\s+of|due\s+to|caused\s+by|blame\s+on)\s+(?:{names_rx})\b",
+            text,
+        )
+        if cause:
+            found.append(Finding(
+                "blame-named-cause", field,
+                f"An individual is named as the cause: \u201c{cause.group(0)}\u201d.",
+                "Refer to the role and the conditions (e.g. 'a manual change through the "
+                "console, which has no review step'), not the person.",
+            ))
+        elif re.search(rf"\b(?:{names_rx})\b", text):
+            found.append(Finding(
+                "people-named", field,
+                "A person is named; the report shows people by role.",
+                "Use the role (e.g. 'the on-call engineer') unless naming is needed and agreed.",
+                severity="info",
+            ))
+    return found
+
+
+def free_text_fields(analysis: Analysis) -> Iterator[tuple[str, str]]:
+    """Every analyst-written prose field as (field path, text)."""
+    s = analysis.summary
+    yield "summary.title", s.title
+    yield "summary.what_happened", s.what_happened
+    yield "summary.customer_description", s.customer_description
+    for i, ev in enumerate(analysis.timeline.added_events):
+        yield f"timeline.added_events[{i}].description", ev.description
+    for name, ov in analysis.timeline.milestone_overrides.items():
+        yield f"timeline.milestone_overrides.{name}.note", ov.note
+    for i, w in enumerate(analysis.five_whys):
+        yield f"five_whys[{i}].why", w.why
+        yield f"five_whys[{i}].because", w.because
+    yield "fishbone.effect", analysis.fishbone.effect
+    for i, f in enumerate(analysis.fishbone.factors):
+        yield f"fishbone.factors[{i}].text", f.text
+    yield "impact.narrative", analysis.impact.narrative
+    yield "impact.reputation", analysis.impact.reputation
+    for i, a in enumerate(analysis.action_items):
+        yield f"action_items[{i}].description", a.description
+        yield f"action_items[{i}].success_criterion", a.success_criterion
+    for name in ("went_well", "went_wrong", "got_lucky"):
+        yield f"lessons.{name}", getattr(analysis.lessons, name)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) -> list[Finding]:
+    """Owner, due date, measurable criterion, vague verbs, duplicates, valid choices."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    out: list[Finding] = []
+    seen: list[tuple[int, str]] = []
+    for i, item in enumerate(analysis.action_items):
+        at = f"action_items[{i}]"
+        label = item.id or f"#{i + 1}"
+        closed = item.status in ("done", "wont do")
+        if not item.description.strip():
+            out.append(Finding("action-no-description", f"{at}.description",
+                               f"Action item {label} says nothing about what to do.",
+                               "Write the change to make, e.g. 'Add a canary stage to deploys'."))
+        if not item.owner.strip():
+            out.append(Finding("action-no-owner", f"{at}.owner",
+                               f"Action item {label} has no owner.",
+                               "Name one owning team or role who will drive it."))
+        if not item.due.strip():
+            out.append(Finding("action-no-due", f"{at}.due",
+                               f"Action item {label} has no due date.",
+                               "Set a realistic due date."))
+        else:
+            try:
+                due = dt.date.fromisoformat(item.due.strip())
+            except ValueError:
+                out.append(Finding("action-bad-due", f"{at}.due",
+                                   f"Action item {label}: due date {item.due!r} is not YYYY-MM-DD.",
+                                   "Use a date such as 2026-04-30."))
+            else:
+                if due < today and not closed:
+                    out.append(Finding("action-overdue", f"{at}.due",
+                                       f"Action item {label} was due {item.due} and is "
+                                       f"still {item.status or 'open'}.",
+                                       "Finish it, move the date, or mark it 'wont do' with why."))
+        if not item.success_criterion.strip():
+            out.append(Finding("action-no-criterion", f"{at}.success_criterion",
+                               f"Action item {label} has no success criterion.",
+                               "Say how we will know it is done, e.g. 'alert X pages within "
+                               "5 minutes' or 'runbook Y merged'."))
+        elif not _measurable(item.success_criterion):
+            out.append(Finding("action-not-measurable", f"{at}.success_criterion",
+                               f"Action item {label}: the success criterion is not measurable.",
+                               "Name a number, threshold, date or observable done state "
+                               "(merged, deployed, pages within 5 minutes)."))
+        m = _word_list(VAGUE_VERBS, False).search(item.description)
+        if m:
+            out.append(Finding("action-vague", f"{at}.description",
+                               f"Action item {label} uses a vague verb: \u201c{m.group(0)}\u201d.",
+                               "State the concrete change (what, where) so it can be done "
+                               "and verified."))
+        for field_name, value, choices in (("priority", item.priority, PRIORITIES),
+                                           ("status", item.status, STATUSES),
+                                           ("type", item.type, ACTION_TYPES)):
+            if value not in choices:
+                out.append(Finding("action-bad-choice", f"{at}.{field_name}",
+                                   f"Action item {label}: {field_name} {value!r} is not one of "
+                                   f"{', '.join(choices)}.", f"Pick one of {', '.join(choices)}."))
+        norm = _norm(item.description)
+        if norm:
+            for j, other in seen:
+                if other == norm or difflib.SequenceMatcher(None, other, norm).ratio() >= 0.9:
+                    out.append(Finding("action-duplicate", f"{at}.description",
+                                       f"Action item {label} duplicates action item "
+                                       f"{analysis.action_items[j].id or j + 1}.",
+                                       "Merge the two items or make the difference explicit."))
+                    break
+            seen.append((i, norm))
+    return out
+
+
+def five_whys_findings(analysis: Analysis) -> list[Finding]:
+    whys = [w for w in analysis.five_whys if w.why.strip() or w.because.strip()]
+    if not whys:
+        return []
+    out: list[Finding] = []
+    last_index = len(analysis.five_whys) - 1
+    last = analysis.five_whys[last_index]
+    end = last.because or last.why
+    names = _name_alternatives(analysis.person_names())
+    rx = _PERSONS_AT_END.pattern + (r"|\b(?:" + "|".join(names) + r")\b" if names else "")
+    if re.search(rx, end, re.IGNORECASE) or blame_findings(end, "", analysis.person_names()):
+        out.append(Finding(
+            "whys-end-at-person", f"five_whys[{last_index}].because",
+            "The 5 Whys chain ends at a person rather than a system condition.",
+            "Ask one more why: what about the system, process or tooling allowed it?",
+        ))
+    for i, w in enumerate(analysis.five_whys):
+        if w.why.strip() and not w.because.strip():
+            out.append(Finding("whys-unanswered", f"five_whys[{i}].because",
+                               f"Why #{i + 1} has no answer yet.", "Add the 'because'."))
+    return out
+
+
+EMPTY_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary.what_happened", "The summary does not say what happened."),
+    ("five_whys", "The 5 Whys chain is empty."),
+    ("fishbone.factors", "No contributing factors are listed for the fishbone."),
+    ("impact.narrative", "The impact narrative is empty."),
+    ("action_items", "There are no action items."),
+    ("lessons", "No lessons learned are written."),
+)
+
+
+def _is_empty(analysis: Analysis, field: str) -> bool:
+    if field == "five_whys":
+        return not any(w.why.strip() or w.because.strip() for w in analysis.five_whys)
+    if field == "fishbone.factors":
+        return not any(f.text.strip() for f in analysis.fishbone.factors)
+    if field == "action_items":
+        return not analysis.action_items
+    if field == "lessons":
+        lessons = analysis.lessons
+        return not (lessons.went_well + lessons.went_wrong + lessons.got_lucky).strip()
+    obj = analysis
+    for part in field.split("."):
+        obj = getattr(obj, part)
+    return not str(obj).strip()
+
+
+def empty_section_findings(analysis: Analysis) -> list[Finding]:
+    return [Finding("section-empty", field, message, "Fill it in before review.", "info")
+            for field, message in EMPTY_SECTIONS if _is_empty(analysis, field)]
+
+
+def check_analysis(analysis: Analysis, *, today: dt.date | None = None) -> list[Finding]:
+    """All findings, in report order of the fields they refer to."""
+    names = analysis.person_names()
+    findings: list[Finding] = []
+    for field, text in free_text_fields(analysis):
+        findings.extend(blame_findings(text, field, names))
+    findings.extend(five_whys_findings(analysis))
+    findings.extend(action_item_findings(analysis, today=today))
+    findings.extend(empty_section_findings(analysis))
+    return findings
+
+
+SECTION_PREFIXES = {
+    "summary": ("summary.",),
+    "timeline_notes": ("timeline.",),
+    "root_cause": ("five_whys", "fishbone"),
+    "impact_narrative": ("impact.",),
+    "action_items": ("action_items",),
+    "lessons": ("lessons",),
+}
+
+
+def findings_by_section(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Group findings under the report part (render's keys) their field belongs to."""
+    out: dict[str, list[Finding]] = {k: [] for k in SECTION_PREFIXES}
+    for f in findings:
+        for section, prefixes in SECTION_PREFIXES.items():
+            if f.field.startswith(prefixes):
+                out[section].append(f)
+                break
+    return out

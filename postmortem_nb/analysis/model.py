@@ -1,0 +1,352 @@
+"""The analyst's content as plain dataclasses, with a stable JSON form and schema migration.
+
+analysis.json is the source of truth for everything a person writes. The JSON keeps a
+fixed key order (the field order below) so diffs stay readable, and every object keeps
+keys it does not know in ``extra`` so that nothing a user (or a newer tool) wrote is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from ..errors import AnalysisStoreError, TimestampError
+
+SCHEMA_VERSION = 1
+
+FISHBONE_CATEGORIES = ("people", "process", "tooling", "technology", "environment", "external")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+PRIORITY_WORDS = {"critical": "P1", "urgent": "P1", "high": "P2", "medium": "P3", "low": "P4"}
+STATUSES = ("open", "in progress", "done", "wont do")
+ACTION_TYPES = ("prevent", "mitigate", "detect", "process")
+REVIEW_STATUSES = ("draft", "in review", "final")
+ROLES_HINT = ("incident commander", "on-call", "responder", "communications", "author", "reviewer")
+
+
+def to_iso_z(value: Any, *, tz: str | None = None) -> str:
+    """Any time value as ISO 8601 UTC ending in Z (seconds precision); "" stays "".
+
+    Naive input is read in ``tz`` when given; without a zone it is an error, never a guess.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            ts = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise TimestampError(
+                f"Expected an ISO 8601 time such as 2026-03-08T13:58:00Z, found {value!r}."
+            ) from exc
+    elif isinstance(value, dt.datetime):
+        ts = value
+    elif hasattr(value, "to_pydatetime"):  # pandas.Timestamp
+        ts = value.to_pydatetime()
+    else:
+        raise TimestampError(f"Expected a time, found {type(value).__name__} {value!r}.")
+    if ts.tzinfo is None:
+        if not tz:
+            raise TimestampError(
+                f"Time {value!r} has no time zone; add Z or an offset, or pass tz=."
+            )
+        from zoneinfo import ZoneInfo
+
+        ts = ts.replace(tzinfo=ZoneInfo(tz))
+    ts = ts.astimezone(dt.UTC)
+    return ts.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalize_priority(value: str) -> str:
+    """P1..P4 are canonical; critical/urgent/high/medium/low map onto them; others unchanged."""
+    text = (value or "").strip()
+    if text.upper() in PRIORITIES:
+        return text.upper()
+    return PRIORITY_WORDS.get(text.lower(), text)
+
+
+@dataclass
+class Person:
+    name: str = ""
+    role: str = ""
+    show_name: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """What the report shows: the role, and the name only when the analyst allows it."""
+        if self.show_name and self.name:
+            return f"{self.name} ({self.role})" if self.role else self.name
+        return self.role or "participant"
+
+
+@dataclass
+class Summary:
+    title: str = ""
+    what_happened: str = ""
+    customer_description: str = ""
+    severity: str = ""
+    services: list[str] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Evidence:
+    source: str = ""  # e.g. "logs.csv", "alerts", "changes.json"
+    ref: str = ""  # row number, alert id, template id ...
+    text: str = ""  # the original text, as data
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TimelineEvent:
+    event_id: str = ""
+    timestamp: str = ""  # ISO-Z
+    description: str = ""
+    service: str = ""
+    kind: str = "note"
+    evidence: Evidence = field(default_factory=Evidence)
+    pinned: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MilestoneOverride:
+    at: str = ""  # ISO-Z
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Window:
+    start: str = ""
+    end: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Timeline:
+    added_events: list[TimelineEvent] = field(default_factory=list)
+    hidden_events: list[str] = field(default_factory=list)
+    milestone_overrides: dict[str, MilestoneOverride] = field(default_factory=dict)
+    incident_window: Window | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Why:
+    why: str = ""
+    because: str = ""
+    evidence: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Factor:
+    category: str = "process"
+    text: str = ""
+    evidence: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fishbone:
+    effect: str = ""
+    factors: list[Factor] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Impact:
+    narrative: str = ""
+    reputation: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ActionItem:
+    id: str = ""
+    description: str = ""
+    owner: str = ""
+    due: str = ""  # YYYY-MM-DD
+    success_criterion: str = ""
+    priority: str = "P3"
+    status: str = "open"
+    type: str = "prevent"
+    link: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Lessons:
+    went_well: str = ""
+    went_wrong: str = ""
+    got_lucky: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Review:
+    status: str = "draft"
+    reviewers: list[str] = field(default_factory=list)
+    updated_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    """Everything the analyst writes for one incident (one analysis.json)."""
+
+    schema: int = SCHEMA_VERSION
+    summary: Summary = field(default_factory=Summary)
+    timeline: Timeline = field(default_factory=Timeline)
+    five_whys: list[Why] = field(default_factory=list)
+    fishbone: Fishbone = field(default_factory=Fishbone)
+    impact: Impact = field(default_factory=Impact)
+    action_items: list[ActionItem] = field(default_factory=list)
+    lessons: Lessons = field(default_factory=Lessons)
+    review: Review = field(default_factory=Review)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        """Build from JSON data of the current schema (see ``migrate`` for older files)."""
+        if not isinstance(data, dict):
+            raise AnalysisStoreError(
+                f"analysis.json must hold a JSON object, found {type(data).__name__}."
+            )
+        return _build(cls, data, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data in the stable key order; unknown keys come last, as they were."""
+        return _dump(self)
+
+    def is_empty(self) -> bool:
+        return self.to_dict() == Analysis().to_dict()
+
+    def person_names(self) -> list[str]:
+        return [p.name.strip() for p in self.summary.people if p.name.strip()]
+
+
+# ---------------------------------------------------------------- generic (de)serialisation
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        data = {}
+    hints = _hints(cls)
+    names = [f.name for f in fields(cls) if f.name != "extra"]
+    kwargs = {k: _convert(hints[k], data[k], f"{path}.{k}".lstrip(".")) for k in names if k in data}
+    obj = cls(**kwargs)
+    obj.extra = {k: v for k, v in data.items() if k not in names}
+    return obj
+
+
+def _convert(tp: Any, value: Any, path: str) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(args[0], value, path)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, path)
+    if origin is list:
+        (item,) = get_args(tp)
+        if not isinstance(value, list):
+            value = [] if value in (None, "") else [value]
+        return [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        _, item = get_args(tp)
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): _convert(item, v, f"{path}.{k}") for k, v in value.items()}
+    if tp is str:
+        return "" if value is None else value if isinstance(value, str) else str(value)
+    if tp is bool:
+        return bool(value)
+    if tp is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    return value  # typing.Any
+
+
+def _dump(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        out: dict[str, Any] = {}
+        for f in fields(obj):
+            if f.name != "extra":
+                out[f.name] = _dump(getattr(obj, f.name))
+        for k, v in getattr(obj, "extra", {}).items():
+            out.setdefault(k, v)
+        return out
+    if isinstance(obj, list):
+        return [_dump(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _dump(v) for k, v in obj.items()}
+    return obj
+
+
+# ---------------------------------------------------------------- schema migration
+
+
+def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 0 (pre-release drafts, no "schema" key): "actions" list, top-level
+    "review_status", "five_whys" as plain strings, "lessons" as a list of strings."""
+    out = dict(data)
+    if "actions" in out and "action_items" not in out:
+        out["action_items"] = out.pop("actions")
+    if "review_status" in out:
+        review = dict(out.get("review") or {})
+        review.setdefault("status", out.pop("review_status"))
+        out["review"] = review
+    whys = out.get("five_whys")
+    if isinstance(whys, list):
+        out["five_whys"] = [{"why": w, "because": ""} if isinstance(w, str) else w for w in whys]
+    lessons = out.get("lessons")
+    if isinstance(lessons, list):
+        out["lessons"] = {"went_well": "", "went_wrong": "\n".join(map(str, lessons))}
+    for i, item in enumerate(out.get("action_items") or []):
+        if isinstance(item, dict) and not item.get("id"):
+            item["id"] = f"A{i + 1}"
+    out["schema"] = 1
+    return out
+
+
+# from-version -> function returning data of from-version + 1
+MIGRATIONS: dict[int, typing.Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
+
+
+def schema_of(data: dict[str, Any]) -> int:
+    """The schema version a JSON object declares (0 when it declares none)."""
+    version = data.get("schema", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise AnalysisStoreError(f'"schema" must be a whole number, found {version!r}.')
+    return version
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring JSON data of any older schema up to SCHEMA_VERSION, one step at a time."""
+    version = schema_of(data)
+    if version > SCHEMA_VERSION:
+        raise AnalysisStoreError(
+            f"analysis.json has schema {version}, newer than this postmortem-nb understands "
+            f"({SCHEMA_VERSION}). Upgrade postmortem-nb; the file was left untouched."
+        )
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    return data

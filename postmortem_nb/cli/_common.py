@@ -1,0 +1,58 @@
+"""Options and printing shared by the commands that write workspaces."""
+
+from __future__ import annotations
+
+import click
+
+from ..workspace import DEFAULT_OUT
+
+tz_option = click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="The team's time zone (IANA name): shown beside UTC; naive input times are read in it.",
+)
+out_option = click.option(
+    "--out",
+    default=DEFAULT_OUT,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Reports root: each incident gets the workspace folder OUT/<incident-id>/.",
+)
+
+
+def _parse_params(ctx, param, values):
+    parsed = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}")
+        parsed[name.strip()] = value
+    return parsed
+
+
+param_option = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    callback=_parse_params,
+    metavar="NAME=VALUE",
+    help="Any template parameter, e.g. --param avg_value=42.5 --param amount_column=amount.",
+)
+
+
+def print_draft(result) -> None:
+    ws = result.workspace
+    if result.skipped:
+        click.echo(result.skipped)
+        return
+    if result.window:
+        click.echo(f"Incident {ws.incident_id}: {result.window[0]} .. {result.window[1]}")
+    if result.window_reason:
+        click.echo(f"  window: {result.window_reason}")
+    for path in result.kept:
+        click.echo(f"  kept: {path}")
+    click.echo(f"  workspace: {ws.root}")
+    click.echo(f"  notebook:  {ws.notebook}")
+    click.echo(f"  analysis:  {ws.analysis}")
+    click.echo(f"  report:    {result.report}")

@@ -1,0 +1,51 @@
+"""`postmortem draft`: one incident's post-mortem draft."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import out_option, param_option, print_draft, tz_option
+
+
+@click.command("draft")
+@click.option(
+    "--alerts",
+    "alerts",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).",
+)
+@click.option("--logs", type=click.Path(dir_okay=False), help="Log export (optional).")
+@click.option(
+    "--changes",
+    type=click.Path(dir_okay=False),
+    help="Change events: deploys, config changes (optional).",
+)
+@click.option("--incident", help="Incident key or number (or alert id) in the alert export.")
+@click.option("--start", help="Window start (ISO 8601; naive times are read in --tz).")
+@click.option("--end", help="Window end (ISO 8601).")
+@tz_option
+@param_option
+@out_option
+@click.option("--force", is_flag=True, help="Re-draft even a final workspace (keeps dated copies).")
+def command(alerts, logs, changes, incident, start, end, tz, params, out, force):
+    """Draft a post-mortem for one incident: workspace, executed notebook, report.html.
+
+    Without --incident or --start/--end, the incident window is proposed from the
+    most severe cluster of alerts and the log signal, and stated.
+    """
+    from ..draft import draft
+
+    result = draft(
+        alerts,
+        logs,
+        changes,
+        incident=incident,
+        start=start,
+        end=end,
+        tz=tz,
+        params=params,
+        out=out,
+        force=force,
+    )
+    print_draft(result)

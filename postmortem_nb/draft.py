@@ -1,0 +1,233 @@
+"""`postmortem draft`: one incident's workspace, executed notebook and report in one call."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError
+from .params import Params
+from .resources import template_notebook
+from .workspace import (
+    DEFAULT_OUT,
+    Workspace,
+    atomic_write_text,
+    dated_copy,
+    file_sha256,
+    incident_id_for,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftResult:
+    """What a draft did, for the CLI to print and for batch to index."""
+
+    workspace: Workspace
+    executed: bool
+    window: tuple[str, str] | None = None
+    window_reason: str = ""
+    skipped: str = ""
+    report: Path | None = None
+    kept: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _iso(ts: Any) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_params(
+    alerts: str | Path,
+    logs: str | Path | None = None,
+    changes: str | Path | None = None,
+    *,
+    tz: str = "UTC",
+    extra: dict[str, Any] | None = None,
+) -> Params:
+    """Template parameters from CLI-style inputs; paths become absolute."""
+    values: dict[str, Any] = dict(extra or {})
+    values["alerts"] = str(Path(alerts).expanduser().resolve())
+    if logs:
+        values["logs"] = str(Path(logs).expanduser().resolve())
+    if changes:
+        values["changes"] = str(Path(changes).expanduser().resolve())
+    values.setdefault("tz", tz)
+    params = Params.from_mapping(values)
+    for name in ("alerts", "logs", "changes"):
+        value = getattr(params, name)
+        if value and not Path(value).exists():
+            raise ParameterError(f"--{name}: {value} does not exist.")
+    return params
+
+
+def input_hashes(params: Params) -> dict[str, str]:
+    return {
+        name: file_sha256(getattr(params, name))
+        for name in ("alerts", "logs", "changes")
+        if getattr(params, name)
+    }
+
+
+def template_version() -> str:
+    """The template's identity: its version and a hash of its content."""
+    return file_sha256(template_notebook())[:16]
+
+
+def prepare_workspace(ws: Workspace, *, force: bool) -> tuple[str, list[Path]]:
+    """Protect what people wrote before a re-draft; returns (skip reason, kept copies).
+
+    A final review freezes the workspace unless ``force``: then the final report and
+    facts are kept as dated copies. A hand-edited notebook is kept beside the new one.
+    """
+    kept: list[Path] = []
+    if ws.root.exists() and ws.review_status() == "final":
+        if not force:
+            return (
+                f"{ws.root} is final (review status in analysis.json); left alone. "
+                "Use --force to re-draft it (the final report is kept as a dated copy).",
+                kept,
+            )
+        kept += [p for p in (dated_copy(ws.report, "final"), dated_copy(ws.facts, "final")) if p]
+    if ws.notebook.exists():
+        import nbformat
+
+        from .execute import source_fingerprint
+
+        try:
+            nb = nbformat.read(ws.notebook, as_version=4)
+            recorded = nb.metadata.get("postmortem", {}).get("source_fingerprint")
+            edited = recorded is None or recorded != source_fingerprint(nb)
+        except Exception:  # unreadable notebook: keep it, whatever it is
+            edited = True
+        if edited:
+            copy = dated_copy(ws.notebook, "edited")
+            if copy:
+                kept.append(copy)
+                log.warning("the workspace notebook was edited by hand; kept as %s", copy)
+    return "", kept
+
+
+def run_draft(
+    ws: Workspace,
+    params: Params,
+    *,
+    timeout: float | None = 900,
+) -> None:
+    """Execute the template into the workspace and record how the draft was made."""
+    import nbformat
+
+    from .execute import execute
+
+    ws.root.mkdir(parents=True, exist_ok=True)
+    params.workspace = str(ws.root)
+    nb = execute(template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout)
+    # Saved widget state (megabytes of widget JavaScript) is useless in a draft: the
+    # forms are rebuilt from analysis.json whenever the notebook runs.
+    nb.metadata.pop("widgets", None)
+    atomic_write_text(ws.notebook, nbformat.writes(nb))
+    record = {
+        "incident_id": ws.incident_id,
+        "drafted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "template_version": template_version(),
+        "inputs": input_hashes(params),
+        "parameters": params.to_dict(),
+    }
+    atomic_write_text(ws.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    seed_analysis(ws)
+
+
+def seed_analysis(ws: Workspace) -> bool:
+    """Create analysis.json from the facts when the workspace has none; never touch one.
+
+    It starts with the title, severity and services the data suggests and the
+    responders named in the alerts, by role (the report shows roles, not names).
+    """
+    if ws.analysis.exists():
+        return False
+    from .analysis import AnalysisStore, Person
+
+    facts = ws.read_json(ws.facts) or {}
+    inc = facts.get("incident") or {}
+    store = AnalysisStore(ws.analysis)
+
+    def fill(a: Any) -> None:
+        a.summary.title = a.summary.title or str(inc.get("title") or "")
+        a.summary.severity = a.summary.severity or str(inc.get("severity") or "")
+        a.summary.services = a.summary.services or [str(s) for s in inc.get("services") or []]
+        known = {p.name for p in a.summary.people}
+        for r in facts.get("responders") or []:
+            if r.get("name") and r["name"] not in known:
+                a.summary.people.append(Person(name=r["name"], role=r.get("role", "responder")))
+
+    store.update(fill)
+    store.flush()
+    return True
+
+
+def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
+    """Find the incident in the data and the stable workspace it belongs to.
+
+    The chosen window and alert ids are written into ``params`` so that the notebook,
+    in papermill or later in JupyterLab, analyses exactly this incident.
+    """
+    from .incident import choose_incident
+
+    choice = choose_incident(params)
+    if not params.incident_key and choice.alert_ids and not params.alert_ids:
+        # The incident is its alerts; the kernel refines the window with the logs.
+        params.alert_ids = ",".join(choice.alert_ids)
+    elif not params.alert_ids:
+        params.start, params.end = _iso(choice.start), _iso(choice.end)
+    ws = Workspace.at(out, incident_id_for(choice.first_alert, choice.service, choice.key))
+    return ws, choice.reason
+
+
+def draft(
+    alerts: str | Path,
+    logs: str | Path | None = None,
+    changes: str | Path | None = None,
+    *,
+    incident: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = "UTC",
+    params: dict[str, Any] | None = None,
+    out: str | Path = DEFAULT_OUT,
+    force: bool = False,
+    timeout: float | None = 900,
+) -> DraftResult:
+    """Create or update ``out/<incident-id>/`` and export its report.
+
+    The analyst's analysis.json is never changed by a draft (only created when missing).
+    """
+    extra = dict(params or {})
+    if incident:
+        extra.setdefault("incident_key", incident)
+    if (start is None) != (end is None):
+        raise ParameterError("Give both --start and --end, or neither.")
+    if start:
+        extra["start"], extra["end"] = start, end
+    p = build_params(alerts, logs, changes, tz=tz, extra=extra)
+    ws, reason = workspace_for(p, out)
+    skipped, kept = prepare_workspace(ws, force=force)
+    result = DraftResult(
+        workspace=ws, executed=False, window=(p.start, p.end), window_reason=reason, kept=kept
+    )
+    if skipped:
+        result.skipped = skipped
+        return result
+    run_draft(ws, p, timeout=timeout)
+    result.executed = True
+    window = (ws.read_json(ws.facts) or {}).get("window") or {}
+    if window.get("start"):
+        result.window = (window["start"], window.get("end") or "")
+    from .export import export_workspace
+
+    result.report = export_workspace(ws)
+    return result

@@ -1,0 +1,74 @@
+"""Run the notebook template on a real kernel with papermill.
+
+papermill is imported here, lazily: it costs seconds to import, and loading data
+from a script must not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from .errors import ExecutionError
+
+log = logging.getLogger(__name__)
+
+
+def source_fingerprint(nb: Any) -> str:
+    """Hash of the cells' sources: tells whether an analyst edited the notebook by hand."""
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []) or "injected-parameters" in (
+            cell.get("metadata", {}).get("tags", [])
+        ):
+            continue
+        h.update(cell.cell_type.encode())
+        h.update(b"\0")
+        h.update(str(cell.source).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def execute(
+    template: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    cwd: Path,
+    timeout: float | None = 900,
+    kernel_name: str = "python3",
+) -> Any:
+    """Execute ``template`` into ``output`` with ``parameters``; return the executed notebook.
+
+    On a failing cell the partly executed notebook (with papermill's error banner) is
+    kept at ``output`` and an ExecutionError names the cell and the error.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    log.info("executing %s -> %s", template, output)
+    try:
+        nb = pm.execute_notebook(
+            str(template),
+            str(output),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        raise ExecutionError(
+            f"The notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The failed notebook is kept at {output}."
+        ) from exc
+    except Exception as exc:  # kernel death, time-outs: still the user's notebook to inspect
+        raise ExecutionError(
+            f"Executing {template.name} failed: {type(exc).__name__}: {exc}. "
+            f"Whatever ran is kept at {output}."
+        ) from exc
+    nb.metadata.setdefault("postmortem", {})["source_fingerprint"] = source_fingerprint(nb)
+    return nb

@@ -1,0 +1,211 @@
+"""Static HTML tables for the notebook and the report: every value from data is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .safehtml import escape
+
+MAX_ROWS = 200
+
+
+def html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    cls: str = "pm-table",
+    empty: str = "Nothing to show.",
+    nowrap: Sequence[int] = (),
+) -> str:
+    """A plain table; each cell is escaped, so a hostile log line stays text.
+
+    Columns whose index is in ``nowrap`` (times, say) do not wrap.
+    """
+    style = ' style="white-space:nowrap"'
+    body = [
+        "<tr>"
+        + "".join(
+            f"<td{style if i in nowrap else ''}>{escape(v)}</td>" for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    ]
+    if not body:
+        return f'<p class="pm-empty">{escape(empty)}</p>'
+    head = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr>"
+    return (
+        f'<div class="pm-table-wrap"><table class="{escape(cls)}"><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _local(ts: Any, tz: str, *, short: bool = False) -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    t = pd.Timestamp(ts).tz_convert(tz)
+    return t.strftime("%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S %Z")
+
+
+def _utc(ts: Any) -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%H:%M:%S")
+
+
+def events_table(events: pd.DataFrame, tz: str) -> str:
+    """The visible timeline: time in the team's zone and UTC, what, where, evidence."""
+    if events is None or events.empty:
+        return html_table([], [], empty="No events.")
+    ev = events
+    if "hidden" in ev.columns:
+        ev = ev.loc[~ev["hidden"].astype(bool)]
+    if "group" in ev.columns:  # members of a collapsed storm are listed under it, not here
+        ev = ev.loc[ev["group"].fillna("") == ""]
+    ev = ev.sort_values("timestamp", kind="stable")
+    rows = []
+    for r in ev.head(MAX_ROWS).itertuples(index=False):
+        d = r._asdict()
+        marker = str(d.get("milestone") or "").replace("_", " ")
+        kind = str(d.get("kind", "")).replace("_", " ")
+        text, evidence = str(d.get("description", "")), str(d.get("source", ""))
+        if marker and ": " in text:  # "Impact start (derived): <evidence>"
+            text, evidence = text.split(": ", 1)
+        if marker:
+            kind = f"milestone: {marker}"
+        if str(d.get("source", "")).startswith("analyst") or d.get("pinned"):
+            kind = f"{kind} (analyst)"
+        rows.append(
+            [
+                _local(d["timestamp"], tz, short=True),
+                _utc(d["timestamp"]),
+                kind,
+                d.get("service") or "",
+                text,
+                evidence,
+            ]
+        )
+    more = len(ev) - len(rows)
+    note = f'<p class="pm-note">{more} more events not shown.</p>' if more > 0 else ""
+    return (
+        html_table(
+            [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Evidence"],
+            rows,
+            nowrap=(0, 1),
+        )
+        + note
+    )
+
+
+def templates_table(new: pd.DataFrame, tz: str) -> str:
+    """Error messages new in the incident window, from the log template miner."""
+    if new is None or new.empty:
+        return html_table([], [], empty="No new error messages in the incident window.")
+    cols = list(new.columns)
+
+    def pick(row: Mapping[str, Any], *names: str) -> Any:
+        for n in names:
+            if n in row and not (isinstance(row[n], float) and pd.isna(row[n])):
+                return row[n]
+        return ""
+
+    rows = []
+    for row in new.head(50).to_dict("records"):
+        rows.append(
+            [
+                _local(pick(row, "first_seen"), tz) if "first_seen" in cols else "",
+                pick(row, "count", "incident_count"),
+                pick(row, "baseline_count"),
+                pick(row, "services", "service"),
+                pick(row, "template"),
+                pick(row, "example"),
+            ]
+        )
+    return html_table(
+        [f"First seen ({tz})", "Count", "In baseline", "Services", "Template", "Example"], rows
+    )
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if value is None:
+        return "not determined"
+    if unit == "ratio":
+        return f"{float(value):.1%}"
+    if isinstance(value, float):
+        return f"{value:,.2f} {unit}".strip()
+    return f"{value:,} {unit}".strip()
+
+
+def impact_table(facts: Mapping[str, Any]) -> str:
+    """Each impact figure with its method: no number without how it was obtained."""
+    rows = []
+    for name, fig in (facts.get("impact") or {}).items():
+        if not isinstance(fig, Mapping):
+            continue
+        label = name.replace("_", " ").capitalize()
+        rows.append([label, _fmt(fig.get("value"), fig.get("unit", "")), fig.get("method", "")])
+    return html_table(["Figure", "Value", "Method"], rows, empty="No impact figures.")
+
+
+def provenance_table(records: Iterable[Mapping[str, Any]], tz: str) -> str:
+    """Input files with SHA-256, format, rows, time range and parse warnings."""
+    rows = []
+    warn_items = []
+    for rec in records:
+        for f in rec.get("files") or [{"path": p} for p in rec.get("paths", [])]:
+            rows.append(
+                [
+                    rec.get("kind", ""),
+                    f.get("path", ""),
+                    f.get("format", rec.get("format", "")),
+                    f.get("sha256") or "",
+                    f.get("rows", ""),
+                    f.get("skipped_count", 0),
+                    f"{f.get('start') or ''} .. {f.get('end') or ''}",
+                ]
+            )
+        warn_items += [f"{rec.get('kind')}: {w}" for w in rec.get("warnings") or []]
+    table = html_table(
+        ["Kind", "File", "Format", "SHA-256", "Rows", "Skipped", "Time range (UTC)"],
+        rows,
+        empty="No input files.",
+    )
+    if warn_items:
+        table += (
+            "<p>Parse warnings:</p><ul>"
+            + "".join(f"<li>{escape(w)}</li>" for w in warn_items)
+            + "</ul>"
+        )
+    return table
+
+
+def methods_html(story: Any, facts: Mapping[str, Any]) -> str:
+    """How every derived figure was obtained, and what the tool could not determine."""
+    items = [("Incident window", getattr(story, "window_reason", ""))]
+    onset = getattr(story, "onset", None)
+    if onset is not None:
+        items.append(("Impact start and mitigation", getattr(onset, "method", "")))
+    for name, m in (facts.get("milestones") or {}).items():
+        if isinstance(m, Mapping) and m.get("evidence"):
+            items.append(
+                (name.replace("_", " ").capitalize(), f"{m.get('source')}: {m.get('evidence')}")
+            )
+    for name, fig in (facts.get("impact") or {}).items():
+        if isinstance(fig, Mapping) and fig.get("method"):
+            extra = "; ".join(fig.get("assumptions") or [])
+            items.append(
+                (
+                    name.replace("_", " ").capitalize(),
+                    fig["method"] + (f" Assumptions: {extra}" if extra else ""),
+                )
+            )
+    body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items if v)
+    warnings = facts.get("warnings") or []
+    warn = ""
+    if warnings:
+        warn = (
+            "<h4>Warnings</h4><ul>" + "".join(f"<li>{escape(w)}</li>" for w in warnings) + ("</ul>")
+        )
+    return f'<dl class="pm-methods">{body}</dl>{warn}'

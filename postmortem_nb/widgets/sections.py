@@ -1,0 +1,140 @@
+"""Forms for the prose sections: summary, impact, lessons learned, review status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ipywidgets as w
+
+from ..analysis.model import REVIEW_STATUSES, Person
+from ..display import Live
+from ..safehtml import escape
+from ..schema import SEVERITIES
+from ._base import FULL, Form, StoreLike, css, get_store, static_part
+
+
+def _people_box(form: Form) -> w.VBox:
+    """Editable people list: name, role, and whether the report may show the name."""
+    box = css(w.VBox(layout=FULL), "pm-people")
+    store = form.store
+
+    def setter(i: int, attr: str):
+        def apply(a: Any, value: Any) -> None:
+            if i < len(a.summary.people):
+                setattr(a.summary.people[i], attr, value)
+        return apply
+
+    def rebuild() -> None:
+        rows = []
+        for i, person in enumerate(store.analysis.summary.people):
+            name = form.text(lambda p=person: p.name, setter(i, "name"), cls="pm-person-name",
+                             placeholder="name (as in the exports)")
+            role = form.text(lambda p=person: p.role, setter(i, "role"), cls="pm-person-role",
+                             placeholder="role, e.g. incident commander")
+            show = css(w.Checkbox(value=person.show_name, description="show name in report",
+                                  indent=False), "pm-person-show")
+            show.observe(lambda ch, i=i: store.update(
+                lambda a: setter(i, "show_name")(a, bool(ch["new"]))), names="value")
+            remove = css(w.Button(description="Remove", icon="trash"), "pm-person-remove")
+            remove.on_click(lambda _, i=i: (store.update(lambda a: a.summary.people.pop(i)
+                                                         if i < len(a.summary.people) else None),
+                                            rebuild()))
+            rows.append(w.HBox([name, role, show, remove], layout=FULL))
+        add = css(w.Button(description="Add person", icon="plus"), "pm-person-add")
+        add.on_click(lambda _: (store.update(lambda a: a.summary.people.append(Person())),
+                                rebuild()))
+        box.children = [w.HTML("<b>People involved</b> (the report shows roles, not names, "
+                               "unless allowed)"), *rows, add]
+
+    rebuild()
+    return box
+
+
+def summary_form(store: StoreLike, *, facts: dict | None = None, tz: str | None = None,
+                 today: dt.date | None = None) -> Live:
+    """Incident summary: title, what happened, customer description, severity, services, people."""
+    st = get_store(store)
+    form = Form(st, "summary", today=today)
+    s = st.analysis.summary
+
+    def set_attr(attr: str):
+        return lambda a, v: setattr(a.summary, attr, v)
+
+    title = form.text(lambda: s.title, set_attr("title"), cls="pm-summary-title", label="Title")
+    what = form.text(lambda: s.what_happened, set_attr("what_happened"), cls="pm-summary-what",
+                     area=True, rows=6, placeholder="What happened, in a few sentences (Markdown)")
+    customer = form.text(lambda: s.customer_description, set_attr("customer_description"),
+                         cls="pm-summary-customer", area=True, rows=3,
+                         placeholder="What customers saw, in their words")
+    severity = form.choice(["", *SEVERITIES], lambda: s.severity, set_attr("severity"),
+                           cls="pm-summary-severity", label="Severity")
+    services = form.text(lambda: ", ".join(s.services),
+                         lambda a, v: setattr(a.summary, "services",
+                                              [x.strip() for x in v.split(",") if x.strip()]),
+                         cls="pm-summary-services", label="Services (comma-separated)")
+    children = [
+        title, form.panel("summary.title"),
+        w.HTML("<b>What happened</b>"), what, form.panel("summary.what_happened"),
+        w.HTML("<b>Customer-facing description</b>"), customer,
+        form.panel("summary.customer_description"),
+        w.HBox([severity, services], layout=FULL),
+        _people_box(form),
+    ]
+    return form.finish(children, "Incident summary",
+                       static_part(st, "summary", facts=facts, tz=tz, today=today))
+
+
+def impact_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
+    """The analyst's impact narrative and reputation impact (numbers come from facts)."""
+    st = get_store(store)
+    form = Form(st, "impact", today=today)
+    imp = st.analysis.impact
+    narrative = form.text(lambda: imp.narrative, lambda a, v: setattr(a.impact, "narrative", v),
+                          cls="pm-impact-narrative", area=True, rows=5,
+                          placeholder="Who was affected and how (Markdown)")
+    reputation = form.text(lambda: imp.reputation,
+                           lambda a, v: setattr(a.impact, "reputation", v),
+                           cls="pm-impact-reputation", area=True, rows=3,
+                           placeholder="Reputation impact: press, social, key customers")
+    children = [w.HTML("<b>Impact narrative</b>"), narrative, form.panel("impact.narrative"),
+                w.HTML("<b>Reputation</b>"), reputation, form.panel("impact.reputation")]
+    return form.finish(children, "Impact assessment",
+                       static_part(st, "impact_narrative", today=today))
+
+
+def lessons_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
+    """What went well, what went wrong, where we got lucky."""
+    st = get_store(store)
+    form = Form(st, "lessons", today=today)
+    les = st.analysis.lessons
+    children = []
+    for attr, cls, label in (("went_well", "pm-lessons-well", "What went well"),
+                             ("went_wrong", "pm-lessons-wrong", "What went wrong"),
+                             ("got_lucky", "pm-lessons-lucky", "Where we got lucky")):
+        area = form.text(lambda attr=attr: getattr(les, attr),
+                         lambda a, v, attr=attr: setattr(a.lessons, attr, v),
+                         cls=cls, area=True, rows=4, placeholder="Markdown")
+        children += [w.HTML(f"<b>{label}</b>"), area, form.panel(f"lessons.{attr}")]
+    children.append(form.panel(lambda f: f.field == "lessons"))
+    return form.finish(children, "Lessons learned", static_part(st, "lessons", today=today))
+
+
+def review_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
+    """Review status (draft / in review / final) and reviewers; shows every open finding."""
+    st = get_store(store)
+    form = Form(st, "review", today=today)
+    rev = st.analysis.review
+    status = form.choice(REVIEW_STATUSES, lambda: rev.status,
+                         lambda a, v: setattr(a.review, "status", v),
+                         cls="pm-review-status", label="Review status")
+    reviewers = form.text(lambda: ", ".join(rev.reviewers),
+                          lambda a, v: setattr(a.review, "reviewers",
+                                               [x.strip() for x in v.split(",") if x.strip()]),
+                          cls="pm-review-reviewers", label="Reviewers (roles, comma-separated)")
+    children = [w.HBox([status, reviewers], layout=FULL), w.HTML("<b>All open findings</b>"),
+                form.panel(lambda f: True)]
+    who = ", ".join(rev.reviewers)
+    static = (f'<p class="pm-review">Review status: <b>{escape(rev.status)}</b>'
+              + (f" (reviewers: {escape(who)})" if who else "") + "</p>")
+    return form.finish(children, "Review", static)

@@ -1,0 +1,216 @@
+"""What the notebook's cells call: ``wb = open_workbook(globals())`` then one method per cell.
+
+The workbook loads the inputs named by the parameters, derives the incident's story,
+opens the analysis store of the workspace and hands each cell something to display:
+a Plotly figure, static HTML, or a ``Live`` form (a widget in JupyterLab, static HTML
+under papermill and in reports). It never writes analysis.json itself; only the
+forms do, when the analyst changes something.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .display import HTML, Figure, Live
+from .params import Params
+from .tables import events_table, impact_table, provenance_table, templates_table
+
+log = logging.getLogger(__name__)
+
+
+def use_report_renderer() -> None:
+    """Make plain ``go.Figure`` outputs use Plotly's JSON mimetype (costs a jsonschema import).
+
+    The workbook's own figures do not need it: they are wrapped in ``display.Figure``.
+    """
+    import plotly.io as pio
+
+    pio.renderers.default = "plotly_mimetype"
+
+
+def open_workbook(namespace: Mapping[str, Any]) -> Workbook:
+    """Build the workbook from the parameters cell's variables (other names are ignored)."""
+    values = {name: namespace[name] for name in Params.names() if name in namespace}
+    return Workbook.load(Params.from_mapping(values))
+
+
+def combine(*parts: Live) -> Live:
+    """Several forms in one cell output (the 5 Whys and the fishbone, say)."""
+    import ipywidgets as w
+
+    return Live(
+        w.VBox([p.widget for p in parts if p.widget is not None]),
+        "\n".join(p.html for p in parts),
+        text=" / ".join(p.text for p in parts),
+    )
+
+
+@dataclass
+class Workbook:
+    params: Params
+    root: Path
+    frames: dict[str, Any]
+    store: Any
+    story: Any
+    facts: dict[str, Any]
+
+    @classmethod
+    def load(cls, params: Params) -> Workbook:
+        from .analysis import AnalysisStore
+        from .facts import build_facts
+        from .incident import load_inputs
+        from .story import analyse_incident
+
+        root = Path(params.workspace).expanduser() if params.workspace else Path.cwd()
+        frames = load_inputs(params)
+        store = AnalysisStore(root / "analysis.json")
+        analysis = store.analysis
+        ids = [s.strip() for s in params.alert_ids.split(",") if s.strip()] or None
+        story = analyse_incident(
+            frames["alerts"],
+            frames["logs"],
+            frames["changes"],
+            tz=params.tz or "UTC",
+            incident_key=params.incident_key or None,
+            alert_ids=ids,
+            start=params.start or None,
+            end=params.end or None,
+            analyst=analysis.to_dict(),
+            failure=params.failure or None,
+            avg_value=params.avg_value or None,
+            amount_column=params.amount_column or None,
+            customer_column=params.customer_column or None,
+            status_column=params.status_column or None,
+            latency_column=params.latency_column or None,
+            bin=params.time_bin or "1min",
+            baseline=params.baseline or "2h",
+            incident_id=params.incident_id or root.name,
+            title=params.title or analysis.summary.title or None,
+        )
+        facts = build_facts(story)
+        facts["inputs"] = provenance_records(frames)
+        facts["responders"] = responders(story.alerts)
+        return cls(params, root, frames, store, story, facts)
+
+    @property
+    def tz(self) -> str:
+        return self.params.tz or "UTC"
+
+    @property
+    def analysis(self) -> Any:
+        return self.store.analysis
+
+    # -- header and summary ------------------------------------------------
+    def header(self) -> Live:
+        from .export import header_info
+        from .report.page import header_html
+        from .widgets import review_form
+
+        info = header_info(self.facts, self.analysis, self.tz)
+        html = header_html(info, info.get("title") or "Post-mortem")
+        review = review_form(self.store)
+        return Live(review.widget, html + review.html, text="Incident header and review status")
+
+    def key_facts(self) -> HTML:
+        from .analysis.render import milestones_table
+
+        return HTML(milestones_table(self.analysis, self.facts, self.tz), "Milestones")
+
+    def summary_form(self) -> Live:
+        from .widgets import summary_form
+
+        return summary_form(self.store, facts=self.facts, tz=self.tz)
+
+    # -- timeline ---------------------------------------------------------------
+    def timeline_figure(self) -> Figure:
+        from .figures import timeline_figure
+
+        return Figure(timeline_figure(self.story))
+
+    def timeline_table(self) -> HTML:
+        return HTML(events_table(self.story.events, self.tz), "Timeline of events")
+
+    def timeline_form(self) -> Live:
+        from .widgets import timeline_form
+
+        return timeline_form(self.store, events=self.story.events, tz=self.tz)
+
+    # -- root cause ---------------------------------------------------------------
+    def new_error_messages(self) -> HTML:
+        return HTML(templates_table(self.story.new_templates, self.tz), "New error messages")
+
+    def root_cause_form(self) -> Live:
+        from .widgets import fishbone_form, five_whys_form
+
+        return combine(five_whys_form(self.store), fishbone_form(self.store))
+
+    # -- impact -------------------------------------------------------------------
+    def impact_table(self) -> HTML:
+        return HTML(impact_table(self.facts), "Impact")
+
+    def impact_figure(self) -> Figure:
+        from .figures import impact_figure
+
+        return Figure(impact_figure(self.story))
+
+    def impact_form(self) -> Live:
+        from .widgets import impact_form
+
+        return impact_form(self.store)
+
+    # -- actions and lessons ------------------------------------------------------
+    def action_items_form(self) -> Live:
+        from .widgets import action_items_form
+
+        return action_items_form(self.store)
+
+    def lessons_form(self) -> Live:
+        from .widgets import lessons_form
+
+        return lessons_form(self.store)
+
+    # -- appendix -----------------------------------------------------------------
+    def provenance(self) -> HTML:
+        return HTML(provenance_table(self.facts.get("inputs", []), self.tz), "Data provenance")
+
+    def methods(self) -> HTML:
+        from .tables import methods_html
+
+        return HTML(methods_html(self.story, self.facts), "Methods")
+
+    def write_facts(self) -> None:
+        """facts.json beside the notebook: batch overviews and insights read it."""
+        from .facts import write_facts
+
+        write_facts(self.root / "facts.json", self.facts)
+        self.store.flush()
+
+
+def responders(alerts: pd.DataFrame) -> list[dict[str, str]]:
+    """People the alert export names as acknowledging, with the role they played."""
+    if alerts is None or "acknowledged_by" not in alerts.columns:
+        return []
+    names: list[str] = []
+    for value in alerts.sort_values("started_at")["acknowledged_by"].dropna():
+        for name in str(value).split(","):
+            if name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    roles = ["on-call responder (acknowledged first)"] + ["responder"] * len(names)
+    return [{"name": n, "role": r} for n, r in zip(names, roles, strict=False)]
+
+
+def provenance_records(frames: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One record per input file: path, kind, format, SHA-256, rows, time range, warnings."""
+    records: list[dict[str, Any]] = []
+    for kind, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        src = dict(frame.attrs.get("source") or {})
+        records.append({"kind": kind, **src})
+    return records

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from postmortem_nb.analysis import ActionItem, Analysis, Person, Why, check_analysis
+from postmortem_nb.analysis.checks import BLAME_PHRASES, blame_findings, findings_by_section
+
+NAMES = ["Dana Whitfield", "Lee Okafor"]
+TODAY = dt.date(2026, 4, 1)
+
+MUST_FLAG = [
+    ("It was Lee's fault.", "blame-fault"),
+    ("Root cause: human error during the deploy.", "blame-human-error"),
+    ("An operator error removed the index.", "blame-human-error"),
+    ("A careless config push.", "blame-careless"),
+    ("The change was made carelessly.", "blame-careless"),
+    ("Sloppy review of the PR.", "blame-careless"),
+    ("The on-call should have known the pool was small.", "blame-should-have-known"),
+    ("Someone should have noticed the alert.", "blame-should-have-known"),
+    ("This was negligent.", "blame-negligent"),
+    ("Negligence in the rollout.", "blame-negligent"),
+    ("An incompetent migration.", "blame-incompetent"),
+    ("We should not blame the tool.", "blame-word"),
+    ("The team was blamed for it.", "blame-word"),
+    ("The engineer failed to run the migration.", "blame-person-failed"),
+    ("He failed to check the dashboard.", "blame-person-failed"),
+    ("The on-call engineer forgot to acknowledge the page.", "blame-person-failed"),
+    ("Dana failed to follow the runbook.", "blame-person-failed"),
+    ("Lee Okafor deployed the bad config.", "blame-named-cause"),
+    ("The outage happened because of Dana.", "blame-named-cause"),
+    ("Lee's change caused the outage.", "blame-named-cause"),
+    ("Dana made a mistake in the rollout.", "blame-named-cause"),
+    ("The operator was at fault.", "blame-fault"),
+    ("They just need to be more careful.", "blame-be-more-careful"),
+    ("The reviewer didn't bother to test it.", "blame-did-not-bother"),
+    ("Lee joined the call at 14:05.", "people-named"),
+]
+
+MUST_NOT_FLAG = [
+    "The health check failed to respond within 2 s.",
+    "The deploy failed to roll back automatically.",
+    "Kubernetes failed to schedule the new pods.",
+    "The pods restarted because the readiness probe failed to pass.",
+    "This is a blameless review.",
+    "We used git blame to find the commit that changed the pool size.",
+    "A fault-tolerant queue absorbed the retries.",
+    "The disk was faulty and fault injection had not covered it.",
+    "The error handler logged a human-readable message.",
+    "Lazy loading delayed the first request.",
+    "The config change had no validation and no canary stage.",
+    "The alert was noisy, so the page was easy to miss.",
+    "The on-call engineer rolled back at 14:27.",
+    "Customers saw errors for 42 minutes.",
+]
+
+
+@pytest.mark.parametrize(("text", "code"), MUST_FLAG)
+def test_blame_phrases_are_flagged_with_a_rewording(text, code):
+    found = blame_findings(text, "lessons.went_wrong", NAMES)
+    assert code in [f.code for f in found], found
+    f = next(f for f in found if f.code == code)
+    assert f.field == "lessons.went_wrong"
+    assert f.suggestion
+
+
+@pytest.mark.parametrize("text", MUST_NOT_FLAG)
+def test_systems_language_is_not_flagged(text):
+    found = blame_findings(text, "impact.narrative", NAMES)
+    assert found == [], found
+
+
+def test_phrase_table_is_data_with_suggestions():
+    codes = [p.code for p in BLAME_PHRASES]
+    assert len(codes) == len(set(codes))
+    assert all(p.suggestion and p.pattern for p in BLAME_PHRASES)
+
+
+def test_realistic_analysis_is_clean(outage):
+    assert check_analysis(outage, today=TODAY) == []
+
+
+def test_every_free_text_field_is_checked(outage):
+    outage.impact.reputation = "Human error, plain and simple."
+    outage.action_items[0].success_criterion = "Nobody is careless again (0 incidents)"
+    outage.timeline.added_events[0].description = "Lee's fault"
+    fields = {(f.field, f.code) for f in check_analysis(outage, today=TODAY)}
+    assert ("impact.reputation", "blame-human-error") in fields
+    assert ("action_items[0].success_criterion", "blame-careless") in fields
+    assert ("timeline.added_events[0].description", "blame-fault") in fields
+
+
+def _codes(analysis: Analysis, index: int) -> set[str]:
+    prefix = f"action_items[{index}]"
+    return {f.code for f in check_analysis(analysis, today=TODAY) if f.field.startswith(prefix)}
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="",
+                    due="2026-05-01", success_criterion="alert pages within 5 minutes"),
+         {"action-no-owner"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="", success_criterion="alert pages within 5 minutes"),
+         {"action-no-due"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-03-01", success_criterion="alert pages within 5 minutes"),
+         {"action-overdue"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-03-01", success_criterion="runbook merged", status="done"),
+         set()),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="soon", success_criterion="runbook merged"),
+         {"action-bad-due"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-05-01", success_criterion="it works well"),
+         {"action-not-measurable"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-05-01", success_criterion=""),
+         {"action-no-criterion"}),
+        (ActionItem(id="A9", description="Improve monitoring", owner="sre",
+                    due="2026-05-01", success_criterion="dashboard published"),
+         {"action-vague"}),
+        (ActionItem(id="A9", description="Look into the retry storm", owner="sre",
+                    due="2026-05-01", success_criterion="retry budget of 10% in place"),
+         {"action-vague"}),
+        (ActionItem(id="A9", description="Try to make the deploys better", owner="sre",
+                    due="2026-05-01", success_criterion="deploy time under 10 min"),
+         {"action-vague"}),
+        (ActionItem(id="A9", description="Add schema validation for pool sizes in config CI.",
+                    owner="sre", due="2026-05-01", success_criterion="CI rejects size 1"),
+         {"action-duplicate"}),
+        (ActionItem(id="A9", description="Rotate the TLS cert", owner="sre", due="2026-05-01",
+                    success_criterion="cert valid until 2027", priority="urgent!",
+                    status="todo", type="fix"),
+         {"action-bad-choice"}),
+    ],
+)
+def test_action_item_checks(outage, item, expected):
+    outage.action_items.append(item)
+    assert _codes(outage, 2) == expected
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    ["alert X pages within 5 minutes", "runbook Y merged", "p99 latency below 300 ms",
+     "canary stage deployed to all regions", "by 2026-06-01", "CI fails the build on a bad "
+     "pool size"],
+)
+def test_measurable_criteria(outage, criterion):
+    outage.action_items[0].success_criterion = criterion
+    assert "action-not-measurable" not in _codes(outage, 0)
+
+
+def test_whys_ending_at_a_person(outage):
+    outage.five_whys.append(Why(why="Why was there no validation?",
+                                because="The engineer made a mistake."))
+    codes = {f.code for f in check_analysis(outage, today=TODAY)}
+    assert "whys-end-at-person" in codes
+    outage.five_whys[-1].because = "Lee Okafor pushed it."
+    assert "whys-end-at-person" in {f.code for f in check_analysis(outage, today=TODAY)}
+    outage.five_whys[-1].because = "Config CI has no schema for pool settings."
+    assert "whys-end-at-person" not in {f.code for f in check_analysis(outage, today=TODAY)}
+
+
+def test_empty_analysis_lists_empty_sections_and_groups_by_section():
+    a = Analysis()
+    a.summary.people.append(Person(name="Dana", role="incident commander"))
+    a.five_whys.append(Why(why="Why did checkout fail?"))
+    found = check_analysis(a, today=TODAY)
+    empty = {f.field for f in found if f.code == "section-empty"}
+    assert empty == {"summary.what_happened", "fishbone.factors", "impact.narrative",
+                     "action_items", "lessons"}
+    assert "whys-unanswered" in {f.code for f in found}
+    grouped = findings_by_section(found)
+    assert {f.field for f in grouped["lessons"]} == {"lessons"}
+    assert sum(len(v) for v in grouped.values()) == len(found)
+
+
+def test_phrase_table_is_extensible():
+    from postmortem_nb.analysis import checks
+
+    saved = checks.BLAME_PHRASES
+    try:
+        assert blame_findings("The cowboy deploy broke prod.", "x") == []
+        checks.register_phrase("blame-cowboy", r"\bcowboy\b",
+                               "Describe the missing review step instead.")
+        found = blame_findings("The cowboy deploy broke prod.", "x")
+        assert [f.code for f in found] == ["blame-cowboy"]
+    finally:
+        checks.BLAME_PHRASES = saved

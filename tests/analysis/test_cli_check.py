@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from postmortem_nb.cli import cli
+from postmortem_nb.cli.check import command
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """The real console entry point, as CI would call it."""
+    return subprocess.run([sys.executable, "-m", "postmortem_nb", "check", *args],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()}, check=False)
+
+
+@pytest.fixture
+def workspace(tmp_path, outage_dict):
+    (tmp_path / "analysis.json").write_text(json.dumps(outage_dict))
+    return tmp_path
+
+
+def test_clean_workspace_exits_0_even_strict(workspace):
+    result = CliRunner().invoke(command, [str(workspace), "--strict", "--today", "2026-04-01"])
+    assert result.exit_code == 0, result.output
+    assert "No findings" in result.output
+
+
+def test_findings_with_and_without_strict(workspace, outage_dict):
+    outage_dict["lessons"]["went_wrong"] = "Human error by the on-call."
+    outage_dict["action_items"][1]["owner"] = ""
+    (workspace / "analysis.json").write_text(json.dumps(outage_dict))
+    before = (workspace / "analysis.json").read_bytes()
+    lenient = run(str(workspace), "--today", "2026-04-01")
+    assert lenient.returncode == 0
+    assert "lessons.went_wrong" in lenient.stdout
+    assert "action_items[1].owner" in lenient.stdout
+    strict = run(str(workspace), "--strict", "--json", "--today", "2026-04-01")
+    assert strict.returncode == 1
+    payload = json.loads(strict.stdout)
+    assert {(f["field"], f["code"]) for f in payload["findings"]} == {
+        ("lessons.went_wrong", "blame-human-error"), ("action_items[1].owner", "action-no-owner")}
+    assert payload["counts"] == {"warning": 2}
+    assert (workspace / "analysis.json").read_bytes() == before  # read-only
+    assert sorted(os.listdir(workspace)) == ["analysis.json"]
+
+
+def test_overdue_depends_on_today(workspace):
+    late = run(str(workspace), "--strict", "--today", "2026-05-01")
+    assert late.returncode == 1
+    assert "action_items[0].due" in late.stdout
+    assert "was due 2026-04-15" in late.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no analysis file"), ('{"schema": 1, "summary": ', "not valid JSON"),
+     ('{"schema": 7}', "newer than")],
+)
+def test_unusable_input_exits_2_and_touches_nothing(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "analysis.json").write_text(content)
+    result = run(str(tmp_path), "--strict")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    if content is not None:
+        assert (tmp_path / "analysis.json").read_text() == content
+        assert os.listdir(tmp_path) == ["analysis.json"]
+
+
+def test_help_is_documented():
+    result = CliRunner().invoke(cli, ["check", "--help"])
+    assert result.exit_code == 0
+    for text in ("--json", "--strict", "Exit status", "blame"):
+        assert text in result.output

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from postmortem_nb.analysis import SCHEMA_VERSION, Analysis, migrate, to_iso_z
+from postmortem_nb.errors import AnalysisStoreError, TimestampError
+
+
+def test_round_trip_is_lossless(outage_dict):
+    a = Analysis.from_dict(outage_dict)
+    assert a.to_dict() == outage_dict
+    assert a.summary.people[1].role == "on-call engineer"
+    assert a.timeline.milestone_overrides["mitigated"].at == "2026-03-08T14:31:00Z"
+    assert a.action_items[1].status == "in progress"
+
+
+def test_key_order_is_stable_and_documented():
+    keys = list(Analysis().to_dict())
+    assert keys == ["schema", "summary", "timeline", "five_whys", "fishbone", "impact",
+                    "action_items", "lessons", "review"]
+    assert list(Analysis().to_dict()["summary"]) == [
+        "title", "what_happened", "customer_description", "severity", "services", "people"]
+
+
+def test_unknown_keys_are_kept_everywhere(outage_dict):
+    outage_dict["custom_top"] = {"jira": "INC-7"}
+    outage_dict["summary"]["internal_note"] = "keep me"
+    outage_dict["action_items"][0]["estimate_days"] = 3
+    outage_dict["timeline"]["added_events"][0]["evidence"]["line_hash"] = "ab12"
+    a = Analysis.from_dict(json.loads(json.dumps(outage_dict)))
+    out = a.to_dict()
+    assert out["custom_top"] == {"jira": "INC-7"}
+    assert out["summary"]["internal_note"] == "keep me"
+    assert out["action_items"][0]["estimate_days"] == 3
+    assert out["timeline"]["added_events"][0]["evidence"]["line_hash"] == "ab12"
+    assert list(out)[-1] == "custom_top"  # known keys first, unknown after
+
+
+def test_lenient_types_never_drop_text():
+    a = Analysis.from_dict({"schema": 1, "summary": {"title": 42, "services": "checkout"},
+                            "five_whys": "not a list"})
+    assert a.summary.title == "42"
+    assert a.summary.services == ["checkout"]
+    assert a.five_whys[0].why == ""
+    assert a.five_whys[0].extra == {}
+
+
+def test_not_an_object_is_an_error():
+    with pytest.raises(AnalysisStoreError, match="JSON object"):
+        Analysis.from_dict(["x"])  # type: ignore[arg-type]
+
+
+def test_migrates_schema_0():
+    old = {"summary": {"what_happened": "db down"}, "actions": [{"description": "fix"}],
+           "review_status": "in review", "five_whys": ["Why A?", "Why B?"],
+           "lessons": ["alerting was slow"]}
+    new = migrate(old)
+    assert new["schema"] == SCHEMA_VERSION
+    a = Analysis.from_dict(new)
+    assert a.action_items[0].description == "fix"
+    assert a.action_items[0].id == "A1"
+    assert a.review.status == "in review"
+    assert [w.why for w in a.five_whys] == ["Why A?", "Why B?"]
+    assert a.lessons.went_wrong == "alerting was slow"
+    assert "actions" not in a.extra
+    assert "review_status" not in a.extra
+
+
+def test_newer_schema_is_refused():
+    with pytest.raises(AnalysisStoreError, match="newer than this"):
+        migrate({"schema": SCHEMA_VERSION + 1})
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "expected"),
+    [
+        ("2026-03-08T13:58:04Z", None, "2026-03-08T13:58:04Z"),
+        ("2026-03-08T14:58:04+01:00", None, "2026-03-08T13:58:04Z"),
+        ("2026-03-08 14:58:04", "Europe/Berlin", "2026-03-08T13:58:04Z"),
+        (dt.datetime(2026, 3, 8, 13, 58, 4, 999, tzinfo=dt.UTC), None, "2026-03-08T13:58:04Z"),
+        ("", None, ""),
+    ],
+)
+def test_to_iso_z(value, tz, expected):
+    assert to_iso_z(value, tz=tz) == expected
+
+
+def test_naive_time_without_zone_is_an_error():
+    with pytest.raises(TimestampError, match="no time zone"):
+        to_iso_z("2026-03-08 14:58")
+    with pytest.raises(TimestampError, match="ISO 8601"):
+        to_iso_z("yesterday at noon")

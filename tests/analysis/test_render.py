@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from postmortem_nb.analysis import PARTS, fishbone_figure, render_sections_html
+from postmortem_nb.analysis import render_sections_markdown as to_md
+from postmortem_nb.analysis.model import Factor
+
+HOSTILE = [
+    "<script>window.__pwned = 1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "[click me](javascript:alert(1))",
+    "{{ 7*7 }} {% raw %}",
+]
+
+FACTS = {
+    "schema": 1,
+    "incident": {"id": "20260308-1358-checkout-api", "title": "Checkout 503s",
+                 "severity": "SEV2", "services": ["checkout-api"]},
+    "milestones": {
+        "impact_start": {"at": "2026-03-08T13:58:00Z", "source": "derived",
+                         "evidence": "error rate above baseline"},
+        "detected": {"at": "2026-03-08T14:10:00Z", "source": "derived", "evidence": "alert 7"},
+        "acknowledged": None,
+        "mitigated": {"at": "2026-03-08T14:35:00Z", "source": "derived", "evidence": ""},
+        "resolved": {"at": "2026-03-08T14:40:00Z", "source": "derived", "evidence": ""},
+    },
+}
+
+
+def test_all_parts_render_the_analysts_words(outage):
+    html = render_sections_html(outage, facts=FACTS, tz="Europe/Berlin",
+                                today=dt.date(2026, 4, 1))
+    assert tuple(html) == PARTS
+    assert "<strong>payments connection pool</strong>" in html["summary"]
+    assert "incident commander" in html["summary"]
+    assert "Dana" not in html["summary"]
+    assert "Okafor" not in html["summary"]
+    # analyst override wins over the derived milestone, and is marked
+    assert "2026-03-08 14:31:00 UTC (2026-03-08 15:31 CET)" in html["summary"]
+    assert "14:35:00" not in html["summary"]
+    assert html["root_cause"].count("<li><strong>Why?</strong>") == 3
+    assert 'href="https://grafana.example/d/abc"' in html["root_cause"]
+    assert "No bounds check on pool size" in html["root_cause"]
+    assert "About 3,100 checkouts failed." in html["impact_narrative"]
+    assert html["action_items"].count("<tr class=") == 2
+    assert 'href="https://tracker.example/PAY-12"' in html["action_items"]
+    assert "Rollback took 4 minutes." in html["lessons"]
+    assert "row 1834" in html["timeline_notes"]
+    assert "pinned" in html["timeline_notes"]
+    assert "pm-review-notes" not in "".join(html.values())  # a clean analysis
+
+
+def test_names_shown_only_when_chosen(outage):
+    outage.summary.people[0].show_name = True
+    html = render_sections_html(outage)["summary"]
+    assert "Dana Whitfield (incident commander)" in html
+    assert "Lee Okafor" not in html
+
+
+def test_hostile_text_never_becomes_markup(outage):
+    for i, payload in enumerate(HOSTILE):
+        outage.summary.what_happened += "\n\n" + payload
+        outage.summary.severity = payload
+        outage.five_whys[0].because = payload
+        outage.fishbone.factors[0].text = payload
+        outage.action_items[0].description = payload
+        outage.action_items[0].link = "javascript:alert(1)"
+        outage.five_whys[0].evidence = "javascript:alert(2)"
+        outage.timeline.added_events[0].evidence.text = payload
+        outage.lessons.got_lucky = payload
+        outage.summary.people[0].role = payload
+        html = "".join(render_sections_html(outage, facts=FACTS).values())
+        assert "<script" not in html, i
+        assert "<img" not in html, i
+        assert 'href="javascript' not in html.lower(), i
+        assert not re.search(r"<[^>]+\son\w+=", html), i
+    assert "&lt;script&gt;" in html
+
+
+def test_review_notes_follow_review_status(outage):
+    outage.action_items[0].owner = ""
+    html = render_sections_html(outage, today=dt.date(2026, 4, 1))
+    assert "pm-review-notes" in html["action_items"]
+    assert "action_items[0].owner" in html["action_items"]
+    outage.review.status = "final"
+    assert "pm-review-notes" not in render_sections_html(outage)["action_items"]
+
+
+def test_empty_analysis_says_so():
+    from postmortem_nb.analysis import Analysis
+
+    html = render_sections_html(Analysis(), review_notes=False)
+    assert "Not written yet." in html["summary"]
+    assert "No action items yet." in html["action_items"]
+
+
+def test_markdown_parts(outage):
+    md = to_md(outage, tz="UTC")
+    assert tuple(md) == PARTS
+    assert "| A1 | Add schema validation for pool sizes in config CI | payments team |" in (
+        md["action_items"])
+    assert md["root_cause"].startswith("### 5 Whys\n\n1. **Why?** Why did checkout fail?")
+    assert "Dana" not in md["summary"]
+    assert "on-call engineer" in md["summary"]
+    outage.action_items[0].description = "a | b <script>x</script>"
+    assert "a \\| b &lt;script>x&lt;/script>" in to_md(outage)["action_items"]
+
+
+def test_fishbone_has_a_bone_per_category_and_labels_factors(outage):
+    outage.fishbone.factors.append(Factor(category="vendor", text="<b>CDN</b> outage"))
+    fig = fishbone_figure(outage)
+    names = [t.name for t in fig.data if t.name]
+    assert sorted(names) == sorted(["people", "process", "tooling", "technology", "environment",
+                                    "external", "vendor"])
+    texts = [a.text for a in fig.layout.annotations]
+    assert any("Checkout 503s" in t for t in texts)
+    assert "Config changes skip canary" in texts
+    assert "&lt;b&gt;CDN&lt;/b&gt; outage" in texts
+    process = next(t for t in fig.data if t.name == "process")
+    assert len([x for x in process.x if x is not None]) == 2 + 2  # bone + one rib
+    fig.to_json()  # serialisable as application/vnd.plotly.v1+json

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from postmortem_nb.analysis import AnalysisStore, read_analysis
+from postmortem_nb.errors import AnalysisStoreError, ConflictError, ParameterError
+
+
+def _disk(ws: Path) -> dict:
+    return json.loads((ws / "analysis.json").read_text(encoding="utf-8"))
+
+
+def test_missing_file_loads_empty_and_writes_nothing(tmp_path):
+    store = AnalysisStore(tmp_path)
+    assert store.analysis.is_empty()
+    assert store.flush() is False
+    assert not (tmp_path / "analysis.json").exists()
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_every_change_is_written_with_revision_and_backup(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(what_happened="Checkout failed.")
+    first = (tmp_path / "analysis.json").read_bytes()
+    assert _disk(tmp_path)["revision"] == 1
+    store.set_summary(what_happened="Checkout failed for 42 minutes.")
+    data = _disk(tmp_path)
+    assert list(data)[:2] == ["schema", "revision"]
+    assert data["revision"] == 2
+    assert data["summary"]["what_happened"] == "Checkout failed for 42 minutes."
+    assert data["review"]["updated_at"].endswith("Z")
+    assert (tmp_path / "analysis.json.bak").read_bytes() == first
+    leftovers = [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_a_new_process_sees_everything(tmp_path, outage_dict):
+    store = AnalysisStore(tmp_path)
+    store.update(lambda a: a.__dict__.update(type(a).from_dict(outage_dict).__dict__))
+    store.add_action_item("Add a canary stage for config pushes", owner="platform",
+                          due="2026-05-01", success_criterion="canary stage merged",
+                          priority="high", type="prevent")
+    code = ("import sys, json; from postmortem_nb.analysis import AnalysisStore;"
+            "s = AnalysisStore(sys.argv[1]); print(json.dumps(s.analysis.to_dict()))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    seen = json.loads(out.stdout)
+    assert seen["summary"] == outage_dict["summary"]
+    assert seen["action_items"][-1]["id"] == "A3"
+    assert seen["action_items"][-1]["priority"] == "P2"
+
+
+def test_crash_mid_write_leaves_previous_file_intact(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(what_happened="The version that must survive.")
+    before = (tmp_path / "analysis.json").read_bytes()
+    # a real process that dies (no cleanup, no atexit) after writing the temp file,
+    # right before the rename
+    code = textwrap.dedent("""
+        import os, sys
+        from postmortem_nb.analysis import AnalysisStore
+        s = AnalysisStore(sys.argv[1])
+        os.replace = lambda *a, **k: os._exit(9)
+        s.set_summary(what_happened="half-written " * 1000)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)],
+                          env={**os.environ, "PYTHONPATH": os.getcwd()}, check=False)
+    assert proc.returncode == 9
+    assert (tmp_path / "analysis.json").read_bytes() == before
+    again = AnalysisStore(tmp_path)
+    assert again.analysis.summary.what_happened == "The version that must survive."
+    assert again.messages == []
+
+
+def test_corrupt_file_is_moved_aside_and_backup_loaded(tmp_path, caplog):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(what_happened="good v1")
+    store.set_summary(what_happened="good v2")
+    (tmp_path / "analysis.json").write_text('{"schema": 1, "summary": {"what_happened": "tru')
+    again = AnalysisStore(tmp_path)
+    aside = [p for p in os.listdir(tmp_path) if p.startswith("analysis.json.corrupt-")]
+    assert len(aside) == 1
+    assert (tmp_path / aside[0]).read_text().endswith('"tru')  # untouched
+    assert not (tmp_path / "analysis.json").exists()  # nothing written yet
+    assert again.analysis.summary.what_happened == "good v1"  # from analysis.json.bak
+    msg = again.messages[0]
+    assert aside[0] in msg
+    assert "rename it back to analysis.json" in msg
+    assert "bak" in msg
+    assert "moved to" in caplog.text
+    again.set_summary(customer_description="checkout errors")
+    assert _disk(tmp_path)["summary"]["what_happened"] == "good v1"
+
+
+def test_corrupt_file_without_backup_gives_empty_analysis(tmp_path):
+    (tmp_path / "analysis.json").write_text("[1, 2]")
+    store = AnalysisStore(tmp_path)
+    assert store.analysis.is_empty()
+    assert "empty analysis" in store.messages[0]
+    with pytest.raises(AnalysisStoreError, match="JSON object"):
+        read_analysis(next(tmp_path.glob("analysis.json.corrupt-*")))
+
+
+def test_old_schema_is_backed_up_then_migrated(tmp_path):
+    old = {"summary": {"what_happened": "db down"}, "actions": [{"description": "fix"}],
+           "review_status": "in review"}
+    raw = json.dumps(old).encode()
+    (tmp_path / "analysis.json").write_bytes(raw)
+    store = AnalysisStore(tmp_path)
+    assert (tmp_path / "analysis.json.schema0.bak").read_bytes() == raw
+    data = _disk(tmp_path)
+    assert data["schema"] == 1
+    assert data["action_items"][0]["description"] == "fix"
+    assert store.analysis.review.status == "in review"
+    assert "schema 0" in store.messages[0]
+
+
+def test_newer_schema_is_left_alone(tmp_path):
+    (tmp_path / "analysis.json").write_text('{"schema": 99}')
+    with pytest.raises(AnalysisStoreError, match="Upgrade postmortem-nb"):
+        AnalysisStore(tmp_path)
+    assert (tmp_path / "analysis.json").read_text() == '{"schema": 99}'
+
+
+def test_two_writers_on_different_fields_merge(tmp_path):
+    one = AnalysisStore(tmp_path)
+    one.set_summary(what_happened="start")
+    two = AnalysisStore(tmp_path)
+    one.set_lessons(went_well="fast rollback")
+    two.set_impact(narrative="3,100 checkouts failed")
+    data = _disk(tmp_path)
+    assert data["lessons"]["went_well"] == "fast rollback"
+    assert data["impact"]["narrative"] == "3,100 checkouts failed"
+    assert data["revision"] == 3
+    assert two.analysis.lessons.went_well == "fast rollback"  # picked up the other side
+
+
+def test_two_writers_adding_action_items_keep_both(tmp_path):
+    one = AnalysisStore(tmp_path)
+    two = AnalysisStore(tmp_path)
+    one.add_action_item("Page on pool exhaustion", owner="sre")
+    two.add_action_item("Validate pool size in CI", owner="payments")
+    items = _disk(tmp_path)["action_items"]
+    assert [(i["id"], i["owner"]) for i in items] == [("A1", "sre"), ("A2", "payments")]
+
+
+def test_same_field_changed_by_both_is_refused(tmp_path):
+    one = AnalysisStore(tmp_path)
+    one.set_summary(what_happened="start")
+    two = AnalysisStore(tmp_path)
+    one.set_summary(what_happened="version from tab one")
+    before = (tmp_path / "analysis.json").read_bytes()
+    with pytest.raises(ConflictError, match=r"summary\.what_happened") as err:
+        two.set_summary(what_happened="version from tab two")
+    assert "store.load()" in str(err.value)
+    assert "force=True" in str(err.value)
+    assert (tmp_path / "analysis.json").read_bytes() == before
+    saved = list(tmp_path.glob("analysis.json.conflict-*"))
+    assert len(saved) == 1
+    assert json.loads(saved[0].read_text())["summary"]["what_happened"] == "version from tab two"
+    assert two.flush(force=True)
+    assert _disk(tmp_path)["summary"]["what_happened"] == "version from tab two"
+    assert json.loads((tmp_path / "analysis.json.bak").read_text())["summary"][
+        "what_happened"] == "version from tab one"
+
+
+def test_debounced_typing_writes_once_and_flush_is_synchronous(tmp_path):
+    store = AnalysisStore(tmp_path, debounce_s=30)
+    for text in ("C", "Ch", "Checkout"):
+        store.set_summary(what_happened=text, debounce=True)
+    assert not (tmp_path / "analysis.json").exists()
+    assert store.dirty
+    assert store.flush() is True
+    assert _disk(tmp_path)["summary"]["what_happened"] == "Checkout"
+    assert _disk(tmp_path)["revision"] == 1
+
+
+def test_debounce_timer_saves_without_flush(tmp_path):
+    store = AnalysisStore(tmp_path, debounce_s=0.05)
+    store.set_summary(what_happened="typed", debounce=True)
+    deadline = time.monotonic() + 5
+    while store.dirty and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _disk(tmp_path)["summary"]["what_happened"] == "typed"
+
+
+def test_pending_edit_is_saved_at_interpreter_exit(tmp_path):
+    code = ("import sys; from postmortem_nb.analysis import AnalysisStore;"
+            "s = AnalysisStore(sys.argv[1], debounce_s=60);"
+            "s.set_lessons(got_lucky='low traffic', debounce=True)")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=30,
+                   env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert _disk(tmp_path)["lessons"]["got_lucky"] == "low traffic"
+
+
+def test_pin_and_unpin_with_evidence(tmp_path):
+    store = AnalysisStore(tmp_path)
+    ev = store.pin_event("2026-03-08 14:58:04", source="logs.csv", ref="row 1834",
+                         text="ERROR pool exhausted (size=5)", service="checkout-api",
+                         tz="Europe/Berlin")
+    again = store.pin_event("2026-03-08T13:58:04Z", source="logs.csv", ref="row 1834",
+                            text="ERROR pool exhausted (size=5)")
+    assert again.event_id == ev.event_id
+    store.edit_event(ev.event_id, description="First pool exhaustion")
+    saved = _disk(tmp_path)["timeline"]["added_events"]
+    assert len(saved) == 1
+    assert saved[0]["timestamp"] == "2026-03-08T13:58:04Z"
+    assert saved[0]["description"] == "First pool exhaustion"
+    assert saved[0]["evidence"] == {"source": "logs.csv", "ref": "row 1834",
+                                    "text": "ERROR pool exhausted (size=5)"}
+    assert saved[0]["pinned"] is True
+    assert store.unpin_event(ev.event_id) is True
+    assert store.unpin_event(ev.event_id) is False
+    assert _disk(tmp_path)["timeline"]["added_events"] == []
+
+
+def test_timeline_helpers(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.hide_event("alert-7:fired")
+    store.hide_event("alert-7:fired")
+    store.set_milestone_override("detected", "2026-03-08T14:05:00Z", "first page")
+    store.set_incident_window("2026-03-08T13:50:00Z", "2026-03-08T14:40:00Z")
+    t = _disk(tmp_path)["timeline"]
+    assert t["hidden_events"] == ["alert-7:fired"]
+    assert t["milestone_overrides"]["detected"] == {"at": "2026-03-08T14:05:00Z",
+                                                   "note": "first page"}
+    assert t["incident_window"] == {"start": "2026-03-08T13:50:00Z",
+                                    "end": "2026-03-08T14:40:00Z"}
+    with pytest.raises(ParameterError, match="milestone must be one of"):
+        store.set_milestone_override("noticed", "2026-03-08T14:05:00Z")
+    with pytest.raises(ParameterError, match="before its start"):
+        store.set_incident_window("2026-03-08T15:00:00Z", "2026-03-08T14:00:00Z")
+
+
+def test_action_item_helpers_validate(tmp_path):
+    store = AnalysisStore(tmp_path)
+    item = store.add_action_item("Add alert", due="2026-04-30")
+    store.update_action_item(item.id, status="done", owner="sre")
+    assert _disk(tmp_path)["action_items"][0]["status"] == "done"
+    with pytest.raises(ParameterError, match="2026-04-30"):
+        store.update_action_item(item.id, due="next week")
+    with pytest.raises(ParameterError, match="status must be one of"):
+        store.update_action_item(item.id, status="finished")
+    with pytest.raises(ParameterError, match="known ids: A1"):
+        store.update_action_item("A9", owner="x")
+    store.remove_action_item("A1")
+    assert store.add_action_item("next").id == "A1"

@@ -1,0 +1,256 @@
+"""Forms set programmatically (as a user would in JupyterLab); analysis.json is checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.analysis import Analysis, AnalysisStore
+from postmortem_nb.widgets import (
+    action_items_form,
+    fishbone_form,
+    five_whys_form,
+    impact_form,
+    lessons_form,
+    review_form,
+    summary_form,
+    timeline_form,
+)
+
+TODAY = dt.date(2026, 4, 1)
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def find_all(widget, cls: str) -> list:
+    found = [widget] if cls in getattr(widget, "_dom_classes", ()) else []
+    for child in getattr(widget, "children", ()):
+        found += find_all(child, cls)
+    return found
+
+
+def find(widget, cls: str):
+    hits = find_all(widget, cls)
+    assert len(hits) == 1, f"{cls}: {len(hits)} widgets"
+    return hits[0]
+
+
+def disk(store: AnalysisStore) -> dict:
+    store.flush()
+    return json.loads(store.path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def store(tmp_path) -> AnalysisStore:
+    return AnalysisStore(tmp_path, debounce_s=30)  # tests flush explicitly
+
+
+@pytest.fixture
+def filled(tmp_path, outage_dict) -> AnalysisStore:
+    (tmp_path / "analysis.json").write_text(json.dumps(outage_dict))
+    return AnalysisStore(tmp_path, debounce_s=30)
+
+
+def test_summary_form_writes_typed_text(store):
+    live = summary_form(store, today=TODAY)
+    box = live.widget
+    find(box, "pm-summary-what").value = "Checkout returned 503 for 42 minutes."
+    find(box, "pm-summary-title").value = "Checkout outage"
+    assert not store.path.exists()  # typing is debounced, not yet written
+    find(box, "pm-summary-severity").value = "SEV2"  # a choice is written at once
+    assert store.path.exists()
+    find(box, "pm-summary-services").value = "checkout-api, payments"
+    find(box, "pm-person-add").click()  # a button writes at once (and flushes typing)
+    rows = find_all(box, "pm-person-name")
+    rows[0].value = "Lee Okafor"
+    find(box, "pm-person-role").value = "on-call engineer"
+    data = disk(store)
+    assert data["summary"]["what_happened"] == "Checkout returned 503 for 42 minutes."
+    assert data["summary"]["title"] == "Checkout outage"
+    assert data["summary"]["severity"] == "SEV2"
+    assert data["summary"]["services"] == ["checkout-api", "payments"]
+    assert data["summary"]["people"] == [{"name": "Lee Okafor", "role": "on-call engineer",
+                                          "show_name": False}]
+    find(box, "pm-person-remove").click()
+    assert disk(store)["summary"]["people"] == []
+
+
+def test_live_checks_beside_the_field(store):
+    box = summary_form(store, today=TODAY).widget
+    find(box, "pm-summary-what").value = "Root cause was human error."
+    panels = find_all(box, "pm-check")
+    text = " ".join(p.value for p in panels)
+    assert "human error" in text
+    assert "tooling or process" in text
+    find(box, "pm-summary-what").value = "The deploy tool allowed an unvalidated config."
+    assert "human error" not in " ".join(p.value for p in find_all(box, "pm-check"))
+
+
+def test_static_html_is_shown_headless(filled):
+    live = summary_form(filled, today=TODAY)
+    bundle = live._repr_mimebundle_()
+    assert "Checkout API returned 503" in bundle["text/html"]
+    assert "<strong>payments connection pool</strong>" in bundle["text/html"]
+    assert WIDGET_MIME in bundle
+    assert not filled.dirty  # showing the form writes nothing
+
+
+def test_forms_on_existing_analysis_write_nothing(filled):
+    before = filled.path.read_bytes()
+    for form in (summary_form, five_whys_form, fishbone_form, impact_form, action_items_form,
+                 lessons_form, review_form, timeline_form):
+        live = form(filled, today=TODAY)
+        assert live.html
+    assert filled.flush() is False
+    assert filled.path.read_bytes() == before
+
+
+def test_five_whys_add_edit_move_remove(store):
+    box = five_whys_form(store, today=TODAY).widget
+    find(box, "pm-why-add").click()
+    find(box, "pm-why-add").click()
+    whys = find_all(box, "pm-why-why")
+    whys[0].value = "Why did checkout fail?"
+    whys[1].value = "Why was the pool small?"
+    find_all(box, "pm-why-because")[1].value = "Config CI had no bounds check."
+    store.flush()
+    find_all(box, "pm-why-up")[1].click()
+    data = disk(store)
+    assert [w["why"] for w in data["five_whys"]] == ["Why was the pool small?",
+                                                     "Why did checkout fail?"]
+    assert data["five_whys"][0]["because"] == "Config CI had no bounds check."
+    # rebuilt rows follow the new order
+    assert find_all(box, "pm-why-why")[0].value == "Why was the pool small?"
+    find_all(box, "pm-why-remove")[0].click()
+    assert [w["why"] for w in disk(store)["five_whys"]] == ["Why did checkout fail?"]
+
+
+def test_fishbone_factors_and_figure(store):
+    box = fishbone_form(store, today=TODAY, redraw_delay=0).widget
+    find(box, "pm-fishbone-effect").value = "Checkout 503s"
+    find(box, "pm-factor-new-category").value = "tooling"
+    find(box, "pm-factor-add").click()
+    find(box, "pm-factor-text").value = "No bounds check on pool size"
+    data = disk(store)
+    assert data["fishbone"] == {"effect": "Checkout 503s", "factors": [
+        {"category": "tooling", "text": "No bounds check on pool size", "evidence": ""}]}
+    fig = find(box, "pm-fishbone-figure").children[0]
+    texts = [a.text for a in fig.layout.annotations]
+    assert "No bounds check on pool size" in texts
+    find(box, "pm-factor-category").value = "process"
+    assert disk(store)["fishbone"]["factors"][0]["category"] == "process"
+    find(box, "pm-factor-remove").click()
+    assert disk(store)["fishbone"]["factors"] == []
+
+
+def test_action_items_form(store):
+    box = action_items_form(store, today=TODAY).widget
+    find(box, "pm-action-add").click()
+    find(box, "pm-action-description").value = "Page on connection pool exhaustion"
+    find(box, "pm-action-owner").value = "sre"
+    find(box, "pm-action-due").value = dt.date(2026, 4, 30)
+    find(box, "pm-action-criterion").value = "alert pages within 5 minutes"
+    find(box, "pm-action-priority").value = "P1"
+    find(box, "pm-action-status").value = "in progress"
+    find(box, "pm-action-type").value = "detect"
+    item = disk(store)["action_items"][0]
+    assert item == {"id": "A1", "description": "Page on connection pool exhaustion",
+                    "owner": "sre", "due": "2026-04-30",
+                    "success_criterion": "alert pages within 5 minutes", "priority": "P1",
+                    "status": "in progress", "type": "detect", "link": ""}
+    assert "pm-check-warning" not in " ".join(p.value for p in find_all(box, "pm-check"))
+    find(box, "pm-action-add").click()
+    find_all(box, "pm-action-description")[1].value = "Improve monitoring"
+    notes = " ".join(p.value for p in find_all(box, "pm-check"))
+    assert "vague verb" in notes
+    assert "no owner" in notes
+    find_all(box, "pm-action-remove")[0].click()
+    assert [i["id"] for i in disk(store)["action_items"]] == ["A2"]
+
+
+def test_impact_lessons_review(store):
+    imp = impact_form(store, today=TODAY).widget
+    find(imp, "pm-impact-narrative").value = "3,100 checkouts failed."
+    les = lessons_form(store, today=TODAY).widget
+    find(les, "pm-lessons-lucky").value = "Low traffic"
+    rev = review_form(store, today=TODAY).widget
+    find(rev, "pm-review-status").value = "in review"
+    data = disk(store)
+    assert data["impact"]["narrative"] == "3,100 checkouts failed."
+    assert data["lessons"]["got_lucky"] == "Low traffic"
+    assert data["review"]["status"] == "in review"
+
+
+def test_timeline_form(store):
+    events = pd.DataFrame({
+        "event_id": ["e1", "e2"],
+        "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:10:00Z"]),
+        "kind": ["log", "alert"], "source": ["logs.csv", "alerts.csv"],
+        "service": ["checkout-api", "checkout-api"],
+        "description": ["error onset", "alert fired"], "milestone": ["", ""],
+        "hidden": [False, False],
+    })
+    box = timeline_form(store, events=events, tz="Europe/Berlin", today=TODAY).widget
+    find(box, "pm-event-time").value = "2026-03-08 15:02"
+    find(box, "pm-event-desc").value = "Rolled back the config"
+    find(box, "pm-event-add").click()
+    find(box, "pm-hide-select").value = ("e2",)
+    find(box, "pm-milestone-detected-at").value = "2026-03-08T14:05:00Z"
+    find(box, "pm-milestone-detected-note").value = "first customer report"
+    find(box, "pm-milestone-detected-save").click()
+    find(box, "pm-window-start").value = "2026-03-08 14:50"
+    find(box, "pm-window-end").value = "2026-03-08 15:45"
+    find(box, "pm-window-save").click()
+    t = disk(store)["timeline"]
+    assert t["added_events"][0]["timestamp"] == "2026-03-08T14:02:00Z"
+    assert t["added_events"][0]["description"] == "Rolled back the config"
+    assert t["hidden_events"] == ["e2"]
+    assert t["milestone_overrides"]["detected"]["note"] == "first customer report"
+    assert t["incident_window"] == {"start": "2026-03-08T13:50:00Z",
+                                    "end": "2026-03-08T14:45:00Z"}
+    find(box, "pm-event-edit-desc").value = "Rolled back the pool config"
+    assert disk(store)["timeline"]["added_events"][0]["description"] == (
+        "Rolled back the pool config")
+    find(box, "pm-event-time").value = "half past two"
+    find(box, "pm-event-add").click()
+    assert "ISO 8601" in find(box, "pm-timeline-message").value
+    find(box, "pm-event-remove").click()
+    find(box, "pm-milestone-detected-clear").click()
+    t = disk(store)["timeline"]
+    assert t["added_events"] == []
+    assert t["milestone_overrides"] == {}
+
+
+def test_typing_is_saved_by_the_debounce_timer(tmp_path):
+    store = AnalysisStore(tmp_path, debounce_s=0.05)
+    box = lessons_form(store).widget
+    find(box, "pm-lessons-well").value = "Rollback took 4 minutes."
+    deadline = time.monotonic() + 5
+    while store.dirty and time.monotonic() < deadline:
+        time.sleep(0.02)
+    saved = json.loads(store.path.read_text())
+    assert saved["lessons"]["went_well"] == "Rollback took 4 minutes."
+    assert "Saved to analysis.json" in find(box, "pm-save-status").value
+
+
+def test_rerunning_a_form_cell_closes_the_old_form(store):
+    first = impact_form(store).widget
+    second = impact_form(store).widget
+    assert first.comm is None  # closed
+    assert len(store._listeners) == 1
+    find(second, "pm-impact-reputation").value = "Posts on social media"
+    assert disk(store)["impact"]["reputation"] == "Posts on social media"
+
+
+def test_workspace_path_shares_one_store(tmp_path):
+    a = summary_form(tmp_path)
+    b = impact_form(str(tmp_path))
+    find(a.widget, "pm-summary-what").value = "x"
+    find(b.widget, "pm-impact-narrative").value = "y"
+    shared = AnalysisStore.open(tmp_path)
+    shared.flush()
+    got = Analysis.from_dict(json.loads((tmp_path / "analysis.json").read_text()))
+    assert (got.summary.what_happened, got.impact.narrative) == ("x", "y")

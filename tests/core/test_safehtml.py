@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from postmortem_nb.safehtml import escape, markdown_to_html, sanitize_html
+
+
+def test_escape_data():
+    assert escape('<script>alert("x")</script>') == (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    )
+    assert escape(None) == ""
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>window.__pwned=1</script>",
+        "<img src=x onerror=window.__pwned=1>",
+        "[click](javascript:window.__pwned=1)",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src=//evil></iframe>",
+        "<svg onload=alert(1)>",
+    ],
+)
+def test_markdown_never_passes_active_content(hostile):
+    elements = _elements(markdown_to_html(hostile))
+    for tag, attrs in elements:
+        assert tag not in {"script", "img", "iframe", "svg"}
+        for name, value in attrs:
+            assert not name.startswith("on")
+            assert not (value or "").strip().lower().startswith("javascript:")
+
+
+def _elements(fragment: str) -> list[tuple[str, list]]:
+    found: list[tuple[str, list]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collector().feed(fragment)
+    return found
+
+
+def test_markdown_keeps_links_and_formatting():
+    out = markdown_to_html("The **pool** was [full](https://wiki.example/db).")
+    assert "<strong>pool</strong>" in out
+    assert 'href="https://wiki.example/db"' in out
+    assert 'rel="noopener noreferrer"' in out
+
+
+def test_sanitize_strips_event_handlers():
+    out = sanitize_html('<p onclick="x()">hi</p><a href="https://a.b" onmouseover="y">a</a>')
+    assert "onclick" not in out
+    assert "onmouseover" not in out
+    assert "hi" in out

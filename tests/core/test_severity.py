@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from postmortem_nb import ParameterError, normalize_severity
+from postmortem_nb.severity import at_least, parse_severity, severity_rank
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("critical", "SEV1"),
+        ("CRITICAL", "SEV1"),
+        ("error", "SEV2"),
+        ("high", "SEV2"),
+        ("warning", "SEV3"),
+        ("info", "SEV4"),
+        ("low", "SEV4"),
+        ("none", "SEV5"),
+        ("debug", "SEV5"),
+        ("P1", "SEV1"),
+        ("p3", "SEV3"),
+        ("P5", "SEV5"),
+        ("SEV2", "SEV2"),
+        ("sev-4", "SEV4"),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        ("P9", None),
+        ("urgent-ish", None),
+    ],
+)
+def test_normalize_severity(raw, expected):
+    assert normalize_severity(raw) == expected
+
+
+def test_parse_severity_lists_the_choices():
+    with pytest.raises(ParameterError, match=r"SEV1\.\.SEV5, P1\.\.P5"):
+        parse_severity("bad")
+
+
+def test_ordering():
+    assert severity_rank("SEV1") < severity_rank("SEV3") < severity_rank(None)
+    assert at_least("SEV1", "P2")
+    assert at_least("SEV2", "high")
+    assert not at_least("SEV3", "SEV2")
+    assert not at_least(None, "SEV5")

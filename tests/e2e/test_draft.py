@@ -1,0 +1,98 @@
+"""Re-drafts, exports and frozen workspaces never lose what people wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import nbformat
+import pytest
+
+from postmortem_nb.analysis import AnalysisStore
+from postmortem_nb.demo import DEMO_TZ, demo_inputs
+from postmortem_nb.draft import draft
+from postmortem_nb.export import export_workspace
+from postmortem_nb.workspace import Workspace
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+def _write_analysis(path, **summary):
+    store = AnalysisStore(path)
+    store.update(lambda a: [setattr(a.summary, k, v) for k, v in summary.items()])
+    store.flush()
+
+
+def test_export_shows_an_edit_without_re_executing(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    before = ws.notebook.stat().st_mtime_ns
+    _write_analysis(ws.analysis, what_happened="The **scheduler** flooded the primary database.")
+    export_workspace(ws)
+    html = ws.report.read_text()
+    assert "<strong>scheduler</strong> flooded the primary database" in html
+    assert ws.notebook.stat().st_mtime_ns == before
+
+
+def test_markdown_export(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    _write_analysis(ws.analysis, what_happened="Checkout payments failed for two hours.")
+    path = export_workspace(ws, to="markdown")
+    text = path.read_text()
+    assert path.name == "report.md"
+    assert "Checkout payments failed for two hours." in text
+    assert "## 1. Incident summary" in text
+
+
+def test_redraft_keeps_analysis_and_a_hand_edited_notebook(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    _write_analysis(ws.analysis, what_happened="Written by the analyst; must survive.")
+    analysis_before = ws.analysis.read_bytes()
+    nb = nbformat.read(ws.notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("wb.story.counts  # my own look"))
+    nbformat.write(nb, ws.notebook)
+
+    inputs = demo_inputs()
+    result = draft(inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ,
+                   out=demo_copy.parent)
+
+    assert result.workspace.root == ws.root
+    assert result.executed
+    assert ws.analysis.read_bytes() == analysis_before
+    kept = [p for p in result.kept if p.suffix == ".ipynb"]
+    assert len(kept) == 1
+    assert "my own look" in kept[0].read_text()
+    assert "Written by the analyst; must survive." in ws.report.read_text()
+
+
+def test_final_workspace_is_frozen_unless_forced(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    store = AnalysisStore(ws.analysis)
+    store.update({"review.status": "final"})
+    store.flush()
+    report_before = ws.report.read_bytes()
+    inputs = demo_inputs()
+
+    result = draft(inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ,
+                   out=demo_copy.parent)
+    assert not result.executed
+    assert "final" in result.skipped
+    assert ws.report.read_bytes() == report_before
+
+    result = draft(inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ,
+                   out=demo_copy.parent, force=True)
+    assert result.executed
+    copies = sorted(p.name for p in ws.root.glob("report.final-*.html"))
+    assert len(copies) == 1
+    assert (ws.root / copies[0]).read_bytes() == report_before
+    assert list(ws.root.glob("facts.final-*.json"))
+    assert json.loads(ws.analysis.read_text())["review"]["status"] == "final"
+
+
+def test_alerts_only_incident(tmp_path):
+    inputs = demo_inputs()
+    result = draft(inputs["alerts"], tz="UTC", out=tmp_path)
+    facts = json.loads(result.workspace.facts.read_text())
+    assert result.executed
+    assert facts["milestones"]["detected"]["at"] is not None
+    assert facts["impact"]["failed_transactions"]["value"] is None
+    assert os.path.getsize(result.workspace.report) > 10_000

@@ -1,0 +1,100 @@
+"""What the Redactor must and must not mask (the documented rules, as a table)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.report import Redactor
+
+R = Redactor(people=["Jane Doe", "Bob Smith", "kwame.mensah"])
+
+MUST = [
+    # (input, expected output)
+    ("login jane.doe@example.com ok", "login [email] ok"),
+    ("to: ops+pager@sub.example.co.uk", "to: [email]"),
+    ("client 10.0.0.12 refused", "client [ip] refused"),
+    ("from 255.255.255.255:443", "from [ip]:443"),
+    ("peer 2001:db8::8a2e:370:7334 reset", "peer [ip] reset"),
+    ("bind ::1", "bind [ip]"),
+    ("Authorization: Bearer eyJhbGciOi.abc.def-ghi", "Authorization: Bearer [secret]"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4", "jwt [secret]"),
+    ("key sk_live_4eC39HqLyjWDarjtT1zdp7dc used", "key [secret] used"),
+    ("pk_test_TYooMQauvdEDq54NiTphI7jx", "[secret]"),
+    ("aws AKIAIOSFODNN7EXAMPLE", "aws [secret]"),
+    ("gh ghp_abcdefghijklmnopqrstuvwxyz0123456789", "gh [secret]"),
+    ("token=9f86d081884c7d659a2feaa0c55ad015", "token=[secret]"),
+    ('"api_key": "dGhpcyBpcyBhIHNlY3JldCBrZXk="', '"api_key": "[secret]"'),
+    ("password=hunter2 retry", "password=[secret] retry"),
+    ("charge for cus_NffrFeUfNV2Hib failed", "charge for [customer] failed"),
+    ("customer_id=C-99812 status=500", "customer_id=[customer] status=500"),
+    ('{"user_id": "u-1234"}', '{"user_id": "[customer]"}'),
+    ("paged Jane Doe at 14:02", "paged [person] at 14:02"),
+    ("JANE DOE acknowledged", "[person] acknowledged"),
+    ("Jane acked, Smith escalated", "[person] acked, [person] escalated"),
+    ("handled by kwame.mensah", "handled by [person]"),
+]
+
+MUST_NOT = [
+    "2026-03-08T13:58:00Z checkout-api 500 after 1200 ms",
+    "version 1.2.3.4.5 of libfoo",
+    "deploy v2.14.0 to eu-west-1",
+    "mac aa:bb:cc:dd:ee:ff seen",
+    "std::vector<int> overflow",
+    "key=checkout token=short",
+    "jane is not capitalised so a bare lowercase first name stays",
+    "HTTP 503 from payments (retry 3/5)",
+    "order 12345 total 99.90 EUR",
+    "SELECT * FROM orders WHERE id = 7",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MUST)
+def test_must_redact(text, expected):
+    assert R.redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", MUST_NOT)
+def test_must_not_redact(text):
+    assert R.redact_text(text) == text
+
+
+def test_html_keeps_markup_and_masks_customer_columns():
+    html = (
+        '<table class="dataframe"><thead><tr><th>ts</th><th>customer_id</th><th>message</th>'
+        "</tr></thead><tbody><tr><td>13:58</td><td>C-1</td><td>mail a@b.io &lt;b&gt;</td></tr>"
+        '</tbody></table><p title="by Jane Doe"><a href="mailto:jane@x.org">Jane Doe</a></p>'
+    )
+    out = R.redact_html(html)
+    assert out == (
+        '<table class="dataframe"><thead><tr><th>ts</th><th>customer_id</th><th>message</th>'
+        "</tr></thead><tbody><tr><td>13:58</td><td>[customer]</td><td>mail [email] &lt;b&gt;</td>"
+        '</tr></tbody></table><p title="by [person]"><a href="mailto:[email]">[person]</a></p>'
+    )
+
+
+def test_figure_json_strings_masked_structure_kept():
+    spec = {
+        "data": [{"type": "bar", "x": ["10.0.0.1", "10.0.0.2"], "name": "Jane Doe",
+                  "y": {"dtype": "f8", "bdata": "AA=="}, "marker": {"color": "#ff0000"}}],
+        "layout": {"title": {"text": "Errors for cus_ABCD1234"}, "template": {"x": "Jane Doe"}},
+    }  # fmt: skip
+    out = R.redact_value(spec)
+    assert out["data"][0]["x"] == ["[ip]", "[ip]"]
+    assert out["data"][0]["name"] == "[person]"
+    assert out["data"][0]["type"] == "bar"
+    assert out["data"][0]["y"] == {"dtype": "f8", "bdata": "AA=="}
+    assert out["layout"]["title"]["text"] == "Errors for [customer]"
+    assert out["layout"]["template"] == {"x": "Jane Doe"}  # structural, not data
+
+
+def test_redact_frame_masks_id_columns_and_text():
+    frame = pd.DataFrame(
+        {"user_id": ["u1", None], "message": ["from 10.0.0.1", "ok"], "latency_ms": [12, 30]}
+    )
+    out = R.redact_frame(frame)
+    assert out["user_id"].tolist()[0] == "[customer]"
+    assert pd.isna(out["user_id"].tolist()[1])
+    assert out["message"].tolist() == ["from [ip]", "ok"]
+    assert out["latency_ms"].tolist() == [12, 30]
+    assert frame["message"].tolist()[0] == "from 10.0.0.1"  # the input is untouched
