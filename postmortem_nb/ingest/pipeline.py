@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..errors import InputFormatError, ParameterError, PostmortemError
 from . import csvread, jsonread
-from .formats import Format, detect, get_format
+from .formats import Format, detect, detect_json, get_format
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
 from .sources import Source, open_source, sha256
 from .timestamps import UTC_DTYPE, TimeRule, check_zone
@@ -106,8 +106,11 @@ def read_source(
     parents = None
     if container == "json":
         doc = jsonread.load_json(src)
-        top, keys, _ = jsonread.probe(doc)
-        fmt = get_format(format, kind) if format else detect(kind, "json", keys, top)
+        fmt = (
+            get_format(format, kind)
+            if format
+            else detect_json(kind, lambda key: jsonread.probe(doc, key))
+        )
         recs, lines, parents = jsonread.records(doc, fmt.records)
         raw = jsonread.to_frame(recs, lines)
     elif container == "text" or (format and get_format(format, kind).containers == ("text",)):
