@@ -56,7 +56,7 @@ def sniff_delimiter(head: str) -> str:
     best, best_n = ",", 1
     for d in DELIMITERS:
         n = len(_first_record(head, d))
-        consistent = len(lines) < 2 or len(next(csv.reader([lines[1]], delimiter=d), [])) == n
+        consistent = len(lines) < 2 or len(_first_record(lines[1], d)) == n
         if n > best_n and consistent:
             best, best_n = d, n
     return best
@@ -87,14 +87,26 @@ def _stream(src: Source) -> pa.NativeFile:
 _NUMBER = re.compile(r"^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
+def head_rows(head: str, delimiter: str, limit: int = 200) -> list[list[str]]:
+    """Complete data rows of the decoded head (the last, maybe cut, row dropped)."""
+    out = []
+    try:
+        for rec in csv.reader(io.StringIO(head), delimiter=delimiter):
+            out.append(rec)
+            if len(out) > limit + 1:
+                break
+    except csv.Error:
+        pass  # e.g. a field beyond csv's size limit: detection works with fewer rows
+    return out[1:-1][:limit]
+
+
 def text_columns(head: str, delimiter: str, columns: list[str]) -> set[str]:
     """Columns whose first rows hold text: read as large_string (pandas' zero-copy string).
 
     Arrow would infer ``string``, which pandas copies into ``large_string``; numeric-looking
     columns are left to Arrow's inference (a later non-number falls back to text).
     """
-    rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))[1:-1][:200]
-    rows = [r for r in rows if len(r) == len(columns)]
+    rows = [r for r in head_rows(head, delimiter) if len(r) == len(columns)]
     out = set()
     for i, name in enumerate(columns):
         values = [r[i] for r in rows if r[i] != ""]
@@ -152,20 +164,28 @@ def count_newlines(path, start: int = 0, end: int | None = None) -> int:
     return total
 
 
-def _line_numbers(src: Source, encoding: str, ncols: int, delimiter: str) -> np.ndarray:
-    """Slow path: start lines of records with the right field count (Python's csv)."""
-    starts = []
-    with text_stream(src.path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        prev = 0
-        for i, rec in enumerate(reader):
-            start = prev + 1
-            prev = reader.line_num
-            if i == 0 or not rec or (len(rec) == 1 and rec[0] == ""):
-                continue
-            if len(rec) == ncols:
-                starts.append(start)
-    return np.asarray(starts, dtype="int64")
+def _line_numbers(
+    src: Source, encoding: str, ncols: int, delimiter: str
+) -> tuple[np.ndarray, list[int]]:
+    """Slow path (rows were skipped): start lines of good and of bad records (Python's csv)."""
+    good, bad = [], []
+    old = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with text_stream(src.path, encoding) as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            prev = 0
+            for i, rec in enumerate(reader):
+                start = prev + 1
+                prev = reader.line_num
+                if i == 0 or not rec or (len(rec) == 1 and rec[0] == ""):
+                    continue
+                (good if len(rec) == ncols else bad).append(start)
+    except (csv.Error, UnicodeDecodeError):
+        return np.zeros(0, dtype="int64"), []
+    finally:
+        csv.field_size_limit(old)
+    return np.asarray(good, dtype="int64"), bad
 
 
 def row_lines(table: pa.Table | pa.RecordBatch, first_line: int) -> np.ndarray:
@@ -266,9 +286,13 @@ def read_csv(
     if lines is None and not invalid:
         lines = row_lines(table, 2)
     if lines is None:
-        lines = _line_numbers(src, encoding, len(columns), delimiter)
+        lines, bad_lines = _line_numbers(src, encoding, len(columns), delimiter)
         if len(lines) != n:
             lines = np.arange(2, n + 2, dtype="int64")
+        elif len(bad_lines) == len(invalid):
+            for rec, line in zip(invalid, bad_lines, strict=True):
+                if rec:
+                    rec["line"] = line
     frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
     del table
     frame["_line"] = lines

@@ -6,8 +6,6 @@ SHA-256, rows, skipped rows (examples with line numbers), warnings, time range.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 import re
@@ -165,7 +163,7 @@ def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[
     if not isinstance(source, str) or source not in names or opts.get("time_format"):
         return set()
     idx = names.index(source)
-    rows = list(csv.reader(io.StringIO(head), delimiter=delim))[1:-1][:200]
+    rows = csvread.head_rows(head, delim)
     values = [r[idx] for r in rows if len(r) == len(names)]
     if values and all(_ISO_AWARE.match(v) for v in values):
         return {source}
