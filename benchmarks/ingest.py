@@ -200,14 +200,12 @@ def main() -> None:
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
         r.update(speedup=up, mem_pct=mem)
         print(
-            f"{r['case']:<14}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
+            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
             f"{rate:>12,.0f}{mbs:>8.0f}{up:>8.1f}x{mem:>6.0f}%"
         )
-    if "import_pandas" in imp and "import_pkg" in imp:
-        print(
-            f"import postmortem_nb adds {imp['import_pkg'] - imp['import_pandas']:.2f} s "
-            "over import pandas"
-        )
+    for case in ("import_pkg", "import_ingest"):
+        if "import_pandas" in imp and case in imp:
+            print(f"{case} adds {imp[case] - imp['import_pandas']:.2f} s over import pandas")
     if args.json:
         args.json.write_text(
             json.dumps(
