@@ -189,7 +189,7 @@ def main() -> None:
     base = next((r for r in results if r["case"] == "baseline"), None)
     imp = {r["case"]: r["wall_s"] for r in results}
     print(
-        f"{'case':<14}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
+        f"{'case':<15}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
         f"{'speed-up':>9}{'mem %':>7}"
     )
     for r in results:
