@@ -86,7 +86,9 @@ def _stream(src: Source) -> pa.NativeFile:
     return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
 
 
-_NUMBER = re.compile(r"^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_NUMBER = re.compile(
+    r"^\s*(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|true|false|True|False|TRUE|FALSE)\s*$"
+)
 
 
 def head_rows(head: str, delimiter: str, limit: int = 200) -> list[list[str]]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from .. import schema
 from ..errors import MissingColumnError, ParameterError, PostmortemError
 from .alerts import load_alerts
 from .changes import load_changes
@@ -144,4 +143,4 @@ def summarise(df: pd.DataFrame, kind: str, path: str, tz: str | None) -> Inspect
     )
 
 
-__all__ = ["Inspection", "inspect_file", "schema"]
+__all__ = ["Inspection", "inspect_file"]
