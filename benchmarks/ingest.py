@@ -8,11 +8,13 @@ benchmarks/_work/ (git-ignored), then runs each case in a fresh interpreter and
 reads its wall time and peak RSS (``os.wait4``). Cases:
 
   baseline      pd.read_csv(path) then pd.to_datetime(df["timestamp"])
-  full          postmortem_nb.load_logs(path)
+  full          postmortem_nb.load_logs(path)            (Arrow streaming reader)
+  full_threaded the same with POSTMORTEM_CSV_THREADS=1     (Arrow threaded reader)
   window        load_logs(path, start=12:00, end=14:00)   (2 h of 24 h; bisection)
   window_gz     the same window on a .gz copy              (streaming + filter)
   import_pandas python -c "import pandas"
   import_pkg    python -c "import pandas, postmortem_nb"
+  import_ingest python -c "import pandas; from postmortem_nb import load_logs"
   cat           cat file > /dev/null                       (the raw read ceiling)
 """
 
@@ -41,6 +43,10 @@ CASES = {
         "ROWS = len(df)\n"
     ),
     "full": ("import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"),
+    "full_threaded": (
+        "import os\nos.environ['POSTMORTEM_CSV_THREADS'] = '1'\n"
+        "import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"
+    ),
     "window": (
         "import postmortem_nb as pm\n"
         f"df = pm.load_logs(PATH, start='{DAY}T12:00:00Z', end='{DAY}T14:00:00Z')\n"
@@ -53,6 +59,7 @@ CASES = {
     ),
     "import_pandas": "import pandas\nROWS = 0\n",
     "import_pkg": "import pandas\nimport postmortem_nb\nROWS = 0\n",
+    "import_ingest": "import pandas\nfrom postmortem_nb import load_logs\nROWS = 0\n",
 }
 
 TEMPLATES = [
@@ -182,24 +189,23 @@ def main() -> None:
     base = next((r for r in results if r["case"] == "baseline"), None)
     imp = {r["case"]: r["wall_s"] for r in results}
     print(
-        f"{'case':<14}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
+        f"{'case':<15}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
         f"{'speed-up':>9}{'mem %':>7}"
     )
     for r in results:
         rate = r["rows"] / r["wall_s"] if r["rows"] else 0
-        mbs = size_mb / r["wall_s"] if r["case"] in ("baseline", "full", "window") else 0
+        whole = r["case"] in ("baseline", "full", "full_threaded")
+        mbs = size_mb / r["wall_s"] if whole else 0
         up = base["wall_s"] / r["wall_s"] if base else 0
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
         r.update(speedup=up, mem_pct=mem)
         print(
-            f"{r['case']:<14}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
+            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
             f"{rate:>12,.0f}{mbs:>8.0f}{up:>8.1f}x{mem:>6.0f}%"
         )
-    if "import_pandas" in imp and "import_pkg" in imp:
-        print(
-            f"import postmortem_nb adds {imp['import_pkg'] - imp['import_pandas']:.2f} s "
-            "over import pandas"
-        )
+    for case in ("import_pkg", "import_ingest"):
+        if "import_pandas" in imp and case in imp:
+            print(f"{case} adds {imp[case] - imp['import_pandas']:.2f} s over import pandas")
     if args.json:
         args.json.write_text(
             json.dumps(

@@ -59,7 +59,7 @@ def git_log(raw: pd.DataFrame, ctx: Context):
     if isinstance(service, str) and service and service not in raw.columns:
         derived["service"] = pd.Series(service.lstrip("="), index=raw.index, dtype="str")
         ctx.user_cols = {k: v for k, v in ctx.user_cols.items() if k != "service"}
-    return raw, derived
+    return raw[["commit", "_line"]], derived
 
 
 def github_deployments(raw: pd.DataFrame, ctx: Context):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 _COLUMN_NO = re.compile(r"CSV column #(\d+)")
 DELIMITERS = (",", "\t", ";", "|")
 BLOCK_SIZE = 8 << 20
+THREADS_ENV = "POSTMORTEM_CSV_THREADS"
 MAX_EXAMPLES = 20
 _NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
@@ -56,7 +58,7 @@ def sniff_delimiter(head: str) -> str:
     best, best_n = ",", 1
     for d in DELIMITERS:
         n = len(_first_record(head, d))
-        consistent = len(lines) < 2 or len(next(csv.reader([lines[1]], delimiter=d), [])) == n
+        consistent = len(lines) < 2 or len(_first_record(lines[1], d)) == n
         if n > best_n and consistent:
             best, best_n = d, n
     return best
@@ -84,7 +86,22 @@ def _stream(src: Source) -> pa.NativeFile:
     return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
 
 
-_NUMBER = re.compile(r"^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_NUMBER = re.compile(
+    r"^\s*(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|true|false|True|False|TRUE|FALSE)\s*$"
+)
+
+
+def head_rows(head: str, delimiter: str, limit: int = 200) -> list[list[str]]:
+    """Complete data rows of the decoded head (the last, maybe cut, row dropped)."""
+    out = []
+    try:
+        for rec in csv.reader(io.StringIO(head), delimiter=delimiter):
+            out.append(rec)
+            if len(out) > limit + 1:
+                break
+    except csv.Error:
+        pass  # e.g. a field beyond csv's size limit: detection works with fewer rows
+    return out[1:-1][:limit]
 
 
 def text_columns(head: str, delimiter: str, columns: list[str]) -> set[str]:
@@ -93,8 +110,7 @@ def text_columns(head: str, delimiter: str, columns: list[str]) -> set[str]:
     Arrow would infer ``string``, which pandas copies into ``large_string``; numeric-looking
     columns are left to Arrow's inference (a later non-number falls back to text).
     """
-    rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))[1:-1][:200]
-    rows = [r for r in rows if len(r) == len(columns)]
+    rows = [r for r in head_rows(head, delimiter) if len(r) == len(columns)]
     out = set()
     for i, name in enumerate(columns):
         values = [r[i] for r in rows if r[i] != ""]
@@ -117,6 +133,7 @@ def read_table(
 
     Arrow's streaming reader, not the threaded ``read_csv``: on a 760 MB log file the
     threaded reader peaked at 2.2 GB RSS, the streaming one at 1.1 GB, for a table of 0.9 GB.
+    ``POSTMORTEM_CSV_THREADS=1`` chooses the threaded reader (faster on several cores).
     """
     read = pacsv.ReadOptions(
         column_names=columns,
@@ -129,6 +146,8 @@ def read_table(
     )
     conv = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
     with _stream(src) as fh:
+        if os.environ.get(THREADS_ENV) == "1":
+            return pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
         reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
         return pa.Table.from_batches(list(reader), schema=reader.schema)
 
@@ -152,20 +171,28 @@ def count_newlines(path, start: int = 0, end: int | None = None) -> int:
     return total
 
 
-def _line_numbers(src: Source, encoding: str, ncols: int, delimiter: str) -> np.ndarray:
-    """Slow path: start lines of records with the right field count (Python's csv)."""
-    starts = []
-    with text_stream(src.path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        prev = 0
-        for i, rec in enumerate(reader):
-            start = prev + 1
-            prev = reader.line_num
-            if i == 0 or not rec or (len(rec) == 1 and rec[0] == ""):
-                continue
-            if len(rec) == ncols:
-                starts.append(start)
-    return np.asarray(starts, dtype="int64")
+def _line_numbers(
+    src: Source, encoding: str, ncols: int, delimiter: str
+) -> tuple[np.ndarray, list[int]]:
+    """Slow path (rows were skipped): start lines of good and of bad records (Python's csv)."""
+    good, bad = [], []
+    old = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with text_stream(src.path, encoding) as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            prev = 0
+            for i, rec in enumerate(reader):
+                start = prev + 1
+                prev = reader.line_num
+                if i == 0 or not rec or (len(rec) == 1 and rec[0] == ""):
+                    continue
+                (good if len(rec) == ncols else bad).append(start)
+    except (csv.Error, UnicodeDecodeError):
+        return np.zeros(0, dtype="int64"), []
+    finally:
+        csv.field_size_limit(old)
+    return np.asarray(good, dtype="int64"), bad
 
 
 def row_lines(table: pa.Table | pa.RecordBatch, first_line: int) -> np.ndarray:
@@ -266,9 +293,13 @@ def read_csv(
     if lines is None and not invalid:
         lines = row_lines(table, 2)
     if lines is None:
-        lines = _line_numbers(src, encoding, len(columns), delimiter)
+        lines, bad_lines = _line_numbers(src, encoding, len(columns), delimiter)
         if len(lines) != n:
             lines = np.arange(2, n + 2, dtype="int64")
+        elif len(bad_lines) == len(invalid):
+            for rec, line in zip(invalid, bad_lines, strict=True):
+                if rec:
+                    rec["line"] = line
     frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
     del table
     frame["_line"] = lines

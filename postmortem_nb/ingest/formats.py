@@ -123,9 +123,9 @@ FORMATS: tuple[Format, ...] = (
         description="PagerDuty REST API incidents (a list or {'incidents': [...]})",
     ),
     _f(
-        "opsgenie_json",
+        "opsgenie",
         "alerts",
-        "json",
+        "csv,json",
         {"tinyId", "createdAt", "message"},
         {
             "alert_id": "tinyId",
@@ -138,24 +138,7 @@ FORMATS: tuple[Format, ...] = (
         },
         records="data",
         derive="opsgenie",
-        description="Opsgenie alert API JSON (tinyId, createdAt, priority, report.ackTime)",
-    ),
-    _f(
-        "opsgenie_csv",
-        "alerts",
-        "csv",
-        {"TinyId", "CreatedAt", "Message"},
-        {
-            "alert_id": "TinyId",
-            "source": "=opsgenie",
-            "title": "Message",
-            "severity_raw": "Priority",
-            "started_at": "CreatedAt",
-            "status": "Status",
-            "acknowledged_by": "AcknowledgedBy",
-        },
-        derive="opsgenie",
-        description="Opsgenie alert CSV export",
+        description="Opsgenie alerts: API JSON or CSV with its field names (tinyId, createdAt)",
     ),
     _f(
         "grafana_webhook",
@@ -396,6 +379,19 @@ def get_format(name: str, kind: str) -> Format:
         choices = ", ".join(f.name for f in formats_for(kind))
         raise ParameterError(f"Unknown {kind} format {name!r}; choose one of: {choices}.")
     return fmt
+
+
+def detect_json(kind: str, probe) -> Format:
+    """First JSON format whose rule matches the records it would read (``probe(records_key)``)."""
+    for fmt in formats_for(kind):
+        if "json" not in fmt.containers or not fmt.detect:
+            continue
+        top, keys = probe(fmt.records)
+        if fmt.top and not fmt.top <= top:
+            continue
+        if fmt.detect <= keys and not (fmt.absent & keys):
+            return fmt
+    return detect(kind, "json", set())
 
 
 def detect(kind: str, container: str, fields: set[str], top: set[str] | None = None) -> Format:

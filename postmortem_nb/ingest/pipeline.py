@@ -6,8 +6,6 @@ SHA-256, rows, skipped rows (examples with line numbers), warnings, time range.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 import re
@@ -20,7 +18,7 @@ import pyarrow as pa
 
 from ..errors import InputFormatError, ParameterError, PostmortemError
 from . import csvread, jsonread
-from .formats import Format, detect, get_format
+from .formats import Format, detect, detect_json, get_format
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
 from .sources import Source, open_source, sha256
 from .timestamps import UTC_DTYPE, TimeRule, check_zone
@@ -106,8 +104,11 @@ def read_source(
     parents = None
     if container == "json":
         doc = jsonread.load_json(src)
-        top, keys, _ = jsonread.probe(doc)
-        fmt = get_format(format, kind) if format else detect(kind, "json", keys, top)
+        fmt = (
+            get_format(format, kind)
+            if format
+            else detect_json(kind, lambda key: jsonread.probe(doc, key))
+        )
         recs, lines, parents = jsonread.records(doc, fmt.records)
         raw = jsonread.to_frame(recs, lines)
     elif container == "text" or (format and get_format(format, kind).containers == ("text",)):
@@ -162,7 +163,7 @@ def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[
     if not isinstance(source, str) or source not in names or opts.get("time_format"):
         return set()
     idx = names.index(source)
-    rows = list(csv.reader(io.StringIO(head), delimiter=delim))[1:-1][:200]
+    rows = csvread.head_rows(head, delim)
     values = [r[idx] for r in rows if len(r) == len(names)]
     if values and all(_ISO_AWARE.match(v) for v in values):
         return {source}

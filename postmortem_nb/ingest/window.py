@@ -220,7 +220,7 @@ def stream_window(
                 parts = [batch.column(columns.index(c)) for c in time_sources]
                 key = pc.binary_join_element_wise(*parts, " ")
             t = parse_times(key, tz=tz, rule=rule).values
-            mask = t.notna().to_numpy()
+            mask = t.notna().to_numpy().copy()
             unplaced += int((~mask).sum())
             if lo is not None:
                 mask &= (t >= lo).to_numpy()
