@@ -160,3 +160,11 @@ def test_figures_are_small_and_escaped(story):
     assert "Europe/Berlin" in tl.layout.xaxis2.title.text
     hover = " ".join(" ".join(t.hovertext) for t in tl.data if t.hovertext is not None)
     assert "UTC" in hover
+
+
+def test_no_responder_names_in_derived_text(story, demo_alerts):
+    names = set(demo_alerts["acknowledged_by"].dropna())
+    assert "Dana Weber" in names
+    text = json.dumps(build_facts(story)) + " ".join(story.events["description"])
+    assert not [n for n in names if n in text]
+    assert "alerts.csv line" in " ".join(story.events["source"])  # provenance from ingest
