@@ -168,3 +168,12 @@ def test_no_responder_names_in_derived_text(story, demo_alerts):
     text = json.dumps(build_facts(story)) + " ".join(story.events["description"])
     assert not [n for n in names if n in text]
     assert "alerts.csv line" in " ".join(story.events["source"])  # provenance from ingest
+
+
+def test_share_of_normal_traffic_is_a_share(story, truth):
+    share = story.impact.value("share_of_normal_traffic")
+    assert share == pytest.approx(
+        truth["failed_transactions"] / truth["transactions_in_period"], rel=0.05
+    )
+    assert 0 < share < 1
+    assert story.impact.value("traffic_vs_baseline") > 1  # afternoon traffic plus retries
