@@ -27,7 +27,8 @@ def _raw_alert_events(alerts: pd.DataFrame) -> list[dict]:
     for idx in alerts.index:
         a = alerts.loc[idx]
         key, svc, title = _alert_ref(alerts, idx), a.get("service"), str(a.get("title", ""))
-        src = key + provenance(alerts, idx)
+        where = provenance(alerts, idx)
+        src = f"{key} ({where})" if where else key
         sev = a.get("severity")
         sev = f"[{sev}] " if isinstance(sev, str) and sev else ""
         rows.append(
@@ -43,15 +44,14 @@ def _raw_alert_events(alerts: pd.DataFrame) -> list[dict]:
         )
         ack = a.get("acknowledged_at")
         if ack is not None and pd.notna(ack):
-            who = a.get("acknowledged_by")
-            who = f" by {who}" if isinstance(who, str) and who else ""
+            # no responder names: the report shows roles (analysis.json people)
             rows.append(
                 _ev(
                     ack,
                     "alert_acknowledged",
                     src,
                     svc,
-                    f"{title} acknowledged{who}",
+                    f"{title} acknowledged",
                     _alert=idx,
                     _key=key,
                 )

@@ -86,15 +86,14 @@ def _ev(
 
 
 def provenance(frame: pd.DataFrame, idx: Any) -> str:
-    """' (alerts.csv line 5)' from ingest's _file/_line columns, '' when unknown."""
+    """'alerts.csv line 5' from ingest's _file/_line columns, '' when unknown."""
     if "_file" not in frame.columns or "_line" not in frame.columns:
         return ""
     f, line = frame.at[idx, "_file"], frame.at[idx, "_line"]
     if f is None or pd.isna(f):
         return ""
-    return (
-        f" ({Path(str(f)).name} line {int(line)})" if pd.notna(line) else f" ({Path(str(f)).name})"
-    )
+    name = Path(str(f)).name
+    return f"{name} line {int(line)}" if pd.notna(line) else name
 
 
 def change_events(changes: pd.DataFrame | None) -> pd.DataFrame:
@@ -110,9 +109,7 @@ def change_events(changes: pd.DataFrame | None) -> pd.DataFrame:
             _ev(
                 c["timestamp"],
                 "change",
-                ("changes" + provenance(changes, idx))
-                if provenance(changes, idx)
-                else f"changes row {n + 1}",
+                provenance(changes, idx) or f"changes row {n + 1}",
                 c.get("service"),
                 f"{kind}: {c.get('description', '')}",
                 _key=f"change {c.get('service', '')}: {c.get('description', '')}",
