@@ -84,6 +84,7 @@ class Workbook:
             analyst=analysis.to_dict(),
             failure=params.failure or None,
             avg_value=params.avg_value or None,
+            currency=params.currency,
             amount_column=params.amount_column or None,
             customer_column=params.customer_column or None,
             status_column=params.status_column or None,
