@@ -149,8 +149,7 @@ def service_weeks(services: pd.DataFrame, keys: list[str], tz: str = "UTC") -> p
     if sub.empty:
         return pd.DataFrame(columns=["week", "service_key", "incidents"])
     sub = sub.assign(week=_week_start(sub["start"], tz))
-    out = sub.groupby(["week", "service_key"]).size().rename("incidents").reset_index()
-    return out
+    return sub.groupby(["week", "service_key"]).size().rename("incidents").reset_index()
 
 
 # ---------------------------------------------------------------- recurrence

@@ -190,7 +190,8 @@ def read_facts_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, found {type(data).__name__}")
     schema = data.get("schema")

@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 THRESHOLD = 0.5
-STOP_WORDS = frozenset(
+_STOP = (
     "a an the of to in on at for during under over after before was were is are be been "
     "being and or with by from it its this that these those as into than then so our their "
-    "there which who when while".split()
+    "there which who when while"
 )
+STOP_WORDS = frozenset(_STOP.split())
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ing", "ed", "es", "s")
 
