@@ -10,6 +10,7 @@ insights must report:
   2 done on time, 1 done late, 1 won't do;
 - 2 SEV1/SEV2 incidents without analysis.json, 4 drafts older than 14 days, the rest final;
 - "human error" in 3 analyses; new-error template "connection refused to <*>" in 4;
+- hostile text (a script in a title, an img tag as a service name) that must stay text;
 - broken workspaces: corrupt facts.json, facts.json of schema 99, corrupt analysis.json,
   and a folder with neither file.
 """
@@ -33,6 +34,8 @@ POOL_TEXTS = (
     "connection pool was exhausted under load",
 )
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
+HOSTILE_SERVICE = '<img src=x onerror="window.__pwned=1">svc'
+HOSTILE_TITLE = "Errors <script>window.__pwned=1</script>"
 
 
 @dataclass
@@ -161,6 +164,8 @@ def write_reports(root: Path) -> Expected:
             if i % 3 == 0:
                 services = ["Checkout API" if i % 2 else "checkout-api", f"web-{month}-{i}"]
                 exp.checkout_incidents.append(iid)
+            elif (month, i) == (2, 8):
+                services = [HOSTILE_SERVICE]
             else:
                 services = [f"svc-{month}-{i}"]
             sev = no_analysis.get((month, i), SEVERITIES[i % 3])
@@ -189,7 +194,8 @@ def write_reports(root: Path) -> Expected:
             if (month, i) in stuck:
                 status = "draft"
                 exp.stuck.append(iid)
-            doc = analysis_for(f"Errors on {services[0]}", sev, services, status, factors,
+            title = HOSTILE_TITLE if (month, i) == (1, 9) else f"Errors on {services[0]}"
+            doc = analysis_for(title, sev, services, status, factors,
                                ACTIONS.get((month, i), []), went_wrong)
             (ws / "analysis.json").write_text(json.dumps(doc, indent=2))
     exp.overdue = [(incident_id(*slot), aid) for slot, aid in OVERDUE_SLOTS]
