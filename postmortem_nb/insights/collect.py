@@ -289,6 +289,8 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> _
                          "counted as without analysis; its action items and factors are missing")
             )
     if facts is None and analysis is None:
+        for p in rec.problems:
+            p["effect"] = "nothing could be read: the incident is left out of the page"
         return rec
 
     inc = (facts or {}).get("incident") or {}

@@ -197,7 +197,7 @@ def coverage_figure(by_month: pd.DataFrame) -> go.Figure:
                              marker_color=REVIEW_COLORS.get(status, "#9467bd"),
                              hovertemplate="%{x}: %{y}<extra>" + _t(status) + "</extra>"))
     fig.update_layout(title=title, barmode="stack", height=340, yaxis_title="incidents",
-                      **_LAYOUT)
+                      xaxis_type="category", **_LAYOUT)
     return fig
 
 

@@ -116,15 +116,21 @@ def templates_html(recurring: pd.DataFrame, carried: int, incidents: int, tz: st
                              empty="No new error message recurs across incidents.")
 
 
-def actions_table(actions: pd.DataFrame, today: Any, *, empty: str) -> str:
-    rows = [
-        [r["due"] or "", r["overdue_days"] if pd.notna(r["overdue_days"]) else "",
-         r["owner"] or "(no owner)", r["type"], r["priority"], r["status"], r["description"],
-         f'{r["incident_id"]} / {r["id"]}']
-        for r in actions.head(MAX_ROWS).to_dict("records")
-    ]
-    return html_table(["Due", f"Days overdue (on {today})", "Owner", "Type", "Priority",
-                       "Status", "Action", "Incident / item"], rows, empty=empty) + _more(actions)
+def heading(text: str) -> str:
+    return f"<h3>{escape(text)}</h3>"
+
+
+def actions_table(actions: pd.DataFrame, today: Any, *, empty: str, overdue: bool) -> str:
+    """Action items with their incident; the overdue table adds the days past due."""
+    rows = []
+    for r in actions.head(MAX_ROWS).to_dict("records"):
+        late = [int(r["overdue_days"]) if pd.notna(r["overdue_days"]) else ""] if overdue else []
+        rows.append([r["due"] or "", *late, r["owner"] or "(no owner)", r["type"],
+                     r["priority"], r["status"], r["description"],
+                     f'{r["incident_id"]} / {r["id"]}'])
+    late_head = [f"Days overdue (on {today})"] if overdue else []
+    return html_table(["Due", *late_head, "Owner", "Type", "Priority", "Status", "Action",
+                       "Incident / item"], rows, empty=empty) + _more(actions)
 
 
 def by_table(df: pd.DataFrame, key: str) -> str:

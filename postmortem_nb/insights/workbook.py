@@ -164,7 +164,8 @@ class InsightsWorkbook:
         return services_figure(self.services)
 
     def recurring_services(self) -> HTML:
-        return HTML(t.services_table(self.services, self.tz), "Recurring services")
+        return HTML(t.heading("Recurring services") + t.services_table(self.services, self.tz),
+                    "Recurring services")
 
     def factors_figure(self) -> Any:
         from .figures import factors_figure
@@ -178,15 +179,15 @@ class InsightsWorkbook:
             "(Jaccard similarity; stop words dropped, plural and -ed/-ing endings cut).</p>"
         )
         body = t.factors_table(self.recurring_factors_frame, self.tz)
-        return HTML(body + note, "Recurring contributing factors")
+        return HTML(t.heading("Recurring factors") + body + note,
+                    "Recurring contributing factors")
 
     def recurring_templates(self) -> HTML:
         c = self.collection
-        return HTML(
-            t.templates_html(self.recurring_templates_frame, c.templates_carried,
-                             len(c.incidents), self.tz),
-            "Recurring new error messages",
-        )
+        body = t.templates_html(self.recurring_templates_frame, c.templates_carried,
+                                len(c.incidents), self.tz)
+        return HTML(t.heading("Recurring new error messages") + body,
+                    "Recurring new error messages")
 
     def actions_figure(self) -> Any:
         from .figures import actions_figure
@@ -194,22 +195,24 @@ class InsightsWorkbook:
         return actions_figure(self.by_owner, self.by_type)
 
     def overdue_actions(self) -> HTML:
-        return HTML(
-            t.actions_table(self.overdue, self.collection.today,
-                            empty="No action item is overdue."),
-            "Overdue action items",
-        )
+        body = t.actions_table(self.overdue, self.collection.today, overdue=True,
+                               empty="No action item is overdue.")
+        return HTML(t.heading("Overdue, oldest first") + body, "Overdue action items")
 
     def open_actions(self) -> HTML:
         a = self.collection.actions
         open_ = a[a["state"] == "open"].sort_values(["due", "incident_id"], kind="stable",
                                                     na_position="last")
-        return HTML(t.actions_table(open_, self.collection.today, empty="No open action items."),
-                    "Open action items")
+        body = t.actions_table(open_, self.collection.today, overdue=False,
+                               empty="No open action items.")
+        return HTML(t.heading("Open, not yet due") + body, "Open action items")
 
     def actions_by_owner(self) -> HTML:
-        return HTML(t.by_table(self.by_owner, "owner") + t.by_table(self.by_type, "type"),
-                    "Action items by owner and type")
+        return HTML(
+            t.heading("By owner") + t.by_table(self.by_owner, "owner")
+            + t.heading("By type") + t.by_table(self.by_type, "type"),
+            "Action items by owner and type",
+        )
 
     def coverage_figure(self) -> Any:
         from .figures import coverage_figure
@@ -217,15 +220,16 @@ class InsightsWorkbook:
         return coverage_figure(ag.review_by_month(self.collection.incidents, self.tz))
 
     def without_analysis(self) -> HTML:
-        return HTML(
-            t.incidents_table(self.without_analysis_frame, self.tz,
-                              empty="Every significant incident has an analysis."),
-            "Significant incidents without analysis",
-        )
+        body = t.incidents_table(self.without_analysis_frame, self.tz,
+                                 empty="Every significant incident has an analysis.")
+        head = t.heading(f"Significant incidents (at least {self.collection.min_severity}) "
+                         "without analysis")
+        return HTML(head + body, "Significant incidents without analysis")
 
     def stuck_drafts(self) -> HTML:
         days = escape(self.params.stuck_days)
-        head = f'<p class="pm-note">Not final more than {days} days after the incident.</p>'
+        head = t.heading("Stuck drafts") + (
+            f'<p class="pm-note">Not final more than {days} days after the incident.</p>')
         return HTML(
             head + t.incidents_table(self.stuck_frame, self.tz, empty="No post-mortem is stuck."),
             "Stuck drafts",

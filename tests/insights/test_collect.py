@@ -26,6 +26,7 @@ def test_broken_workspaces_are_listed_with_what_they_cost(wb, reports):
     assert dict(zip(problems.index, problems["file"], strict=True)) == exp.broken
     assert "not valid JSON (line 1" in problems.loc["2026-02-14-corrupt", "problem"]
     assert "unknown schema 99" in problems.loc["2026-03-20-newer-schema", "problem"]
+    assert "left out of the page" in problems.loc["2026-02-14-corrupt", "effect"]
     torn = problems.loc["2026-02-27-torn-analysis"]
     assert "not valid JSON" in torn["problem"]
     assert "without analysis" in torn["effect"]
