@@ -28,11 +28,13 @@ def built(reports, tmp_path_factory):
     """Run `postmortem insights` once; (page path, executed notebook path, Expected)."""
     root, exp = reports
     out = tmp_path_factory.mktemp("page") / "insights.html"
+    code = 0
     try:
         main(["insights", str(root), "--out", str(out), "--today", TODAY.isoformat(),
               "--tz", "Europe/Berlin"])
     except SystemExit as exc:
-        assert exc.code == 0
+        code = exc.code
+    assert code == 0
     return out, out.with_suffix(".ipynb"), exp
 
 
