@@ -4,8 +4,6 @@ action items, coverage and check findings. Pure functions of a ``Collection``'s 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from ..milestones import DURATIONS
@@ -77,21 +75,26 @@ def _month(start: pd.Series, tz: str) -> pd.Series:
 
 def monthly_medians(incidents: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
     """Median minutes per calendar month (team's zone), overall ("all") and per severity."""
-    cols = ["month", "severity", "incidents", *[f"{m}_min" for m in (*METRICS, "total")]]
+    measures = [*METRICS, "total"]
+    cols = ["month", "severity", "incidents", *[f"{m}_min" for m in measures]]
     timed = incidents.dropna(subset=["start"])
     if timed.empty:
         return pd.DataFrame(columns=cols)
     df = timed.assign(month=_month(timed["start"], tz))
-    rows = []
-    for sev in ("all", *_severity_order(df["severity"])):
-        sub = df if sev == "all" else df[df["severity"] == sev]
-        for month, grp in sub.groupby("month", sort=True):
-            row: dict[str, Any] = {"month": month, "severity": sev, "incidents": len(grp)}
-            for m in (*METRICS, "total"):
-                vals = grp[m].dropna()
-                row[f"{m}_min"] = float(vals.median() / 60.0) if len(vals) else None
-            rows.append(row)
-    return pd.DataFrame(rows, columns=cols)
+    parts = []
+    for keys, sev in ((["month"], "all"), (["severity", "month"], None)):
+        g = df.groupby(keys, sort=True)
+        part = (g[measures].median() / 60.0).add_suffix("_min")
+        part.insert(0, "incidents", g.size())
+        part = part.reset_index()
+        if sev is not None:
+            part.insert(1, "severity", sev)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    order = {s: i for i, s in enumerate(("all", *_severity_order(df["severity"])))}
+    out = out.sort_values(["severity", "month"], key=lambda c: c.map(order) if c.name ==
+                          "severity" else c, kind="stable", ignore_index=True)
+    return out[cols].astype({"incidents": "int64", **{f"{m}_min": "float64" for m in measures}})
 
 
 # ---------------------------------------------------------------- counts

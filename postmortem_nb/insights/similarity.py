@@ -11,6 +11,7 @@ through chains of loosely related texts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -54,28 +55,42 @@ class Group:
     texts: Counter = field(default_factory=Counter)
 
 
+def _prefix(key: frozenset[str], rank: dict[str, int], threshold: float) -> list[str]:
+    """The rarest stems of ``key``: two sets with Jaccard >= threshold share one of them."""
+    ordered = sorted(key, key=lambda s: (rank[s], s))
+    return ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+
+
 def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> dict[str, int]:
-    """Map each distinct text to a group number (0 = the group with the most texts)."""
+    """Map each distinct text to a group number (0 = the group with the most texts).
+
+    Candidates are found by prefix filtering (index only each leader's rarest stems),
+    which finds every pair at or above ``threshold`` without comparing all pairs.
+    """
     counts = Counter(t for t in texts if t and t.strip())
+    keys = {t: stems(t) for t in counts}
+    df = Counter(s for k in keys.values() for s in k)
+    rank = {s: i for i, (s, _) in enumerate(sorted(df.items(), key=lambda kv: (kv[1], kv[0])))}
     groups: list[Group] = []
-    index: dict[str, set[int]] = defaultdict(set)  # stem -> groups whose leader has it
+    index: dict[str, list[int]] = defaultdict(list)  # prefix stem -> groups (leaders)
     assigned: dict[str, int] = {}
     for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        key = stems(text)
+        key = keys[text]
+        prefix = _prefix(key, rank, threshold) if key else [""]  # stop words only: together
         best, best_sim = -1, 0.0
-        for g in sorted({g for s in key for g in index[s]}):
+        for g in sorted({g for s in prefix for g in index[s]}):
             sim = jaccard(key, groups[g].key)
             if sim >= threshold and sim > best_sim:
                 best, best_sim = g, sim
         if best < 0:
             best = len(groups)
             groups.append(Group(text, key))
-            for s in key:
-                index[s].add(best)
+            for s in prefix:
+                index[s].append(best)
         groups[best].texts[text] += n
         assigned[text] = best
     # renumber: biggest groups first, ties by leader text
     order = sorted(range(len(groups)), key=lambda g: (-sum(groups[g].texts.values()),
                                                         groups[g].leader))
-    rank = {g: r for r, g in enumerate(order)}
-    return {text: rank[g] for text, g in assigned.items()}
+    rank_of = {g: r for r, g in enumerate(order)}
+    return {text: rank_of[g] for text, g in assigned.items()}
