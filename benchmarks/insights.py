@@ -27,7 +27,11 @@ sys.path.insert(0, str(ROOT))
 from tests.insights.reportsgen import action, analysis_for, facts_for  # noqa: E402
 
 SERVICES = [f"service-{i:02d}" for i in range(40)]
-WORDS = ["pool", "cache", "queue", "retry", "timeout", "deploy", "config", "certificate", "dns", "disk", "memory", "cpu", "lock", "index", "quota", "rate-limit", "replica", "failover", "schema", "migration", "flag"]
+WORDS = (
+    "pool", "cache", "queue", "retry", "timeout", "deploy", "config", "certificate", "dns",
+    "disk", "memory", "cpu", "lock", "index", "quota", "rate-limit", "replica", "failover",
+    "schema", "migration", "flag",
+)
 OWNERS = ("team-db", "team-sre", "team-checkout", "team-web", "team-search", "")
 TYPES = ("prevent", "mitigate", "detect", "process")
 
