@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -84,30 +86,35 @@ def main(n: int = 500) -> None:
         write_many(root, n)
         print(f"wrote {n} workspaces in {time.perf_counter() - t:.1f} s")
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         coll = collect(root)
-        read_s = time.perf_counter() - t
-        print(f"collect: {read_s:.2f} s ({len(coll.incidents)} incidents, "
+        read_s, read_cpu = time.perf_counter() - t, time.process_time() - c
+        print(f"collect: {read_s:.2f} s wall, {read_cpu:.2f} s CPU "
+              f"({len(coll.incidents)} incidents, "
               f"{len(coll.actions)} action items, {len(coll.factors)} factors, "
               f"{len(coll.findings)} findings, {len(coll.problems)} problems)")
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         wb = InsightsWorkbook.load(InsightsParams(reports_dir=str(root)))
         data = wb.to_json()
         for name in ("response_times_figure", "incidents_per_week_figure", "services_figure",
                      "factors_figure", "actions_figure", "coverage_figure", "findings_figure"):
             getattr(wb, name)()
-        agg_s = time.perf_counter() - t
+        agg_s, agg_cpu = time.perf_counter() - t, time.process_time() - c
         size = len(json.dumps(data))
-        print(f"load + aggregates + JSON + 7 figures: {agg_s:.2f} s (JSON {size / 1e6:.2f} MB)")
+        print(f"load + aggregates + JSON + 7 figures: {agg_s:.2f} s wall, {agg_cpu:.2f} s CPU "
+              f"(JSON {size / 1e6:.2f} MB)")
 
         out = Path(tmp) / "insights.html"
-        t = time.perf_counter()
+        t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "postmortem_nb", "insights", str(root),
                         "--out", str(out)], check=True, capture_output=True)
         page_s = time.perf_counter() - t
-        print(f"postmortem insights (papermill + export): {page_s:.1f} s, "
-              f"page {out.stat().st_size / 1e6:.2f} MB")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(f"postmortem insights (papermill + export): {page_s:.1f} s wall, {cpu:.1f} s CPU "
+              f"(CLI process + kernel), page {out.stat().st_size / 1e6:.2f} MB")
+        print(f"load average (1 min) on {os.cpu_count()} cores: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
