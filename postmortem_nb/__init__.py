@@ -36,6 +36,16 @@ _LAZY: dict[str, str] = {
     "draft": "draft",
     "export_workspace": "export",
     "run_demo": "demo",
+    "Analysis": "analysis",
+    "AnalysisStore": "analysis",
+    "read_analysis": "analysis",
+    "check_analysis": "analysis",
+    "render_sections_html": "analysis",
+    "render_sections_markdown": "analysis",
+    "fishbone_figure": "analysis",
+    "export_html": "report",
+    "export_markdown": "report",
+    "Redactor": "report",
 }
 
 __all__ = [

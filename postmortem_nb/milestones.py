@@ -167,6 +167,8 @@ def apply_overrides(
         if hasattr(ov, "at"):
             ov = {"at": ov.at, "note": getattr(ov, "note", "")}
         at = to_utc(ov.get("at"), tz, what=f"{name} override")
+        if at is None:  # an empty override is no override
+            continue
         derived = ms.get(name)
         was = iso_z(derived.at) if derived is not None and derived.at is not None else "none"
         note = str(ov.get("note") or "").strip()
