@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,7 @@ class Collection:
     findings: pd.DataFrame
     templates: pd.DataFrame
     problems: pd.DataFrame
+    people: dict[str, str] = field(default_factory=dict)  # name -> role, shown as the role
     workspaces: int = 0  # folders looked at
     outside_window: int = 0  # readable incidents left out by since/until
     templates_carried: int = 0  # workspaces whose facts.json lists new-error templates
@@ -80,6 +83,7 @@ class _Record:
     findings: list[dict[str, Any]] = field(default_factory=list)
     templates: list[dict[str, Any]] | None = None
     problems: list[dict[str, str]] = field(default_factory=list)
+    people: list[tuple[str, str]] = field(default_factory=list)  # (name, role) to hide
 
 
 def workspace_folders(root: Path) -> list[Path]:
@@ -139,10 +143,39 @@ def collect(
         findings=_frame([f for r in kept for f in r.findings], FINDING_COLUMNS, ()),
         templates=_frame(templates, TEMPLATE_COLUMNS, ("start",)),
         problems=_frame(problems, PROBLEM_COLUMNS, ()),
+        people=_roles(p for r in records for p in r.people),
         workspaces=len(folders),
         outside_window=outside,
         templates_carried=sum(r.templates is not None for r in kept),
     )
+
+
+def _roles(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """name -> the role most often given to that person (blameless: pages show roles)."""
+    seen: dict[str, Counter] = {}
+    for name, role in pairs:
+        seen.setdefault(name, Counter())[role or "participant"] += 1
+    return {name: roles.most_common(1)[0][0] for name, roles in seen.items()}
+
+
+def people_roles(root: str | Path) -> dict[str, str]:
+    """People named in any analysis.json under ``root`` who are shown by role (cheap scan).
+
+    A person whose name may be shown in one post-mortem but not in another is hidden.
+    """
+    pairs = []
+    for ws in workspace_folders(Path(root).expanduser()):
+        try:
+            data = json.loads((ws / "analysis.json").read_text(encoding="utf-8"))
+            people = (data.get("summary") or {}).get("people") or []
+        except (OSError, ValueError, AttributeError):
+            continue
+        for p in people if isinstance(people, list) else []:
+            if isinstance(p, dict) and str(p.get("name") or "").strip() and not p.get(
+                "show_name"
+            ):
+                pairs.append((str(p["name"]).strip(), str(p.get("role") or "").strip()))
+    return _roles(pairs)
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...], times: tuple[str, ...]):
@@ -371,6 +404,8 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> _
                                       "template": " ".join(text.split()), "count": count})
     if analysis is None:
         return rec
+    rec.people = [(p.name.strip(), p.role.strip()) for p in analysis.summary.people
+                  if p.name.strip() and not p.show_name]
     for f in analysis.fishbone.factors:
         if f.text.strip():
             rec.factors.append({"incident_id": iid, "start": start,

@@ -54,7 +54,11 @@ def run_insights(
     nb_path.parent.mkdir(parents=True, exist_ok=True)
     nb = execute(template_notebook(TEMPLATE), nb_path, params.to_dict(), cwd=nb_path.parent,
                  timeout=timeout)
-    html = export_html(nb)
+    from ..report.redact import RoleNames
+    from .collect import people_roles
+
+    roles = people_roles(params.root)  # blameless by default: names become roles
+    html = export_html(nb, redact=RoleNames(roles) if roles else None)
     log.info("insights page: %s (%d bytes)", out, len(html))
     return write_report(html, out)
 

@@ -108,10 +108,14 @@ class InsightsWorkbook:
         return ag.top_findings(self.collection.findings)
 
     def to_json(self) -> dict[str, Any]:
-        """The aggregated numbers in the documented shape (docs/insights-schema.md)."""
+        """The aggregated numbers in the documented shape (docs/insights-schema.md);
+        people's names appear as their roles, as in every report."""
+        from ..report.redact import RoleNames
         from .summary import insights_json
 
-        return insights_json(self)
+        data = insights_json(self)
+        people = self.collection.people
+        return RoleNames(people).redact_value(data) if people else data
 
     # -- cells ------------------------------------------------------------------------
     def overview(self) -> HTML:

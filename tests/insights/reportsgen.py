@@ -10,6 +10,7 @@ insights must report:
   2 done on time, 1 done late, 1 won't do;
 - 2 SEV1/SEV2 incidents without analysis.json, 4 drafts older than 14 days, the rest final;
 - "human error" in 3 analyses; new-error template "connection refused to <*>" in 4;
+- a person's name (an action owner, in prose) that pages and JSON show as the role;
 - hostile text (a script in a title, an img tag as a service name) that must stay text;
 - broken workspaces: corrupt facts.json, facts.json of schema 99, corrupt analysis.json,
   and a folder with neither file.
@@ -36,6 +37,7 @@ POOL_TEXTS = (
 SEVERITIES = ("SEV1", "SEV2", "SEV3")
 HOSTILE_SERVICE = '<img src=x onerror="window.__pwned=1">svc'
 HOSTILE_TITLE = "Errors <script>window.__pwned=1</script>"
+PERSON = ("Dana Weber", "on-call engineer")  # named in one analysis, shown by role
 
 
 @dataclass
@@ -90,12 +92,12 @@ def facts_for(iid: str, start: dt.datetime, ttr_min: float, sev: str, services: 
 
 def analysis_for(title: str, sev: str, services: list[str], status: str,
                  factors: list[tuple[str, str]], actions: list[dict[str, Any]],
-                 went_wrong: str) -> dict[str, Any]:
+                 went_wrong: str, people: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "schema": 1, "revision": 3,
         "summary": {"title": title, "what_happened": "Requests failed for a while.",
                     "customer_description": "", "severity": sev, "services": services,
-                    "people": []},
+                    "people": people or []},
         "timeline": {"added_events": [], "hidden_events": [], "milestone_overrides": {},
                      "incident_window": None},
         "five_whys": [{"why": "Why did requests fail?", "because": "The pool ran out.",
@@ -123,7 +125,7 @@ def action(aid: str, desc: str, owner: str, due: str, status: str, typ: str,
 ACTIONS = {
     (1, 1): [action("A1", "Add a pool-saturation alert at 80%", "team-db", "2026-02-01",
                     "open", "detect")],  # oldest overdue
-    (1, 4): [action("A1", "Cap checkout retries at 3", "team-checkout", "2026-02-20",
+    (1, 4): [action("A1", "Cap checkout retries at 3", PERSON[0], "2026-02-20",
                     "in progress", "mitigate"),
              action("A2", "Load-test the pool at 2x peak", "team-db", "2026-02-10", "done",
                     "prevent", done_at="2026-02-08")],
@@ -195,8 +197,12 @@ def write_reports(root: Path) -> Expected:
                 status = "draft"
                 exp.stuck.append(iid)
             title = HOSTILE_TITLE if (month, i) == (1, 9) else f"Errors on {services[0]}"
+            people = None
+            if (month, i) == (1, 4):
+                people = [{"name": PERSON[0], "role": PERSON[1], "show_name": False}]
+                went_wrong = f"{PERSON[0]} rolled back at 14:27 once the pool alarm fired."
             doc = analysis_for(title, sev, services, status, factors,
-                               ACTIONS.get((month, i), []), went_wrong)
+                               ACTIONS.get((month, i), []), went_wrong, people)
             (ws / "analysis.json").write_text(json.dumps(doc, indent=2))
     exp.overdue = [(incident_id(*slot), aid) for slot, aid in OVERDUE_SLOTS]
     exp.oldest_overdue = exp.overdue[0]

@@ -11,7 +11,7 @@ import pytest
 from postmortem_nb.errors import WorkspaceError
 from postmortem_nb.insights.collect import collect
 
-from .reportsgen import TODAY, facts_for
+from .reportsgen import PERSON, TODAY, facts_for
 
 
 def test_every_readable_incident_is_collected(wb, reports):
@@ -136,3 +136,23 @@ def test_templates_absent_from_facts_are_reported_as_absent(tmp_path):
     c = collect(tmp_path, today=TODAY)
     assert c.templates_carried == 0
     assert c.templates.empty
+
+
+def test_people_shown_by_role_are_collected(wb, reports):
+    from postmortem_nb.insights.collect import people_roles
+
+    root, _ = reports
+    assert wb.collection.people == {PERSON[0]: PERSON[1]}
+    assert people_roles(root) == {PERSON[0]: PERSON[1]}
+
+
+def test_a_name_hidden_anywhere_is_hidden_everywhere(tmp_path):
+    from postmortem_nb.insights.collect import people_roles
+
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    for name, show in (("a", True), ("b", False)):
+        _ws(tmp_path, name, facts_for(name, start, 60, "SEV1", ["api"]),
+            {"schema": 1, "summary": {"people": [
+                {"name": "Lee Okafor", "role": "incident commander", "show_name": show}]}})
+    assert people_roles(tmp_path) == {"Lee Okafor": "incident commander"}
+    assert collect(tmp_path).people == {"Lee Okafor": "incident commander"}

@@ -10,7 +10,7 @@ import pytest
 
 from postmortem_nb.cli import main
 
-from .reportsgen import TODAY
+from .reportsgen import PERSON, TODAY
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "insights-schema.md"
 
@@ -140,3 +140,10 @@ def test_help_documents_every_option():
     for opt in ("--since", "--until", "--out", "--json", "--tz", "--stuck-days",
                 "--min-severity", "--today"):
         assert opt in res.output
+
+
+def test_names_of_people_appear_as_their_roles(data):
+    text = json.dumps(data)
+    assert PERSON[0] not in text
+    owners = [o["owner"] for o in data["action_items"]["overdue"]]
+    assert owners == ["team-db", PERSON[1], "team-sre"]

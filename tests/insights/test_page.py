@@ -7,7 +7,7 @@ import pytest
 
 from postmortem_nb.cli import main
 
-from .reportsgen import HOSTILE_SERVICE, HOSTILE_TITLE, TODAY
+from .reportsgen import HOSTILE_SERVICE, HOSTILE_TITLE, PERSON, TODAY
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
@@ -75,6 +75,9 @@ def test_page_opens_offline_with_every_figure_drawn(built, page):
     overdue_first = page.locator("table").filter(has_text="Days overdue").locator(
         "tbody tr").first.inner_text()
     assert exp.oldest_overdue[0] in overdue_first
+    # blameless by default: the person's name shows as the role, in tables and figures
+    assert PERSON[0] not in page.content()
+    assert PERSON[1] in body
     # hostile data stays text and runs nothing
     assert HOSTILE_TITLE in body
     assert HOSTILE_SERVICE not in page.content()
