@@ -228,6 +228,9 @@ def read_facts_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, found {type(data).__name__}")
     schema = data.get("schema")
+    if "schema" not in data:
+        raise ValueError('no "schema" key: not a facts.json this postmortem-nb wrote '
+                         "(re-run the draft to rewrite it)")
     if schema not in FACTS_SCHEMAS:
         raise ValueError(
             f"unknown schema {schema!r}: this postmortem-nb reads facts.json schema "

@@ -106,6 +106,7 @@ def test_analysis_without_facts_keeps_actions_and_is_listed(tmp_path):
         ({"schema": 1, "incident": {}, "milestones": {"detected": {"at": "2026-03-01T10:00"}}},
          "has no zone"),
         ({"schema": "1", "incident": {}, "milestones": {}}, "unknown schema '1'"),
+        ({"incident": {}, "milestones": {}}, 'no "schema" key'),
         ({"schema": 1, "incident": [], "milestones": {}}, '"incident" must be an object'),
     ],
 )
@@ -156,3 +157,13 @@ def test_a_name_hidden_anywhere_is_hidden_everywhere(tmp_path):
                 {"name": "Lee Okafor", "role": "incident commander", "show_name": show}]}})
     assert people_roles(tmp_path) == {"Lee Okafor": "incident commander"}
     assert collect(tmp_path).people == {"Lee Okafor": "incident commander"}
+
+
+def test_analysis_from_a_newer_tool_is_listed_not_fatal(tmp_path):
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    _ws(tmp_path, "new", facts_for("new", start, 60, "SEV1", ["api"]), {"schema": 7})
+    c = collect(tmp_path, today=TODAY)
+    assert c.problems["file"].tolist() == ["analysis.json"]
+    assert "newer than this postmortem-nb understands" in c.problems.loc[0, "problem"]
+    assert c.incidents.loc[0, "review_status"] == "no analysis"
+    assert c.incidents.loc[0, "time_to_resolve"] == 3600

@@ -95,3 +95,13 @@ def test_empty_inputs_give_a_figure_with_a_note(tmp_path):
         assert isinstance(fig, go.Figure)
         assert len(fig.data) == 0
         assert fig.layout.annotations[0].text
+
+
+def test_templates_section_says_when_facts_do_not_list_them():
+    import pandas as pd
+
+    from postmortem_nb.insights.tables import templates_html
+
+    html = templates_html(pd.DataFrame(columns=["template"]), 0, 12, "UTC")
+    assert "None of the facts.json files lists its new error messages" in html
+    assert "12 incident(s)" in html
