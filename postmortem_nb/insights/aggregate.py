@@ -35,10 +35,12 @@ def response_times(incidents: pd.DataFrame, window: pd.Timedelta | str = "28D") 
     """Long frame: one row per incident and metric, minutes, with a time-based rolling median.
 
     The rolling median at an incident is the median of that metric over all incidents
-    that started in the ``window`` up to and including it (all severities together).
+    that started in the ``window`` up to and including it: ``rolling_median`` over all
+    severities, ``rolling_median_severity`` over the incident's own severity only.
     """
     window = pd.Timedelta(window)
-    cols = ["incident_id", "title", "start", "severity", "metric", "minutes", "rolling_median"]
+    cols = ["incident_id", "title", "start", "severity", "metric", "minutes", "rolling_median",
+            "rolling_median_severity"]
     parts = []
     timed = incidents.dropna(subset=["start"]).sort_values("start", kind="stable")
     for metric in METRICS:
@@ -48,6 +50,8 @@ def response_times(incidents: pd.DataFrame, window: pd.Timedelta | str = "28D") 
         minutes = sub[metric].to_numpy() / 60.0
         series = pd.Series(minutes, index=pd.DatetimeIndex(sub["start"]))
         rolling = series.rolling(window, min_periods=1).median().to_numpy()
+        by_sev = pd.Series(minutes, index=series.index).groupby(sub["severity"].to_numpy())
+        per_sev = by_sev.transform(lambda x: x.rolling(window, min_periods=1).median())
         parts.append(
             pd.DataFrame(
                 {
@@ -58,6 +62,7 @@ def response_times(incidents: pd.DataFrame, window: pd.Timedelta | str = "28D") 
                     "metric": metric,
                     "minutes": minutes,
                     "rolling_median": rolling,
+                    "rolling_median_severity": per_sev.to_numpy(),
                 }
             )
         )

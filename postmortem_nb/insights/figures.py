@@ -63,7 +63,8 @@ def _color(mapping: dict[str, str], key: str) -> str:
 
 def response_times_figure(rt: pd.DataFrame, tz: str = "UTC", window: str = "28D") -> go.Figure:
     """Time to detect / acknowledge / mitigate / resolve per incident, by severity, with
-    the rolling median over ``window`` as a line (one panel per measure)."""
+    the rolling median over ``window`` as a line (one panel per measure); per-severity
+    rolling medians are dotted lines, off until picked in the legend."""
     title = "Response times per incident (minutes), with rolling median"
     if rt.empty:
         return _empty(title, "No incident has the milestones needed for response times.")
@@ -89,6 +90,18 @@ def response_times_figure(rt: pd.DataFrame, tz: str = "UTC", window: str = "28D"
                 row=row, col=1,
             )
             shown.add(sev)
+        for sev in sorted(sub["severity"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
+            m = sub["severity"] == sev
+            fig.add_trace(
+                go.Scatter(
+                    x=x[m], y=sub.loc[m, "rolling_median_severity"].round(2), mode="lines",
+                    line_shape="hv", name=f"{_t(sev)} rolling median",
+                    legendgroup=f"sevmed-{sev}", showlegend=row == 1, visible="legendonly",
+                    line={"color": _color(SEVERITY_COLORS, sev), "width": 1.5, "dash": "dot"},
+                    hovertemplate=_t(sev) + " median %{y:.1f} min<extra></extra>",
+                ),
+                row=row, col=1,
+            )
         fig.add_trace(
             go.Scatter(
                 x=x, y=sub["rolling_median"].round(2), mode="lines", line_shape="hv",

@@ -80,8 +80,9 @@ def insights_json(wb: Any) -> dict[str, Any]:
     ]
     rt = wb.response_times_frame
     rolling = [
-        {"incident_id": r["incident_id"], "start": _v(r["start"]), "metric": r["metric"],
-         "rolling_median_s": _secs(r["rolling_median"])}
+        {"incident_id": r["incident_id"], "start": _v(r["start"]), "severity": r["severity"],
+         "metric": r["metric"], "rolling_median_s": _secs(r["rolling_median"]),
+         "rolling_median_severity_s": _secs(r["rolling_median_severity"])}
         for r in rt.to_dict("records")
     ]
     weekly = [

@@ -72,6 +72,23 @@ def monthly_table(monthly: pd.DataFrame) -> str:
                       empty="No incident has milestones to measure.")
 
 
+def severity_month_table(monthly: pd.DataFrame, metric: str = "time_to_resolve") -> str:
+    """One measure's monthly median by severity (rows months, columns severities)."""
+    sub = monthly[monthly["severity"] != "all"] if len(monthly) else monthly
+    if sub.empty:
+        return ""
+    wide = sub.pivot(index="month", columns="severity", values=f"{metric}_min")
+    sevs = [s for s in dict.fromkeys(sub["severity"]) if s in wide.columns]
+    n = sub.pivot(index="month", columns="severity", values="incidents")
+    rows = [
+        [month, *[(f"{_minutes(wide.at[month, s])} ({int(n.at[month, s])})"
+                   if pd.notna(wide.at[month, s]) else "") for s in sevs]]
+        for month in wide.index
+    ]
+    label = METRIC_LABELS[metric].lower()
+    return heading(f"Median {label} by severity (incidents)") + html_table(["Month", *sevs], rows)
+
+
 def services_table(services: pd.DataFrame, tz: str) -> str:
     rec = services[services["incidents"] >= 2]
     rows = [

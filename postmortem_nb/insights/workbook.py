@@ -155,7 +155,8 @@ class InsightsWorkbook:
         return response_times_figure(self.response_times_frame, self.tz, self.params.rolling)
 
     def response_times_table(self) -> HTML:
-        return HTML(t.monthly_table(self.monthly), "Median response times per month")
+        return HTML(t.monthly_table(self.monthly) + t.severity_month_table(self.monthly),
+                    "Median response times per month")
 
     def incidents_per_week_figure(self) -> Any:
         from .figures import incidents_per_week_figure

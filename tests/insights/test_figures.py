@@ -22,7 +22,7 @@ def test_response_times_figure_shows_points_and_a_falling_median(wb):
     titles = [a.text for a in fig.layout.annotations]
     assert titles == ["Time to detect", "Time to acknowledge", "Time to mitigate",
                       "Time to resolve"]
-    medians = [t for t in fig.data if t.mode == "lines"]
+    medians = [t for t in fig.data if t.name.startswith("rolling median")]
     assert len(medians) == 4
     ttr = medians[3]
     assert ttr.y[0] >= 84
@@ -30,6 +30,12 @@ def test_response_times_figure_shows_points_and_a_falling_median(wb):
     points = [t for t in fig.data if t.mode == "markers" and t.yaxis == "y4"]
     assert sorted(t.name for t in points) == ["SEV1", "SEV2", "SEV3"]
     assert sum(len(t.y) for t in points) == 31
+    per_sev = [t for t in fig.data if t.name.endswith(" rolling median") and t.yaxis == "y4"]
+    assert sorted(t.name for t in per_sev) == ["SEV1 rolling median", "SEV2 rolling median",
+                                               "SEV3 rolling median"]
+    assert all(t.visible == "legendonly" for t in per_sev)
+    sev1 = next(t for t in per_sev if t.name.startswith("SEV1"))
+    assert sev1.y[0] == 84.0  # 0.7 x 120 min, the first SEV1 incident
     assert len(fig.to_json()) < 200_000
 
 
