@@ -67,6 +67,11 @@ def test_json_reports_the_planted_trends(data, reports):
     assert top["blame-human-error"] == 3
     assert data["today"] == "2026-04-01"
     assert data["timezone"] == "Europe/Berlin"
+    rolling = [r for r in data["response_times"]["rolling_median"]
+               if r["metric"] == "time_to_resolve"]
+    assert rolling[-1]["rolling_median_s"] == 3600.0
+    assert {r["severity"] for r in rolling} == {"SEV1", "SEV2", "SEV3"}
+    assert all(r["rolling_median_severity_s"] > 0 for r in rolling)
     weeks = data["incidents_per_week"]
     assert sum(w["total"] for w in weeks) == 31
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", weeks[0]["week"])
