@@ -24,7 +24,7 @@ from ..workspace import slug
 
 FACTS_SCHEMAS = (1,)  # facts.json schema versions this reader understands
 STATUS_NONE = "no analysis"
-DONE_AT_KEYS = ("done_at", "completed_at", "closed_at")  # optional extra keys on an item
+DONE_AT_KEYS = ("completed_at", "closed_at")  # older spellings kept as extra keys
 
 
 @dataclass
@@ -259,8 +259,9 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
                                 "text": f.text.strip()})
     for item in analysis.action_items:
         due = _date(item.due)
-        done_at = next((_date(item.extra.get(k)) for k in DONE_AT_KEYS if item.extra.get(k)),
-                       None)
+        done_at = _date(item.done_at) or next(
+            (_date(item.extra.get(k)) for k in DONE_AT_KEYS if item.extra.get(k)), None
+        )
         status = (item.status or "open").strip().lower()
         state = _action_state(status, due, done_at, today)
         rec.actions.append({
