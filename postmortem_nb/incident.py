@@ -130,7 +130,7 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
         start = to_utc(params.start, zone, what="start")
         end = to_utc(params.end, zone, what="end")
         chosen = select_incident_alerts(alerts, start=start, end=end)
-        reason = f"Window given: {len(chosen)} alerts overlap it."
+        reason = f"Window given: {len(chosen)} alerts fired inside it."
     else:
         start, end, reason = propose_window(alerts, logs)
         chosen = select_incident_alerts(alerts)
