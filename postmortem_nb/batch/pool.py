@@ -197,12 +197,11 @@ class _Bars:
             return
         if bar is None:
             pos = self.free.pop() if self.free else len(self.bars) + 1
-            bar = self._tqdm(total=len(STAGES), desc=incident_id[:40], position=pos,
-                             leave=False, file=sys.stderr, bar_format="{desc}: {postfix}",
-                             dynamic_ncols=True)
+            bar = self._tqdm(total=len(STAGES), position=pos, leave=False, file=sys.stderr,
+                             bar_format="  {desc} ({n_fmt}/{total_fmt})", dynamic_ncols=True)
             bar.pos = pos
             self.bars[incident_id] = bar
-        bar.set_postfix_str(stage)
+        bar.set_description_str(f"{incident_id[:40]}: {stage}", refresh=False)
         bar.update(1)
 
     def close(self) -> None:

@@ -117,7 +117,6 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
         figure_out.append_display_data(Figure(fishbone_figure(st.analysis)))
 
     redraw = Debouncer(draw, redraw_delay)
-    form.on_refresh(redraw)
 
     def factors(a: Any) -> list:
         return a.fishbone.factors
@@ -159,8 +158,13 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
     draw()
     children = [effect, rows_box, w.HBox([category, add]),
                 form.panel(lambda f: f.field == "fishbone.factors"), figure_box]
-    return form.finish(children, "Contributing factors (fishbone)",
+    live = form.finish(children, "Contributing factors (fishbone)",
                        static_part(st, "root_cause", today=today))
+    # Only edits redraw later: a timer thread started while the notebook is being run
+    # (finish() refreshes once) sends Output-widget messages during later cells, which
+    # breaks nbclient under papermill (IndexError in remove_output_hook, or a hung cell).
+    form.on_refresh(redraw)
+    return live
 
 
 # ------------------------------------------------------------------ action items
