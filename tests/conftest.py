@@ -12,19 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from postmortem_nb.report.screenshot import CHROMIUM_ARGS  # one list of offline flags
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 DEMO_DATA = ROOT / "data"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def chromium_path() -> str | None:
