@@ -230,6 +230,14 @@ def lab_workspace(lab, lab_demo_draft, request) -> Path:
 
 
 # ------------------------------------------------------------------ page helpers
+@pytest.fixture
+def lab_page(page):
+    """The recording ``page`` with timeouts fit for JupyterLab on a busy 2-core machine."""
+    page.set_default_timeout(UI_TIMEOUT)
+    page.set_default_navigation_timeout(UI_TIMEOUT)
+    return page
+
+
 def notebook_path(lab: Lab, workspace: Path) -> str:
     """The server-relative path of a workspace's notebook (for ``open_notebook``)."""
     return (workspace / "postmortem.ipynb").relative_to(lab.root).as_posix()
