@@ -2,7 +2,8 @@
 
 Issue 5, "Done when", last bullet: open the demo incident's workspace notebook, run all
 cells, type a summary, add an action item, restart the kernel and run all again: the
-content is still shown in the forms, and analysis.json holds it.
+content is still shown in the forms, and analysis.json holds it. On the way, the live
+blameless check must nudge beside the field it concerns.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ ACTION = {
     "owner": "payments platform team",
     "success_criterion": "a bad pool size is rolled back within 5 minutes in the game day",
 }
+CHOICES = {"priority": "P1", "type": "prevent"}  # dropdowns (<select>) in the action row
+WENT_WRONG = "The rollback waited on human error."
+BLAME_NOTE = "Blame-oriented wording"
 
 
 def read_analysis(workspace: Path) -> dict:
@@ -75,6 +79,28 @@ def assert_quiet(page, lab_url: str) -> None:
     assert outside == []
 
 
+def blame_note(lessons) -> None:
+    """Exactly one check panel of the lessons form, the one under "went wrong", nudges."""
+    note = lessons.locator(".pm-check", has_text=BLAME_NOTE)
+    expect(note).to_have_count(1, timeout=UI_TIMEOUT)
+    assert "tooling or process" in note.text_content()  # the suggested rewording
+    panels = lessons.locator(".pm-check")
+    assert BLAME_NOTE in panels.nth(1).text_content()  # went_well, went_wrong, got_lucky
+
+
+def holds_everything(due: str) -> Callable[[dict], bool]:
+    def ok(data: dict) -> bool:
+        items = data["action_items"]
+        return (
+            data["summary"]["what_happened"] == SUMMARY
+            and data["lessons"]["went_wrong"] == WENT_WRONG
+            and len(items) == 1
+            and all(items[0][k] == v for k, v in {**ACTION, **CHOICES, "due": due}.items())
+        )
+
+    return ok
+
+
 def test_typed_summary_and_action_item_survive_restart(lab_page, lab, lab_workspace):
     page = lab_page
     due = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
@@ -86,13 +112,12 @@ def test_typed_summary_and_action_item_survive_restart(lab_page, lab, lab_worksp
     run_all(page)
     assert_quiet(page, lab.url)
 
-    # --- type a summary, keystroke by keystroke, as an analyst would
-    summary = form(page, "summary")
-    what = summary.locator(".pm-summary-what textarea")
+    # --- type a summary: most of it at once, the rest key by key (a widget update each)
+    what = form(page, "summary").locator(".pm-summary-what textarea")
     what.click()
-    # most of it at once, the rest keystroke by keystroke (each one a widget update)
     what.fill(SUMMARY[:-TYPED])
     what.press_sequentially(SUMMARY[-TYPED:])
+
     # --- add an action item and fill it in
     actions = form(page, "action-items")
     actions.locator("button.pm-action-add").click()
@@ -103,47 +128,46 @@ def test_typed_summary_and_action_item_survive_restart(lab_page, lab, lab_worksp
     row.locator(".pm-action-owner input").fill(ACTION["owner"])
     row.locator(".pm-action-due input[type=date]").fill(due)
     row.locator(".pm-action-criterion input").fill(ACTION["success_criterion"])
+    for field, value in CHOICES.items():
+        row.locator(f".pm-action-{field} select").select_option(value)
 
-    def saved(data: dict) -> bool:
-        items = data["action_items"]
-        return (
-            data["summary"]["what_happened"] == SUMMARY
-            and len(items) == 1
-            and all(items[0][k] == v for k, v in ACTION.items())
-            and items[0]["due"] == due
-        )
+    # --- blame-oriented wording draws a nudge beside the field, live
+    lessons = form(page, "lessons")
+    lessons.locator(".pm-lessons-wrong textarea").fill(WENT_WRONG)
+    blame_note(lessons)
 
-    saved_once = wait_for_disk(lab_workspace, saved, "the summary and the action item")
-    item_id = saved_once["action_items"][0]["id"]
+    saved = wait_for_disk(lab_workspace, holds_everything(due), "everything typed")
+    item_id = saved["action_items"][0]["id"]
     # the forms say so too, once the debounced write is done (text_content, not
     # inner_text: JupyterLab skips rendering cells outside the viewport)
-    for name in ("summary", "action-items"):
+    for name in ("summary", "action-items", "lessons"):
         expect(page.locator(f".pm-{name} .pm-save-status")).to_contain_text(
             "Saved to analysis.json", timeout=UI_TIMEOUT
         )
     # the checks ran on what was typed: a complete item draws no owner/due/criterion notes
-    notes = actions.locator(".pm-action-row .pm-check").text_content().lower()
+    notes = row.locator(".pm-check").text_content().lower()
     assert not any(word in notes for word in ("owner", "due", "criterion")), notes
 
     # --- restart the kernel and run everything again
     restart_and_run_all(page)
     assert_quiet(page, lab.url)
 
-    summary = form(page, "summary")
-    assert summary.locator(".pm-summary-what textarea").input_value() == SUMMARY
-    actions = form(page, "action-items")
-    row = actions.locator(".pm-action-row")
+    assert form(page, "summary").locator(".pm-summary-what textarea").input_value() == SUMMARY
+    row = form(page, "action-items").locator(".pm-action-row")
     assert row.count() == 1
     assert item_id in row.text_content()
     assert row.locator(".pm-action-description input").input_value() == ACTION["description"]
     assert row.locator(".pm-action-owner input").input_value() == ACTION["owner"]
     assert row.locator(".pm-action-due input[type=date]").input_value() == due
     assert row.locator(".pm-action-criterion input").input_value() == ACTION["success_criterion"]
+    for field, value in CHOICES.items():
+        assert row.locator(f".pm-action-{field} select").input_value() == value
+    lessons = form(page, "lessons")
+    assert lessons.locator(".pm-lessons-wrong textarea").input_value() == WENT_WRONG
+    blame_note(lessons)
 
     # re-running wrote nothing over the analysis: the file still holds exactly it
     after = read_analysis(lab_workspace)
-    assert after["summary"]["what_happened"] == SUMMARY
-    assert [{k: i[k] for k in (*ACTION, "id", "due")} for i in after["action_items"]] == [
-        {**ACTION, "id": item_id, "due": due}
-    ]
+    assert holds_everything(due)(after)
+    assert after["action_items"][0]["id"] == item_id
     assert after["summary"]["people"] == before["summary"]["people"]
