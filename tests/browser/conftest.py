@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -124,24 +124,45 @@ def _wait_until_up(lab: Lab, timeout: float) -> None:
 
 
 def stop_lab(lab: Lab) -> None:
-    """Stop the server and its kernels: SIGTERM to its process group, SIGKILL if it lingers."""
+    """Stop the server and its kernels, by pid.
+
+    SIGTERM to the server's process group lets it shut its kernels down; SIGKILL if it
+    lingers. Kernels run in sessions of their own (jupyter_client starts them so), so
+    any the server left behind are found among its children and killed one by one.
+    """
+    import psutil  # an ipykernel dependency
+
+    try:
+        kernels = psutil.Process(lab.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kernels = []
     if lab.process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(lab.process.pid, signal.SIGTERM)
         try:
-            lab.process.wait(timeout=15)
+            lab.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(lab.process.pid, signal.SIGKILL)
             lab.process.wait(timeout=15)
-    # kernels are in the same group; make sure none survives its server
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(lab.process.pid, signal.SIGKILL)
+    for child in kernels:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(kernels, timeout=10)
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, state: Path, *, timeout: float = LAB_START_TIMEOUT) -> Iterator[Lab]:
-    """Run ``jupyter lab`` serving ``root`` on a free loopback port, token off; stop it after."""
+def jupyter_lab(
+    root: Path,
+    state: Path,
+    *,
+    timeout: float = LAB_START_TIMEOUT,
+    extra_args: Sequence[str] = (),
+) -> Iterator[Lab]:
+    """Run ``jupyter lab`` serving ``root`` on a free loopback port, token off; stop it after.
+
+    ``state`` holds the server's private Jupyter dirs and its log (``Lab.log``).
+    """
     port = free_port()
     log = state / "jupyter-lab.log"
     state.mkdir(parents=True, exist_ok=True)
@@ -158,6 +179,7 @@ def jupyter_lab(root: Path, state: Path, *, timeout: float = LAB_START_TIMEOUT) 
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.terminals_enabled=False",
+        *extra_args,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
