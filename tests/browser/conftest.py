@@ -237,6 +237,10 @@ def clone_workspace(src: Path, dest: Path) -> Path:
         if cell.cell_type == "code":
             for o in old:
                 cell.source = cell.source.replace(o, f"workspace = {json.dumps(str(dest))}")
+    stale = [c.source for c in nb.cells if c.cell_type == "code" and str(src) in c.source]
+    if stale:  # the copy would write into the original: refuse rather than share a file
+        msg = f"{nb_path}: could not repoint the workspace parameter from {src}:\n{stale[0]}"
+        raise RuntimeError(msg)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     if "workspace" in params:
         params["workspace"] = str(dest)
