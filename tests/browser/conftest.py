@@ -6,7 +6,10 @@ workspace) and open them with ``open_notebook(page, lab.url, path)``. The server
 with a private config/data/runtime/workspaces/IPython dir, so nothing under ~ leaks in
 or out, and with news and update checks off, so it makes no outside requests.
 
-The ``browser``/``page`` fixtures come from tests/conftest.py (Debian's chromium).
+Helpers: ``open_notebook``, ``run_all``, ``restart_and_run_all``, ``wait_idle``,
+``error_outputs``; ``lab_page`` is the recording ``page`` of tests/conftest.py (Debian's
+chromium) with timeouts for a busy machine. A failing test that used ``page`` leaves a
+full-page screenshot at /tmp/lab-failure-<test>.png (named in the report).
 """
 
 from __future__ import annotations
