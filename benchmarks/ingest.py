@@ -129,8 +129,9 @@ def run_case(name: str, path: Path) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read().decode()
-    status = proc.wait()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    proc.returncode = status
     if status != 0:
         raise SystemExit(f"case {name} failed (status {status})")
     inner, rows, hwm_kb = out.split()
@@ -140,6 +141,7 @@ def run_case(name: str, path: Path) -> dict:
         "inner_s": float(inner),
         "rows": int(rows),
         "peak_rss_mb": int(hwm_kb) / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -189,7 +191,7 @@ def main() -> None:
     base = next((r for r in results if r["case"] == "baseline"), None)
     imp = {r["case"]: r["wall_s"] for r in results}
     print(
-        f"{'case':<15}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
+        f"{'case':<15}{'wall s':>8}{'cpu s':>7}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
         f"{'speed-up':>9}{'mem %':>7}"
     )
     for r in results:
@@ -200,7 +202,7 @@ def main() -> None:
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
         r.update(speedup=up, mem_pct=mem)
         print(
-            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
+            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['cpu_s']:>7.1f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
             f"{rate:>12,.0f}{mbs:>8.0f}{up:>8.1f}x{mem:>6.0f}%"
         )
     for case in ("import_pkg", "import_ingest"):
