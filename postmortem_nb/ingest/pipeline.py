@@ -267,7 +267,7 @@ def load(
         "warnings": warnings,
         "start": _iso(df[primary].min()) if len(df) else None,
         "end": _iso(df[primary].max()) if len(df) else None,
-        "mapping": {k: list(v) if isinstance(v, tuple) else v for k, v in (mapping or {}).items()},
+        "mapping": {**user_cols, **opts},
         "tz": tz,
     }
     return df

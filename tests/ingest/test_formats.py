@@ -285,3 +285,15 @@ def test_generic_changes_json(data):
     df = load_changes(data / "changes.json", mapping=mapping)
     assert list(df["kind"]) == ["config", "config"]
     assert df.loc[1, "author"] == "j.richter"
+
+
+def test_mapping_file_json_and_lines(data, tmp_path):
+    js = tmp_path / "map.json"
+    js.write_text('{"alert_id": "Ticket", "started_at": "Opened", "title": "Summary"}')
+    lines = tmp_path / "map.txt"
+    lines.write_text("# PagerDuty-less tool\nalert_id=Ticket\nstarted_at = Opened\ntitle=Summary\n")
+    a = load_alerts(data / "generic_alerts.csv", mapping=js, tz="UTC")
+    b = load_alerts(data / "generic_alerts.csv", mapping=str(lines), tz="UTC")
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a["alert_id"]) == ["INC-77", "INC-78"]
+    assert a.attrs["source"]["mapping"]["started_at"] == "Opened"
