@@ -1,8 +1,14 @@
-"""CSV/TSV reading with pyarrow: sniffed delimiter, explicit string types for time columns.
+"""CSV/TSV reading with pyarrow: sniffed delimiter, explicit column types from the head.
 
 Returns a pandas frame of the source columns plus ``_line`` (the physical line where
 each record starts, header = line 1). Rows pyarrow cannot split into the header's
 number of fields are skipped and reported with their line numbers.
+
+Three paths, fastest first: big plain files in 64 MB slices through Arrow's threaded
+parser (``read_chunked``, accepted only when rows == newlines per slice); otherwise
+Arrow's streaming reader (bounded memory; gzip, quoted newlines, ragged rows, type
+changes and encoding fallbacks are retried here); Python's ``csv`` only to recover
+exact line numbers when rows had to be skipped.
 """
 
 from __future__ import annotations

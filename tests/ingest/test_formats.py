@@ -72,6 +72,10 @@ def test_pagerduty_analytics_json(data, monkeypatch):
     assert a.loc["1041", "resolved_at"] == T("2026-03-10T16:21:40Z")
     # reported and dropped, not shifted
     assert "1050" not in a.index
+    # without tz the zone the export states ("time_zone") is used, and said so
+    stated = load_alerts(data / "pagerduty_analytics_raw.json")
+    assert by_id(stated).loc["1041", "started_at"] == T("2026-03-10T14:02:11Z")
+    assert any("as the file states" in w for w in stated.attrs["source"]["warnings"])
     skipped = df.attrs["source"]["skipped_rows"]
     assert any("DST" in s["reason"] for s in skipped)
 
