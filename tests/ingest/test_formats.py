@@ -301,3 +301,16 @@ def test_mapping_file_json_and_lines(data, tmp_path):
     pd.testing.assert_frame_equal(a, b)
     assert list(a["alert_id"]) == ["INC-77", "INC-78"]
     assert a.attrs["source"]["mapping"]["started_at"] == "Opened"
+
+
+def test_flat_json_lines_with_epoch_ms(tmp_path):
+    p = tmp_path / "app.jsonl"
+    p.write_text(
+        '{"ts": 1773151331123, "lvl": "error", "msg": "db timeout", "order_id": 55123}\n'
+        '{"ts": 1773151332000, "lvl": "info", "msg": "retry ok", "order_id": 55123}\n'
+    )
+    df = load_logs(p, mapping={"timestamp": "ts", "level": "lvl", "message": "msg"})
+    assert df.attrs["source"]["format"] == "generic_logs"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.123Z")
+    assert df.loc[1, "order_id"] == 55123
+    assert list(df["_line"]) == [1, 2]
