@@ -314,3 +314,14 @@ def test_flat_json_lines_with_epoch_ms(tmp_path):
     assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.123Z")
     assert df.loc[1, "order_id"] == 55123
     assert list(df["_line"]) == [1, 2]
+
+
+def test_generic_json_wrapper_with_metadata(tmp_path):
+    p = tmp_path / "export.json"
+    p.write_text(
+        '{"meta": {"exported": "2026-03-11"}, "count": 2, "items": ['
+        '{"timestamp": "2026-03-10T14:02:11Z", "message": "db timeout"},'
+        '{"timestamp": "2026-03-10T14:02:12Z", "message": "retry ok"}]}'
+    )
+    df = load_logs(p)
+    assert list(df["message"]) == ["db timeout", "retry ok"]
