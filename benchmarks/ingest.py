@@ -10,6 +10,7 @@ reads its wall time and peak RSS (``os.wait4``). Cases:
   baseline      pd.read_csv(path) then pd.to_datetime(df["timestamp"])
   full          postmortem_nb.load_logs(path)            (Arrow streaming reader)
   full_threaded the same with POSTMORTEM_CSV_THREADS=1     (Arrow threaded reader)
+  full_stream   the same with POSTMORTEM_CSV_THREADS=0     (single-threaded streaming)
   window        load_logs(path, start=12:00, end=14:00)   (2 h of 24 h; bisection)
   window_gz     the same window on a .gz copy              (streaming + filter)
   import_pandas python -c "import pandas"
@@ -45,6 +46,10 @@ CASES = {
     "full": ("import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"),
     "full_threaded": (
         "import os\nos.environ['POSTMORTEM_CSV_THREADS'] = '1'\n"
+        "import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"
+    ),
+    "full_stream": (
+        "import os\nos.environ['POSTMORTEM_CSV_THREADS'] = '0'\n"
         "import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"
     ),
     "window": (
@@ -196,7 +201,7 @@ def main() -> None:
     )
     for r in results:
         rate = r["rows"] / r["wall_s"] if r["rows"] else 0
-        whole = r["case"] in ("baseline", "full", "full_threaded")
+        whole = r["case"] in ("baseline", "full", "full_threaded", "full_stream")
         mbs = size_mb / r["wall_s"] if whole else 0
         up = base["wall_s"] / r["wall_s"] if base else 0
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
