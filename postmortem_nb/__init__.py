@@ -31,6 +31,8 @@ _LAZY: dict[str, str] = {
     "load_alerts": "ingest",
     "load_logs": "ingest",
     "load_changes": "ingest",
+    "inspect_file": "ingest",
+    "file_sha256": "ingest",
     "open_workbook": "workbook",
     "Workbook": "workbook",
     "draft": "draft",
