@@ -220,10 +220,12 @@ def draft(
     out: str | Path = DEFAULT_OUT,
     force: bool = False,
     timeout: float | None = 900,
+    analysis_seed: str | Path | None = None,
 ) -> DraftResult:
     """Create or update ``out/<incident-id>/`` and export its report.
 
-    The analyst's analysis.json is never changed by a draft (only created when missing).
+    The analyst's analysis.json is never changed by a draft (only created when missing,
+    from ``analysis_seed`` when given, else from the data).
     """
     extra = dict(params or {})
     if incident:
@@ -241,6 +243,9 @@ def draft(
     if skipped:
         result.skipped = skipped
         return result
+    if analysis_seed and not ws.analysis.exists():
+        ws.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(ws.analysis, Path(analysis_seed).read_text(encoding="utf-8"))
     run_draft(ws, p, timeout=timeout)
     result.executed = True
     window = (ws.read_json(ws.facts) or {}).get("window") or {}
