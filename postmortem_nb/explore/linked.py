@@ -1,0 +1,162 @@
+"""Linked figures: the timeline and impact figures as Plotly FigureWidgets in the kernel.
+
+Selecting a time range on either figure (box select, zoom or the range slider) sets the
+log explorer's time filter; buttons store the selection as the incident window or a
+milestone (analyst overrides in analysis.json). The figures draw the x axis as
+wall-clock time in the team's zone (``figures._local``), so a selection is read back in
+that zone. Exports keep using the static figures of the timeline and impact cells.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ..display import Live
+from ..errors import ParameterError, PostmortemError
+from ..safehtml import escape
+from ..schema import MILESTONES
+
+log = logging.getLogger(__name__)
+
+RangeFn = Callable[[pd.Timestamp, pd.Timestamp], None]
+
+
+def wall_to_utc(value: Any, tz: str) -> pd.Timestamp:
+    """A figure's x value (naive wall-clock in ``tz``, or epoch ms) as UTC.
+
+    A DST-ambiguous wall-clock time is read as the first (summer-time) occurrence and a
+    non-existent one is moved forward: a mouse selection cannot say which was meant.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ts = pd.Timestamp(int(value), unit="ms")
+    else:
+        try:
+            ts = pd.Timestamp(value)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"Cannot read the selected time {value!r}.") from exc
+    if ts.tzinfo is not None:
+        return ts.tz_convert("UTC")
+    return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
+
+
+class Selection:
+    """The time range last selected on a linked figure, and what to do with it."""
+
+    def __init__(self, tz: str, *, store: Any = None, on_range: RangeFn | None = None) -> None:
+        self.tz = tz
+        self.store = store
+        self.on_range = on_range
+        self.start: pd.Timestamp | None = None
+        self.end: pd.Timestamp | None = None
+        self.listeners: list[Callable[[], None]] = []
+
+    def select(self, x0: Any, x1: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """Set the selection from two x values (any order); tell the explorer."""
+        a, b = wall_to_utc(x0, self.tz), wall_to_utc(x1, self.tz)
+        self.start, self.end = min(a, b), max(a, b)
+        if self.start == self.end:
+            self.end = self.start + pd.Timedelta(seconds=1)
+        if self.on_range is not None:
+            self.on_range(self.start, self.end)
+        for fn in self.listeners:
+            fn()
+        return self.start, self.end
+
+    def _need(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        if self.start is None or self.end is None:
+            raise ParameterError("Select a time range on a figure first (box select or zoom).")
+        if self.store is None:
+            raise ParameterError("No analysis store to save the selection in.")
+        return self.start, self.end
+
+    def as_incident_window(self) -> Any:
+        start, end = self._need()
+        return self.store.set_incident_window(start, end)
+
+    def as_milestone(self, name: str, *, at_end: bool = False, note: str = "") -> Any:
+        start, end = self._need()
+        if name not in MILESTONES:
+            raise ParameterError(
+                f"Milestone must be one of {', '.join(MILESTONES)}; found {name!r}.")
+        when = end if at_end else start
+        return self.store.set_milestone_override(
+            name, when, note or "set from a selection on the linked figure")
+
+    def describe(self) -> str:
+        if self.start is None or self.end is None:
+            return "No selection yet: box-select or zoom on a figure."
+        lo = self.start.tz_convert(self.tz).strftime("%Y-%m-%d %H:%M:%S")
+        hi = self.end.tz_convert(self.tz).strftime("%H:%M:%S")
+        return f"Selected {lo} – {hi} ({self.tz})"
+
+
+def link_figure(fig: Any, selection: Selection) -> None:
+    """Box selections on any trace and x-range changes (zoom, range slider) set the range."""
+
+    def on_box(_trace: Any, _points: Any, selector: Any) -> None:
+        xr = getattr(selector, "xrange", None)
+        if xr and len(xr) == 2:
+            _safe(lambda: selection.select(*xr))
+
+    def on_range(_layout: Any, xrange: Any) -> None:
+        if xrange and len(xrange) == 2:
+            _safe(lambda: selection.select(*xrange))
+
+    for trace in fig.data:
+        trace.on_selection(on_box)
+    fig.layout.on_change(on_range, "xaxis.range")
+
+
+def _safe(fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except PostmortemError as exc:  # a bad selection must not break the figure's callback
+        log.warning("selection ignored: %s", exc)
+
+
+def linked_view(figures: list[Any], selection: Selection) -> Live:
+    """FigureWidgets of ``figures`` with selection buttons; static note for exports."""
+    import ipywidgets as w
+    import plotly.graph_objects as go
+
+    widgets = []
+    for fig in figures:
+        fw = go.FigureWidget(fig)
+        fw.update_layout(dragmode="select")
+        link_figure(fw, selection)
+        widgets.append(fw)
+    status = w.HTML(escape(selection.describe()))
+    status.add_class("pm-linked-status")
+    message = w.HTML()
+    window = w.Button(description="Set as incident window", layout=w.Layout(width="auto"))
+    window.add_class("pm-linked-window")
+    milestone = w.Dropdown(options=list(MILESTONES), layout=w.Layout(width="auto"))
+    milestone.add_class("pm-linked-milestone")
+    at_end = w.Checkbox(value=False, description="at end of selection", indent=False)
+    set_ms = w.Button(description="Set milestone", layout=w.Layout(width="auto"))
+    set_ms.add_class("pm-linked-set-milestone")
+
+    def guarded(fn: Callable[[], Any], done: str) -> None:
+        try:
+            fn()
+        except PostmortemError as exc:
+            message.value = f'<span class="pm-error">{escape(exc)}</span>'
+        else:
+            message.value = f'<span class="pm-saved">{escape(done)} Re-run to redraw.</span>'
+
+    window.on_click(lambda _: guarded(selection.as_incident_window, "Incident window saved."))
+    set_ms.on_click(lambda _: guarded(
+        lambda: selection.as_milestone(milestone.value, at_end=at_end.value),
+        f"Milestone {milestone.value} saved."))
+    selection.listeners.append(lambda: setattr(status, "value", escape(selection.describe())))
+    box = w.VBox([*widgets, status, w.HBox([window, milestone, at_end, set_ms]), message],
+                 layout=w.Layout(width="100%"))
+    box.add_class("pm-linked")
+    html = ('<p class="pm-explore-summary"><b>Linked figures</b>: in JupyterLab, select a time '
+            "range on the timeline or impact figure to filter the log explorer, or save it as "
+            "the incident window or a milestone. The static figures are shown above.</p>")
+    return Live(box, html, text="Linked figures (interactive in JupyterLab)")
