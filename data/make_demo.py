@@ -955,6 +955,7 @@ def ground_truth(logs: Logs, alerts: list[dict]) -> dict:
         "transactions_in_period": len(period),
         "currency": "EUR",
         "incident_alert_ids": [a["id"] for a in incident],
+        "incident_alert_numbers": [a["incident_number"] for a in incident],
         "incident_alert_count": len(incident),
         "definitions": DEFINITIONS,
     }

@@ -23,5 +23,11 @@ def run_demo(out: str | Path = "reports", *, force: bool = False) -> DraftResult
     """Draft the demo incident into ``out`` (the window is proposed from the data)."""
     inputs = demo_inputs()
     return draft(
-        inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ, out=out, force=force
+        inputs["alerts"],
+        inputs["logs"],
+        inputs["changes"],
+        tz=DEMO_TZ,
+        params={"currency": "EUR"},
+        out=out,
+        force=force,
     )

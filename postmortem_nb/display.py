@@ -38,3 +38,35 @@ class HTML:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {"text/plain": self.text, "text/html": self.html}
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+class Figure:
+    """A Plotly figure as Plotly's JSON mimetype: interactive in JupyterLab, embeddable in
+    the report, and cheap in the kernel.
+
+    Displaying a ``go.Figure`` directly goes through ``plotly.io``'s renderers, which
+    import nbformat and jsonschema (seconds per kernel); this serialises with
+    ``plotly.io.json`` only.
+    """
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        import json
+
+        from plotly.io.json import to_json_plotly
+
+        spec = json.loads(to_json_plotly(self.figure))
+        title = ((spec.get("layout") or {}).get("title") or {}).get("text") or "figure"
+        return {
+            PLOTLY_MIME: {
+                "data": spec.get("data", []),
+                "layout": spec.get("layout", {}),
+                "config": {"displaylogo": False, "responsive": True},
+            },
+            "text/plain": f"<Plotly figure: {title}>",
+        }

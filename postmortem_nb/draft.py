@@ -113,6 +113,22 @@ def prepare_workspace(ws: Workspace, *, force: bool) -> tuple[str, list[Path]]:
     return "", kept
 
 
+def strip_widget_views(nb: Any) -> None:
+    """Keep only the static copy of each form in the saved draft.
+
+    Without saved widget state, JupyterLab would show "model not found" for a widget
+    view instead of falling back to the static HTML; running the notebook brings the
+    live forms back.
+    """
+    from .display import WIDGET_MIME
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data and WIDGET_MIME in data and "text/html" in data:
+                del data[WIDGET_MIME]
+
+
 def run_draft(
     ws: Workspace,
     params: Params,
@@ -130,6 +146,7 @@ def run_draft(
     # Saved widget state (megabytes of widget JavaScript) is useless in a draft: the
     # forms are rebuilt from analysis.json whenever the notebook runs.
     nb.metadata.pop("widgets", None)
+    strip_widget_views(nb)
     atomic_write_text(ws.notebook, nbformat.writes(nb))
     record = {
         "incident_id": ws.incident_id,

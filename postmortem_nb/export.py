@@ -102,10 +102,12 @@ def export_workspace(
     analysis = read_analysis(ws.analysis)
     facts = ws.read_json(ws.facts) or {}
     header = header_info(facts, analysis, tz)
-    redactor = None
-    if redact:
-        from .report.redact import Redactor
+    from .report.redact import Redactor, RoleNames
 
+    hidden = {p.name: p.role or "participant" for p in analysis.summary.people
+              if p.name and not p.show_name}
+    redactor: Redactor | None = RoleNames(hidden) if hidden else None
+    if redact:
         redactor = Redactor(people=[p.name for p in analysis.summary.people if p.name])
     if to == "markdown":
         from .report.markdown import export_markdown

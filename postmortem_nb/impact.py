@@ -116,21 +116,23 @@ def measure_impact(
         f"{base_text}, {len(in_b)} transactions) times the {n_tx} transactions in {period}",
         ["the baseline failure share would have continued without the incident"],
     )
-    figs["failure_share"] = ImpactFigure(
-        "failure_share",
-        round(n_fail / n_tx, 4) if n_tx else None,
-        "ratio",
-        f"failed transactions / transactions in {period}",
-    )
-    expected = len(in_b) / base_minutes * minutes if base_minutes > 0 and len(in_b) else None
     figs["share_of_normal_traffic"] = ImpactFigure(
         "share_of_normal_traffic",
-        round(n_fail / expected, 4) if expected else None,
+        round(n_fail / n_tx, 4) if n_tx else None,
         "ratio",
-        f"failed transactions / transactions expected at the baseline rate "
+        f"failed transactions / all transactions that arrived in {period}: the share of the "
+        "traffic that kept arriving which failed",
+    )
+    expected = len(in_b) / base_minutes * minutes if base_minutes > 0 and len(in_b) else None
+    figs["traffic_vs_baseline"] = ImpactFigure(
+        "traffic_vs_baseline",
+        round(n_tx / expected, 4) if expected else None,
+        "ratio",
+        f"transactions in {period} / transactions expected at the baseline rate "
         f"({len(in_b) / base_minutes if base_minutes else 0:.1f}/min over {base_text}) for "
-        f"{minutes:.0f} minutes",
-        ["traffic would have stayed at the baseline rate (time of day not modelled)"],
+        f"{minutes:.0f} minutes; above 1 means more traffic than the baseline (time of day, "
+        "retries)",
+        ["the baseline window is representative of the period's traffic"],
     )
     if "customer" in rows.columns:
         n_cust = int(fails["customer"].dropna().nunique())

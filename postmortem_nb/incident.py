@@ -30,8 +30,39 @@ def input_zone(params: Params) -> str | None:
     return params.input_tz or params.tz or None
 
 
+def log_window(params: Params, alerts: pd.DataFrame | None) -> tuple[Any, Any] | None:
+    """The part of the logs an analysis needs, so a month of logs is not read for one incident.
+
+    It spans the whole team-zone day(s) of the incident (the impact is also stated for the
+    day) and at least the baseline before and the recovery search after it. None when
+    the incident is not known before reading the logs (it is then found in them).
+    """
+    from .incident_window import alert_ends, select_incident_alerts
+    from .timeutil import duration, to_utc
+
+    zone = params.tz or "UTC"
+    if params.start and params.end:
+        lo, hi = to_utc(params.start, zone, what="start"), to_utc(params.end, zone, what="end")
+    elif alerts is not None and not alerts.empty and (params.incident_key or _ids(params)):
+        chosen = select_incident_alerts(
+            alerts, incident_key=params.incident_key or None, alert_ids=_ids(params)
+        )
+        lo, hi = chosen["started_at"].min(), alert_ends(chosen).max()
+    else:
+        return None
+    margin_before = duration(params.baseline or "2h", "baseline") + pd.Timedelta("1h")
+    lo = min(lo - margin_before, lo.tz_convert(zone).normalize().tz_convert("UTC"))
+    day_end = (hi.tz_convert(zone).normalize() + pd.Timedelta(days=1)).tz_convert("UTC")
+    hi = max(hi + pd.Timedelta("3h"), day_end)
+    return lo, hi
+
+
 def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
-    """The canonical frames named by the parameters (None for inputs not given)."""
+    """The canonical frames named by the parameters (None for inputs not given).
+
+    Logs are read only over ``log_window`` when the incident is known from the alerts
+    or the parameters; the ingest layer then skips the rest of a time-sorted file.
+    """
     from .ingest import load_alerts, load_changes, load_logs
 
     tz = input_zone(params)
@@ -41,8 +72,14 @@ def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
             params.resolve_path(params.alerts), format=params.alerts_format or None, tz=tz
         )
     if logs and params.logs:
+        window = log_window(params, frames["alerts"])
+        lo, hi = window if window else (None, None)
         frames["logs"] = load_logs(
-            params.resolve_path(params.logs), format=params.logs_format or None, tz=tz
+            params.resolve_path(params.logs),
+            format=params.logs_format or None,
+            tz=tz,
+            start=lo,
+            end=hi,
         )
     if params.changes:
         frames["changes"] = load_changes(
@@ -93,7 +130,7 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
         start = to_utc(params.start, zone, what="start")
         end = to_utc(params.end, zone, what="end")
         chosen = select_incident_alerts(alerts, start=start, end=end)
-        reason = f"Window given: {len(chosen)} alerts overlap it."
+        reason = f"Window given: {len(chosen)} alerts fired inside it."
     else:
         start, end, reason = propose_window(alerts, logs)
         chosen = select_incident_alerts(alerts)

@@ -88,7 +88,11 @@ def select_incident_alerts(
     tz: str | None = "UTC",
     gap: str | pd.Timedelta = "15min",
 ) -> pd.DataFrame:
-    """The alerts of one incident (a subset of ``alerts``, same columns and index)."""
+    """The alerts of one incident (a subset of ``alerts``, same columns and index).
+
+    By ``incident_key`` (or an alert id given as key), by ``alert_ids``, by the alerts that
+    fired in [start, end) (naive times read in ``tz``), or else the best cluster.
+    """
     if incident_key:
         keys = alerts["incident_key"] if "incident_key" in alerts.columns else None
         mask = pd.Series(False, index=alerts.index)
@@ -117,8 +121,8 @@ def select_incident_alerts(
         mask = pd.Series(True, index=alerts.index)
         if t1 is not None:
             mask &= alerts["started_at"] < t1
-        if t0 is not None:
-            mask &= alert_ends(alerts) >= t0
+        if t0 is not None:  # fired in the window: a long-running older alert is not part of it
+            mask &= alerts["started_at"] >= t0
         return alerts.loc[mask]
     if alerts.empty:
         return alerts

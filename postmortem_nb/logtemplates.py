@@ -86,10 +86,12 @@ def mine_templates(logs: pd.DataFrame, message_column: str = "message") -> Templ
     tids = sorted({template_id(t) for t in names.values()})
     tid_of_cluster = {cid: template_id(t) for cid, t in names.items()}
     text_of_tid = {template_id(t): t for t in names.values()}
-    cat = pd.CategoricalDtype(tids)
-    per_unique_masked = np.array([tid_of_cluster[c] for c in cluster_of], dtype=object)
-    per_row = per_unique_masked[mcodes[codes]] if len(codes) else np.array([], dtype=object)
-    ids = pd.Series(pd.Categorical(per_row, dtype=cat), index=logs.index, name="template_id")
+    position = {tid: i for i, tid in enumerate(tids)}
+    per_masked = np.array([position[tid_of_cluster[c]] for c in cluster_of], dtype=np.int64)
+    per_row = per_masked[mcodes[codes]] if len(codes) else np.array([], dtype=np.int64)
+    ids = pd.Series(
+        pd.Categorical.from_codes(per_row, categories=tids), index=logs.index, name="template_id"
+    )
     log.debug(
         "%d rows, %d distinct, %d masked, %d templates",
         len(msgs),

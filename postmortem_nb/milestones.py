@@ -92,13 +92,11 @@ def derive_milestones(
         acks = alerts["acknowledged_at"].dropna() if "acknowledged_at" in alerts.columns else []
         if len(acks):
             j = acks.idxmin()
-            who = alerts.at[j, "acknowledged_by"] if "acknowledged_by" in alerts.columns else None
-            by = f" by {who}" if isinstance(who, str) and who else ""
             put(
                 "acknowledged",
                 acks[j],
-                f"first acknowledgement: {_alert_label(alerts, j)}"
-                f"{by} at {local_label(acks[j], tz)}",
+                # no responder names: the report shows roles (analysis.json people)
+                f"first acknowledgement: {_alert_label(alerts, j)} at {local_label(acks[j], tz)}",
             )
         else:
             put("acknowledged", None, "", "no alert of the incident was acknowledged")
@@ -167,6 +165,8 @@ def apply_overrides(
         if hasattr(ov, "at"):
             ov = {"at": ov.at, "note": getattr(ov, "note", "")}
         at = to_utc(ov.get("at"), tz, what=f"{name} override")
+        if at is None:  # an empty override is no override
+            continue
         derived = ms.get(name)
         was = iso_z(derived.at) if derived is not None and derived.at is not None else "none"
         note = str(ov.get("note") or "").strip()

@@ -33,6 +33,7 @@ class Params:
     input_tz: str = ""
     failure: str = ""
     avg_value: float = 0.0
+    currency: str = ""
     amount_column: str = ""
     customer_column: str = ""
     status_column: str = ""

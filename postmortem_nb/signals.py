@@ -149,32 +149,33 @@ def prepare_logs(
         is_tx = is_request
         tx_text = req_text
     fail, fail_text = _failure_mask(logs, levels, status, failure)
+    # Series (not .to_numpy()) keep Arrow strings and categories: no object copies.
+    service = (
+        logs["service"].astype("str").fillna("(unknown)")
+        if "service" in logs.columns
+        else pd.Series("(unknown)", index=logs.index)
+    )
     rows = pd.DataFrame(
         {
-            "timestamp": ts.to_numpy(),
-            "service": (
-                logs["service"].astype("str").fillna("(unknown)")
-                if "service" in logs.columns
-                else "(unknown)"
-            ),
-            "level": levels.to_numpy(),
-            "is_request": is_request.to_numpy(bool),
-            "is_transaction": is_tx.to_numpy(bool),
-            "is_failure": (fail & is_request).to_numpy(bool),
+            "timestamp": pd.to_datetime(ts, utc=True),
+            "service": service.astype("category"),
+            "level": levels.astype("category"),
+            "is_request": is_request.astype(bool),
+            "is_transaction": is_tx.astype(bool),
+            "is_failure": (fail & is_request).astype(bool),
         },
         index=logs.index,
     )
-    rows["timestamp"] = pd.to_datetime(rows["timestamp"], utc=True)
     if status is not None:
-        rows["status"] = status.to_numpy()
+        rows["status"] = status
     if amount is not None:
-        rows["amount"] = amount.to_numpy()
+        rows["amount"] = amount
     if cols["customer"]:
-        rows["customer"] = (
-            logs[cols["customer"]].astype("str").where(logs[cols["customer"]].notna()).to_numpy()
-        )
+        cust = logs[cols["customer"]]
+        rows["customer"] = cust if pd.api.types.is_string_dtype(cust) else cust.astype("str")
+        rows.loc[cust.isna(), "customer"] = None
     if cols["latency"]:
-        rows["latency_ms"] = latency_ms(logs[cols["latency"]], cols["latency"]).to_numpy()
+        rows["latency_ms"] = latency_ms(logs[cols["latency"]], cols["latency"])
     return LogSignals(rows, cols, req_text, tx_text, f"{fail_text}, on {req_text}", notes)
 
 

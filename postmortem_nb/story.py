@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .alert_events import collapse_alerts
 from .impact import Impact, measure_impact
 from .incident_window import (
     alert_ends,
@@ -32,7 +33,6 @@ from .timeline import (
     analyst_events,
     build_events,
     change_events,
-    collapse_alerts,
     signal_events,
 )
 from .timeutil import check_tz, duration, to_utc
@@ -173,7 +173,7 @@ def analyse_incident(
         if incident_key or alert_ids:
             reason = "Alerts chosen by incident key or alert ids."
         elif t0 is not None or t1 is not None:
-            reason = "Alerts overlapping the given start/end."
+            reason = "Alerts fired between the given start and end."
         else:
             reason = "Window from " + best_cluster(alerts)[1] + "."
         if sig is not None:

@@ -18,9 +18,21 @@ def html_table(
     *,
     cls: str = "pm-table",
     empty: str = "Nothing to show.",
+    nowrap: Sequence[int] = (),
 ) -> str:
-    """A plain table; each cell is escaped, so a hostile log line stays text."""
-    body = ["<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows]
+    """A plain table; each cell is escaped, so a hostile log line stays text.
+
+    Columns whose index is in ``nowrap`` (times, say) do not wrap.
+    """
+    style = ' style="white-space:nowrap"'
+    body = [
+        "<tr>"
+        + "".join(
+            f"<td{style if i in nowrap else ''}>{escape(v)}</td>" for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    ]
     if not body:
         return f'<p class="pm-empty">{escape(empty)}</p>'
     head = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr>"
@@ -30,11 +42,11 @@ def html_table(
     )
 
 
-def _local(ts: Any, tz: str) -> str:
+def _local(ts: Any, tz: str, *, short: bool = False) -> str:
     if ts is None or pd.isna(ts):
         return ""
-    t = pd.Timestamp(ts)
-    return t.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    t = pd.Timestamp(ts).tz_convert(tz)
+    return t.strftime("%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S %Z")
 
 
 def _utc(ts: Any) -> str:
@@ -56,26 +68,32 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
     rows = []
     for r in ev.head(MAX_ROWS).itertuples(index=False):
         d = r._asdict()
-        marker = d.get("milestone") or ""
-        kind = d.get("kind", "")
+        marker = str(d.get("milestone") or "").replace("_", " ")
+        kind = str(d.get("kind", "")).replace("_", " ")
+        text, evidence = str(d.get("description", "")), str(d.get("source", ""))
+        if marker and ": " in text:  # "Impact start (derived): <evidence>"
+            text, evidence = text.split(": ", 1)
+        if marker:
+            kind = f"milestone: {marker}"
         if str(d.get("source", "")).startswith("analyst") or d.get("pinned"):
             kind = f"{kind} (analyst)"
         rows.append(
             [
-                _local(d["timestamp"], tz),
+                _local(d["timestamp"], tz, short=True),
                 _utc(d["timestamp"]),
                 kind,
                 d.get("service") or "",
-                d.get("description", ""),
-                marker,
-                d.get("source", ""),
+                text,
+                evidence,
             ]
         )
     more = len(ev) - len(rows)
     note = f'<p class="pm-note">{more} more events not shown.</p>' if more > 0 else ""
     return (
         html_table(
-            [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Milestone", "Evidence"], rows
+            [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Evidence"],
+            rows,
+            nowrap=(0, 1),
         )
         + note
     )

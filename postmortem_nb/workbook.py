@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .display import HTML, Live
+from .display import HTML, Figure, Live
 from .params import Params
 from .tables import events_table, impact_table, provenance_table, templates_table
 
@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 
 def use_report_renderer() -> None:
-    """Figures as Plotly's JSON mimetype: interactive in JupyterLab, embeddable in reports."""
+    """Make plain ``go.Figure`` outputs use Plotly's JSON mimetype (costs a jsonschema import).
+
+    The workbook's own figures do not need it: they are wrapped in ``display.Figure``.
+    """
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype"
@@ -34,7 +37,6 @@ def use_report_renderer() -> None:
 def open_workbook(namespace: Mapping[str, Any]) -> Workbook:
     """Build the workbook from the parameters cell's variables (other names are ignored)."""
     values = {name: namespace[name] for name in Params.names() if name in namespace}
-    use_report_renderer()
     return Workbook.load(Params.from_mapping(values))
 
 
@@ -67,7 +69,7 @@ class Workbook:
 
         root = Path(params.workspace).expanduser() if params.workspace else Path.cwd()
         frames = load_inputs(params)
-        store = AnalysisStore(root / "analysis.json")
+        store = AnalysisStore.open(root / "analysis.json")
         analysis = store.analysis
         ids = [s.strip() for s in params.alert_ids.split(",") if s.strip()] or None
         story = analyse_incident(
@@ -82,6 +84,7 @@ class Workbook:
             analyst=analysis.to_dict(),
             failure=params.failure or None,
             avg_value=params.avg_value or None,
+            currency=params.currency,
             amount_column=params.amount_column or None,
             customer_column=params.customer_column or None,
             status_column=params.status_column or None,
@@ -93,7 +96,7 @@ class Workbook:
         )
         facts = build_facts(story)
         facts["inputs"] = provenance_records(frames)
-        facts["responders"] = responders(story.alerts)
+        facts["responders"] = responders(story)
         return cls(params, root, frames, store, story, facts)
 
     @property
@@ -123,13 +126,19 @@ class Workbook:
     def summary_form(self) -> Live:
         from .widgets import summary_form
 
-        return summary_form(self.store, facts=self.facts, tz=self.tz)
+        return summary_form(
+            self.store,
+            facts=self.facts,
+            tz=self.tz,
+            alerts=self.story.alerts,
+            changes=self.story.changes,
+        )
 
     # -- timeline ---------------------------------------------------------------
-    def timeline_figure(self) -> Any:
+    def timeline_figure(self) -> Figure:
         from .figures import timeline_figure
 
-        return timeline_figure(self.story)
+        return Figure(timeline_figure(self.story))
 
     def timeline_table(self) -> HTML:
         return HTML(events_table(self.story.events, self.tz), "Timeline of events")
@@ -152,10 +161,10 @@ class Workbook:
     def impact_table(self) -> HTML:
         return HTML(impact_table(self.facts), "Impact")
 
-    def impact_figure(self) -> Any:
+    def impact_figure(self) -> Figure:
         from .figures import impact_figure
 
-        return impact_figure(self.story)
+        return Figure(impact_figure(self.story))
 
     def impact_form(self) -> Live:
         from .widgets import impact_form
@@ -242,17 +251,16 @@ class Workbook:
         return session(self).pinned()
 
 
-def responders(alerts: pd.DataFrame) -> list[dict[str, str]]:
-    """People the alert export names as acknowledging, with the role they played."""
-    if alerts is None or "acknowledged_by" not in alerts.columns:
-        return []
-    names: list[str] = []
-    for value in alerts.sort_values("started_at")["acknowledged_by"].dropna():
-        for name in str(value).split(","):
-            if name.strip() and name.strip() not in names:
-                names.append(name.strip())
-    roles = ["on-call responder (acknowledged first)"] + ["responder"] * len(names)
-    return [{"name": n, "role": r} for n, r in zip(names, roles, strict=False)]
+def responders(story: Any) -> list[dict[str, str]]:
+    """People the data names (acknowledging an alert, authoring a change) with a role, so
+    the draft's people list can show roles instead of names."""
+    from .analysis import Analysis
+    from .analysis.people import suggest_people
+
+    return [
+        {"name": p.name, "role": p.role}
+        for p in suggest_people(Analysis(), story.alerts, story.changes)
+    ]
 
 
 def provenance_records(frames: Mapping[str, Any]) -> list[dict[str, Any]]:

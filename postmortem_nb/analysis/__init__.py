@@ -30,8 +30,9 @@ from .model import (
     migrate,
     to_iso_z,
 )
+from .people import suggest_people
 from .render import PARTS, render_sections_html, render_sections_markdown
-from .store import AnalysisStore, read_analysis
+from .store import AnalysisStore, flush_all, read_analysis
 
 
 def __getattr__(name: str) -> Any:
@@ -71,9 +72,11 @@ __all__ = [
     "Window",
     "check_analysis",
     "fishbone_figure",
+    "flush_all",
     "migrate",
     "read_analysis",
     "render_sections_html",
     "render_sections_markdown",
+    "suggest_people",
     "to_iso_z",
 ]

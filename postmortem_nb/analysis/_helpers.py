@@ -160,14 +160,15 @@ def update_action_item(
     self: AnalysisStore, item_id: str, *, debounce: bool = False, **changes: Any
 ) -> ActionItem:
     clean = _clean_action(changes)
-    item = _action(self.analysis, item_id)
-    self.update(lambda a: _set_fields(item, clean, "action item"), debounce=debounce)
-    return item
+    _action(self.analysis, item_id)  # unknown id: error before anything changes
+    self.update(lambda a: _set_fields(_action(a, item_id), clean, "action item"),
+                debounce=debounce)
+    return _action(self.analysis, item_id)
 
 
 def remove_action_item(self: AnalysisStore, item_id: str) -> None:
-    item = _action(self.analysis, item_id)
-    self.update(lambda a: a.action_items.remove(item))
+    _action(self.analysis, item_id)
+    self.update(lambda a: a.action_items.remove(_action(a, item_id)))
 
 
 # ------------------------------------------------------------------ timeline
@@ -239,16 +240,16 @@ def pin_event(
 def unpin_event(self: AnalysisStore, event_id: str) -> bool:
     """Remove a pinned event; returns False when it was not there."""
     try:
-        ev = _event(self.analysis, event_id)
+        _event(self.analysis, event_id)
     except ParameterError:
         return False
-    self.update(lambda a: a.timeline.added_events.remove(ev))
+    self.update(lambda a: a.timeline.added_events.remove(_event(a, event_id)))
     return True
 
 
 def remove_event(self: AnalysisStore, event_id: str) -> None:
-    ev = _event(self.analysis, event_id)
-    self.update(lambda a: a.timeline.added_events.remove(ev))
+    _event(self.analysis, event_id)
+    self.update(lambda a: a.timeline.added_events.remove(_event(a, event_id)))
 
 
 def edit_event(
@@ -256,11 +257,11 @@ def edit_event(
     **changes: Any,
 ) -> TimelineEvent:
     """Edit an added or pinned event (description, timestamp, service, kind)."""
-    ev = _event(self.analysis, event_id)
+    _event(self.analysis, event_id)
     if "timestamp" in changes:
         changes["timestamp"] = to_iso_z(changes["timestamp"], tz=tz)
-    self.update(lambda a: _set_fields(ev, changes, "event"), debounce=debounce)
-    return ev
+    self.update(lambda a: _set_fields(_event(a, event_id), changes, "event"), debounce=debounce)
+    return _event(self.analysis, event_id)
 
 
 def hide_event(self: AnalysisStore, event_id: str) -> None:

@@ -330,6 +330,10 @@ def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: dict[int, typing.Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
 
 
+class SchemaTooNewError(AnalysisStoreError):
+    """analysis.json was written by a newer postmortem-nb; it is left untouched."""
+
+
 def schema_of(data: dict[str, Any]) -> int:
     """The schema version a JSON object declares (0 when it declares none)."""
     version = data.get("schema", 0)
@@ -342,7 +346,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring JSON data of any older schema up to SCHEMA_VERSION, one step at a time."""
     version = schema_of(data)
     if version > SCHEMA_VERSION:
-        raise AnalysisStoreError(
+        raise SchemaTooNewError(
             f"analysis.json has schema {version}, newer than this postmortem-nb understands "
             f"({SCHEMA_VERSION}). Upgrade postmortem-nb; the file was left untouched."
         )

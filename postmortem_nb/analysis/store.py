@@ -20,11 +20,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
-import secrets
 import threading
 import weakref
 from collections.abc import Callable
@@ -34,87 +31,16 @@ from typing import Any
 from filelock import FileLock
 
 from ..errors import AnalysisStoreError, ConflictError
+from .files import FILENAME, atomic_write, decode, encode, read_analysis, resolve_path
+from .files import remove_stale_temp_files as _remove_stale_temp_files
+from .files import sha as _sha
+from .files import utc_stamp as _utc_stamp
 from .merge import merge3
-from .model import SCHEMA_VERSION, Analysis, migrate, schema_of, to_iso_z
+from .model import SCHEMA_VERSION, Analysis, SchemaTooNewError, to_iso_z
 
 log = logging.getLogger(__name__)
 
-FILENAME = "analysis.json"
-
-
-def _utc_stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def _sha(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def resolve_path(path: str | os.PathLike[str]) -> Path:
-    """A workspace folder or an analysis.json path -> the analysis.json path."""
-    p = Path(path).expanduser()
-    return p if p.suffix == ".json" or p.is_file() else p / FILENAME
-
-
-def encode(data: dict[str, Any], revision: int) -> bytes:
-    """The file's bytes: "schema" then "revision" first, then the model's fixed order."""
-    ordered = {"schema": data.get("schema", SCHEMA_VERSION), "revision": revision}
-    ordered.update({k: v for k, v in data.items() if k not in ordered})
-    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def decode(raw: bytes, path: Path) -> tuple[dict[str, Any], int, int]:
-    """Parse file bytes -> (current-schema data without revision, revision, original schema)."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AnalysisStoreError(f"{path}: not valid JSON ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise AnalysisStoreError(
-            f"{path}: expected a JSON object, found {type(data).__name__}."
-        )
-    original = schema_of(data)
-    data = migrate(dict(data))
-    revision = data.pop("revision", 0)
-    if not isinstance(revision, int) or isinstance(revision, bool):
-        revision = 0
-    return data, revision, original
-
-
-def read_analysis(path: str | os.PathLike[str]) -> Analysis:
-    """Read-only load for checks and export: errors are raised, nothing on disk changes."""
-    p = resolve_path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise AnalysisStoreError(f"{p}: no analysis file here.") from exc
-    except OSError as exc:
-        raise AnalysisStoreError(f"{p}: cannot be read ({exc}).") from exc
-    data, _, _ = decode(raw, p)
-    return Analysis.from_dict(data)
-
-
-def atomic_write(path: Path, data: bytes, *, backup: bool = True) -> None:
-    """Temp file in the same folder + fsync + rename; the old content goes to <name>.bak."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if backup and path.exists():
-            atomic_write(path.with_name(path.name + ".bak"), path.read_bytes(), backup=False)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+__all__ = ["FILENAME", "AnalysisStore", "flush_all", "read_analysis", "resolve_path"]
 
 
 class AnalysisStore:
@@ -147,7 +73,21 @@ class AnalysisStore:
         store = cls._open.get(key)
         if store is None:
             store = cls._open[key] = cls(key)
+        else:
+            store.sync()
         return store
+
+    def sync(self) -> bool:
+        """Reload when the file changed on disk and nothing here is unsaved (a re-run cell
+        then shows what another writer saved). Returns True when it reloaded."""
+        with self._lock:
+            if self._dirty:
+                return False
+            raw = self._read_raw()
+            if _sha(raw) == self._base_hash:
+                return False
+            self.load()
+            return True
 
     @property
     def lock_path(self) -> Path:
@@ -158,22 +98,27 @@ class AnalysisStore:
         with self._lock:
             self._cancel_timer()
             self._dirty = False
+            _remove_stale_temp_files(self.path)
             raw = self._read_raw()
             if raw is None:
                 self._set_synced(Analysis().to_dict(), 0, None)
-                return self.analysis
-            try:
-                data, revision, original = decode(raw, self.path)
-            except AnalysisStoreError as exc:
-                if "newer than this postmortem-nb" in str(exc):
-                    raise
-                self._recover_from_corrupt(exc)
-                return self.analysis
-            if original < SCHEMA_VERSION:
-                self._migrate_file(raw, data, revision, original)
             else:
-                self._set_synced(data, revision, _sha(raw))
-            return self.analysis
+                self._load_raw(raw)
+        self._notify()
+        return self.analysis
+
+    def _load_raw(self, raw: bytes) -> None:
+        try:
+            data, revision, original = decode(raw, self.path)
+        except SchemaTooNewError:
+            raise
+        except AnalysisStoreError as exc:
+            self._recover_from_corrupt(exc)
+            return
+        if original < SCHEMA_VERSION:
+            self._migrate_file(raw, data, revision, original)
+        else:
+            self._set_synced(data, revision, _sha(raw))
 
     def _read_raw(self) -> bytes | None:
         try:
@@ -272,6 +217,12 @@ class AnalysisStore:
     def dirty(self) -> bool:
         return self._dirty
 
+    def discard(self) -> None:
+        """Forget unsaved edits without touching the file (they stay in memory only)."""
+        with self._lock:
+            self._cancel_timer()
+            self._dirty = False
+
     def _schedule(self) -> None:
         with self._lock:
             self._cancel_timer()
@@ -316,7 +267,12 @@ class AnalysisStore:
                 )
                 raw = encode(merged, rev + 1)
                 atomic_write(self.path, raw)
-            self._set_synced(merged, rev + 1, _sha(raw))
+            if merged is ours:  # nothing from another writer: keep the objects views hold
+                self.analysis.review.updated_at = merged["review"]["updated_at"]
+                self._base_data = Analysis.from_dict(merged).to_dict()
+                self.revision, self._base_hash = rev + 1, _sha(raw)
+            else:
+                self._set_synced(merged, rev + 1, _sha(raw))
             self._dirty = False
             self.last_error = None
         self._notify()
@@ -325,6 +281,8 @@ class AnalysisStore:
     def _merge_with_disk(self, disk: bytes, ours: dict[str, Any]) -> tuple[dict, int]:
         try:
             theirs, their_rev, _ = decode(disk, self.path)
+        except SchemaTooNewError:
+            raise
         except AnalysisStoreError as exc:
             self._move_aside(exc)  # keep the unreadable file; write this session's version
             return ours, self.revision
@@ -342,8 +300,9 @@ class AnalysisStore:
                 f"{self.path} was changed by another writer (revision {their_rev}) since "
                 f"this session loaded revision {self.revision}, and both changed: "
                 f"{', '.join(conflicts)}. Nothing was overwritten; this session's version "
-                f"is saved as {saved.name}. Use store.load() to take the file's version, "
-                f"or store.flush(force=True) to keep this session's."
+                f"is saved as {saved.name}. To take the file's version: "
+                f"AnalysisStore.open({str(self.path)!r}).load(), then re-run the form cells; "
+                f"to keep this session's: .flush(force=True) instead of .load()."
             )
         return merged, max(their_rev, self.revision)
 
@@ -371,6 +330,15 @@ class AnalysisStore:
         unpin_event,
         update_action_item,
     )
+
+
+def flush_all() -> list[Path]:
+    """Write every open store's pending edits now (end of a notebook run, tests)."""
+    written = []
+    for store in list(AnalysisStore._open.values()):
+        if store.flush():
+            written.append(store.path)
+    return written
 
 
 def _set_path(obj: Any, dotted: str, value: Any) -> None:

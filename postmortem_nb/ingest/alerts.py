@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 import os
 
-import numpy as np
 import pandas as pd
 
-from .formats import Format
 from .pipeline import Context, load
 from .timestamps import parse_times
 
@@ -189,8 +187,7 @@ def load_alerts(
     tz: str | None = None,
 ) -> pd.DataFrame:
     """Alerts from any supported export as a canonical frame (see schema.ALERT_COLUMNS)."""
-    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz,
-                derivers=DERIVERS)
+    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz, derivers=DERIVERS)
 
 
-__all__ = ["Format", "load_alerts", "np"]
+__all__ = ["DERIVERS", "load_alerts"]

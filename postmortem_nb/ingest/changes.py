@@ -36,19 +36,30 @@ def read_git_log(src: Source) -> pd.DataFrame:
                     line=i,
                     found=[line[:120]],
                 )
-            rows.append({"commit": parts[0], "date": parts[1], "author": parts[2],
-                         "subject": parts[3], "_line": i})
+            rows.append(
+                {
+                    "commit": parts[0],
+                    "date": parts[1],
+                    "author": parts[2],
+                    "subject": parts[3],
+                    "_line": i,
+                }
+            )
     return pd.DataFrame(rows, columns=["commit", "date", "author", "subject", "_line"])
 
 
 def git_log(raw: pd.DataFrame, ctx: Context):
     service = ctx.user_cols.get("service")
-    derived = {"timestamp": raw["date"], "description": raw["subject"],
-               "author": raw["author"], "kind": pd.Series("commit", index=raw.index)}
+    derived = {
+        "timestamp": raw["date"],
+        "description": raw["subject"],
+        "author": raw["author"],
+        "kind": pd.Series("commit", index=raw.index),
+    }
     if isinstance(service, str) and service and service not in raw.columns:
         derived["service"] = pd.Series(service.lstrip("="), index=raw.index, dtype="str")
         ctx.user_cols = {k: v for k, v in ctx.user_cols.items() if k != "service"}
-    return raw, derived
+    return raw[["commit", "_line"]], derived
 
 
 def github_deployments(raw: pd.DataFrame, ctx: Context):
@@ -88,5 +99,12 @@ def load_changes(
     tz: str | None = None,
 ) -> pd.DataFrame:
     """Change events as a canonical frame (see schema.CHANGE_COLUMNS)."""
-    return load("changes", path_or_paths, format=format, mapping=mapping, tz=tz,
-                derivers=DERIVERS, text_reader=read_git_log)
+    return load(
+        "changes",
+        path_or_paths,
+        format=format,
+        mapping=mapping,
+        tz=tz,
+        derivers=DERIVERS,
+        text_reader=read_git_log,
+    )

@@ -196,9 +196,7 @@ def canonical_frame(
         if canon not in values:
             continue
         src = values[canon]
-        parsed = parse_times(
-            src, tz=tz, rule=rule, what=f"{canon} values", path=path, column=canon
-        )
+        parsed = parse_times(src, tz=tz, rule=rule, what=f"{canon} values", path=path, column=canon)
         rep.warnings.extend(parsed.warnings)
         rep.zone = rep.zone or parsed.zone_used
         bad = parsed.bad | parsed.dst
@@ -242,7 +240,7 @@ def canonical_frame(
         if name in out:
             continue
         out[name] = raw[col].reset_index(drop=True)
-    out["_file"] = pd.Series(path, index=range(n), dtype="str")
+    out["_file"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, "int8"), [path]))
     out["_line"] = pd.Series(lines, dtype="int64")
     frame = pd.DataFrame(out, copy=False)
     if not keep.all():
@@ -278,8 +276,9 @@ def _report_bad(rep, bad, parsed, src, lines, path, canon, n) -> None:
     log.warning(msg)
     limit = max_bad_fraction()
     if len(idx) > limit * n:
-        examples = "; ".join(f"line {r['line']}: {r['value']!r} ({r['reason']})"
-                             for r in rep.skipped[:5])
+        examples = "; ".join(
+            f"line {r['line']}: {r['value']!r} ({r['reason']})" for r in rep.skipped[:5]
+        )
         raise TimestampError(
             f"{len(idx)} of {n} rows ({len(idx) / n:.1%}) have a bad {canon}, above the "
             f"{limit:.0%} limit ({MAX_BAD_ENV} to change it). First: {examples}.",

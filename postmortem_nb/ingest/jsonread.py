@@ -112,20 +112,30 @@ def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[
     return recs, lines, parents
 
 
-def probe(doc: JsonDoc) -> tuple[set[str], set[str], dict]:
-    """(top-level keys, flattened keys of the first record found, that record) for detection."""
+def _keys(record: dict) -> set[str]:
+    """Flattened keys plus every dotted prefix (``labels`` as well as ``labels.job``)."""
+    keys = set(flatten(record))
+    for k in list(keys):
+        parts = k.split(".")
+        keys.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return keys | set(record)
+
+
+def probe(doc: JsonDoc, records_key: str | None) -> tuple[set[str], set[str]]:
+    """(top-level keys, keys of the first record) as a format with ``records_key`` sees them."""
     top = doc.tops[0] if doc.tops else {}
     if isinstance(top, list):
-        top = top[0] if top and isinstance(top[0], dict) else {}
+        top = next((t for t in top if isinstance(t, dict)), {})
     if not isinstance(top, dict):
-        return set(), set(), {}
-    top_keys = set(top)
+        return set(), set()
     first = top
-    for v in top.values():
-        if isinstance(v, list) and v and isinstance(v[0], dict):
-            first = v[0]
-            break
-    return top_keys, set(flatten(first)), first
+    if records_key and isinstance(top.get(records_key), list):
+        first = next((r for r in top[records_key] if isinstance(r, dict)), {})
+    elif not records_key and len(top) == 1:
+        (only,) = top.values()
+        if isinstance(only, list) and only and isinstance(only[0], dict):
+            first = only[0]
+    return set(top), _keys(first)
 
 
 def to_frame(recs: list[dict], lines: list[int]) -> pd.DataFrame:

@@ -21,8 +21,9 @@ def _bound(value, name: str) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ParameterError(f"{name}={value!r} is not a time (use ISO 8601, e.g. "
-                             "2026-03-10T14:00:00Z)") from exc
+        raise ParameterError(
+            f"{name}={value!r} is not a time (use ISO 8601, e.g. 2026-03-10T14:00:00Z)"
+        ) from exc
     if ts.tzinfo is None:
         raise ParameterError(f"{name}={value!r} has no zone: add Z or an offset")
     return ts.tz_convert("UTC")
@@ -44,7 +45,8 @@ def load_logs(
     lo, hi = _bound(start, "start"), _bound(end, "end")
     if lo is not None and hi is not None and hi <= lo:
         raise ParameterError(f"end ({end}) must be after start ({start})")
-    df = load("logs", path_or_paths, format=format, mapping=mapping, tz=tz)
+    window = (lo, hi) if lo is not None or hi is not None else None
+    df = load("logs", path_or_paths, format=format, mapping=mapping, tz=tz, window=window)
     if lo is not None or hi is not None:
         keep = pd.Series(True, index=df.index)
         if lo is not None:

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
-from ..errors import InputFormatError, ParameterError
+from ..errors import InputFormatError, ParameterError, PostmortemError
 from . import csvread, jsonread
-from .formats import Format, detect, get_format
+from .formats import Format, detect, detect_json, get_format
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
 from .sources import Source, open_source, sha256
 from .timestamps import UTC_DTYPE, TimeRule, check_zone
+from .window import bisect_window, stream_window
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +91,12 @@ def read_source(
     tz: str | None,
     derivers: Mapping[str, Deriver],
     text_reader: Callable[[Source], pd.DataFrame] | None = None,
+    window: tuple | None = None,
 ) -> tuple[pd.DataFrame, Format, Report]:
-    """One file -> canonical frame, with its format and its reading report."""
+    """One file -> canonical frame, with its format and its reading report.
+
+    ``window`` (lo, hi) on a CSV reads only that time range (window.py).
+    """
     container = container_of(src, kind)
     skipped: list[dict] = []
     skipped_count = 0
@@ -98,8 +104,11 @@ def read_source(
     parents = None
     if container == "json":
         doc = jsonread.load_json(src)
-        top, keys, _ = jsonread.probe(doc)
-        fmt = get_format(format, kind) if format else detect(kind, "json", keys, top)
+        fmt = (
+            get_format(format, kind)
+            if format
+            else detect_json(kind, lambda key: jsonread.probe(doc, key))
+        )
         recs, lines, parents = jsonread.records(doc, fmt.records)
         raw = jsonread.to_frame(recs, lines)
     elif container == "text" or (format and get_format(format, kind).containers == ("text",)):
@@ -112,8 +121,16 @@ def read_source(
         names, _ = csvread.header(src.head, delim)
         fmt = get_format(format, kind) if format else detect(kind, "csv", set(names))
         spec = {**fmt.mapping, **user_cols}
+        primary = KIND_COLUMNS[kind][2][0]
+        if primary not in spec and primary in names:
+            spec[primary] = primary
         strings = _time_sources(spec, kind) | set(KIND_COLUMNS[kind][2])
-        table = csvread.read_csv(src, string_columns=strings)
+        table = None
+        if window is not None:
+            table = _read_window(src, spec, names, delim, strings, window, tz, time_rule(fmt, opts))
+        if table is None:
+            utc = _aware_column(src.head, delim, names, spec.get(primary), opts)
+            table = csvread.read_csv(src, string_columns=strings - utc, utc_columns=utc)
         raw = table.frame
         skipped, skipped_count = table.skipped, table.skipped_count
         warnings.extend(table.warnings)
@@ -123,13 +140,60 @@ def read_source(
     if fmt.derive and fmt.derive in derivers:
         raw, derived = derivers[fmt.derive](raw, ctx)
     frame, rep = canonical_frame(
-        raw, fmt, kind=kind, path=str(src.path), user_cols=ctx.user_cols, rule=rule, tz=tz,
+        raw,
+        fmt,
+        kind=kind,
+        path=str(src.path),
+        user_cols=ctx.user_cols,
+        rule=rule,
+        tz=tz,
         derived=derived,
     )
     rep.skipped = skipped + rep.skipped
     rep.skipped_count += skipped_count
     rep.warnings = warnings + rep.warnings
     return frame, fmt, rep
+
+
+_ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
+
+
+def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[str]:
+    """The primary time column, when the head shows ISO times with offsets (Arrow parses them)."""
+    if not isinstance(source, str) or source not in names or opts.get("time_format"):
+        return set()
+    idx = names.index(source)
+    rows = csvread.head_rows(head, delim)
+    values = [r[idx] for r in rows if len(r) == len(names)]
+    if values and all(_ISO_AWARE.match(v) for v in values):
+        return {source}
+    return set()
+
+
+def _read_window(src, spec, names, delim, strings, window, tz, rule):
+    """Bisect (sorted, plain) or stream (gzip, unsorted); None falls back to a full read."""
+    source = spec.get("timestamp")
+    if not isinstance(source, str) or source.startswith("="):
+        return None
+    parts = [source] if source in names else source.split("+")
+    if any(p not in names for p in parts) or src.encoding != "utf-8":
+        return None
+    kw = {
+        "columns": names,
+        "delimiter": delim,
+        "time_sources": parts,
+        "string_columns": strings,
+        "lo": window[0],
+        "hi": window[1],
+        "tz": tz,
+        "rule": rule,
+    }
+    try:
+        table = bisect_window(src, **kw)
+        return table if table is not None else stream_window(src, **kw)
+    except (pa.ArrowInvalid, PostmortemError) as exc:
+        log.info("%s: window read failed (%s); reading the whole file", src.path.name, exc)
+        return None
 
 
 def file_sha256(path: str | Path) -> str:
@@ -146,7 +210,7 @@ def load(
     tz: str | None = None,
     derivers: Mapping[str, Deriver] | None = None,
     text_reader: Callable[[Source], pd.DataFrame] | None = None,
-    reader: Callable[..., tuple[pd.DataFrame, Format, Report]] | None = None,
+    window: tuple | None = None,
 ) -> pd.DataFrame:
     """Load one or several files of one kind into a single canonical, time-sorted frame."""
     paths = as_paths(path_or_paths)
@@ -156,13 +220,17 @@ def load(
     skipped_count = 0
     for p in paths:
         src = open_source(p)
-        if reader is not None:
-            frame, fmt, rep = reader(src, user_cols=user_cols, opts=opts, tz=tz, format=format)
-        else:
-            frame, fmt, rep = read_source(
-                src, kind, format=format, user_cols=user_cols, opts=opts, tz=tz,
-                derivers=derivers or {}, text_reader=text_reader,
-            )
+        frame, fmt, rep = read_source(
+            src,
+            kind,
+            format=format,
+            user_cols=user_cols,
+            opts=opts,
+            tz=tz,
+            derivers=derivers or {},
+            text_reader=text_reader,
+            window=window,
+        )
         primary = KIND_COLUMNS[kind][2][0]
         times = frame[primary]
         files.append(
@@ -206,8 +274,11 @@ def load(
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(frames, ignore_index=True, sort=False)
+    files = [str(f["_file"].cat.categories[0]) for f in frames]
+    frames = [f.assign(_file=f["_file"].astype("str")) for f in frames if len(f)] or frames[:1]
+    df = pd.concat(frames, ignore_index=True, sort=False)
+    df["_file"] = pd.Categorical(df["_file"].astype("str"), categories=files)
+    return df
 
 
 def _iso(ts) -> str | None:

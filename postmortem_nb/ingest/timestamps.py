@@ -127,6 +127,10 @@ def parse_times(
                 return ParsedTimes(fast, np.zeros(n, bool), np.zeros(n, bool))
         raw = pd.Series(raw.to_pandas(), copy=False)
     s = raw.reset_index(drop=True)
+    if rule.format is None and isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        fast = _fast_utc(pa.array(s.array))
+        if fast is not None:
+            return ParsedTimes(fast, np.zeros(len(s), bool), np.zeros(len(s), bool))
     n = len(s)
     none = np.zeros(n, bool)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):

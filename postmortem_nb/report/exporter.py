@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import gzip
 import hashlib
 import os
 import tempfile
@@ -25,7 +24,7 @@ from traitlets import Dict, Unicode, default
 from ..errors import InputFormatError, PostmortemError
 from ..resources import templates_dir
 from .page import footer_html, header_html, page_title, toc_html
-from .plotlyjs import LOADER_JS, plotly_js_path, plotly_js_payload
+from .plotlyjs import LOADER_JS, plotly_bundle
 from .preprocess import prepare_notebook
 from .redact import Redactor
 
@@ -38,35 +37,22 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-_PLOTLY_HASH: list[str] = []
-
-
-def _plotly_hash() -> str:
-    if not _PLOTLY_HASH:
-        text = gzip.decompress(base64.b64decode(plotly_js_payload())).decode("utf-8")
-        _PLOTLY_HASH.append(_sha256(text))
-    return _PLOTLY_HASH[0]
-
-
 def head_scripts(with_figures: bool) -> str:
     """CSP (only our two scripts may run, nothing may be fetched) plus plotly.js when needed."""
-    if with_figures:
-        scripts = f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{_plotly_hash()}'"
-    else:
-        scripts = "'none'"
+    bundle = plotly_bundle() if with_figures else None
+    scripts = (
+        f"'sha256-{_sha256(LOADER_JS)}' 'sha256-{bundle.script_sha256}'" if bundle else "'none'"
+    )
     csp = (
         f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; "
         "form-action 'none'"
     )
     out = f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-    if with_figures:
-        from .plotlyjs import plotly_js_version
-
+    if bundle:
         out += (
-            f'<script type="text/plain" id="pm-plotlyjs" '
-            f'data-plotly-version="{plotly_js_version()}">{plotly_js_payload()}</script>\n'
-            f"<script>{LOADER_JS}</script>\n"
+            f'<script type="text/plain" id="pm-plotlyjs" data-plotly-version="{bundle.version}">'
+            f"{bundle.payload}</script>\n<script>{LOADER_JS}</script>\n"
         )
     return out
 
@@ -125,7 +111,8 @@ class PostmortemHTMLExporter(HTMLExporter):
             "header_html": header_html(header, fallback, redactor),
             "toc_html": toc_html(info.toc),
             "footer_html": footer_html(
-                info.figure_count, (header or {}).get("generated_at"), redactor is not None
+                info.figure_count, (header or {}).get("generated_at"),
+                redactor is not None and redactor.full,
             ),
             "head_marker": HEAD_MARKER,
             "body_class": " pm-has-header" if header else "",
@@ -178,6 +165,18 @@ def _name_of(nb: Any) -> str:
     return "Post-mortem"
 
 
+def _umask() -> int:
+    # Read, not set-and-restore: os.umask() would briefly change it for every thread.
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     """Write the page atomically (temp file in the same folder, then rename)."""
     target = Path(path)
@@ -189,6 +188,8 @@ def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(html)
+        # mkstemp makes the file private (0600); a report is meant to be shared.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -196,4 +197,4 @@ def write_report(html: str, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-__all__ = ["PostmortemHTMLExporter", "export_html", "plotly_js_path", "write_report"]
+__all__ = ["PostmortemHTMLExporter", "export_html", "head_scripts", "write_report"]

@@ -17,9 +17,10 @@ from typing import Any
 
 import nbformat
 
+from ..display import WIDGET_MIME
 from .exporter import _load
 from .page import footer_html
-from .plotlyjs import PLOTLY_MIME, point_count
+from .plotlyjs import PLOTLY_MIME, figure_title, point_count
 from .preprocess import HIDE_TAGS, _part_of, _text
 from .redact import CUSTOMER_COLUMN_RE, Redactor
 
@@ -209,16 +210,14 @@ def html_to_markdown(fragment: str, redactor: Redactor | None = None) -> str:
 
 def figure_summary(spec: Mapping[str, Any]) -> str:
     """One line that says what a figure shows, for formats that cannot draw it."""
-    layout = spec.get("layout") or {}
-    title = layout.get("title")
-    title = title.get("text") if isinstance(title, Mapping) else title
+    title = figure_title(dict(spec))
     traces = []
     for trace in spec.get("data") or []:
         name = trace.get("name") or trace.get("type") or "trace"
         count = point_count(trace.get("x")) or point_count(trace.get("y"))
         desc = md_escape(name) + (f" ({count} points)" if count else "")
         traces.append(desc)
-    head = f"*Figure: {md_escape(re.sub(r'<[^>]+>', '', str(title)))}*" if title else "*Figure*"
+    head = f"*Figure: {md_escape(title)}*" if title else "*Figure*"
     shown = "; ".join(traces[:8]) + (f"; and {len(traces) - 8} more" if len(traces) > 8 else "")
     return head + (f" — {shown}." if shown else ".") + " (Interactive in the HTML report.)"
 
@@ -238,11 +237,16 @@ def _output_md(output: Any, redactor: Redactor | None) -> str:
         return neutralise_markdown(redactor.redact_text(text) if redactor else text)
     if any(m in data for m in ("image/png", "image/jpeg", "image/svg+xml")):
         return "*(An image; see the HTML report.)*"
-    if "text/plain" in data:
+    if "text/plain" in data and WIDGET_MIME not in data:
         text = _text(data["text/plain"])
         text = redactor.redact_text(text) if redactor else text
         return "```\n" + text.replace("```", "ˋˋˋ") + "\n```"
     return ""
+
+
+def _author_md(author: Mapping[str, Any], v: Any) -> str:
+    role, name = v(author.get("role")), v(author.get("name_or_role"))
+    return f"{role}: {name}" if role and name and role != name else (name or role)
 
 
 def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> list[str]:
@@ -266,7 +270,7 @@ def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> lis
         rows.append(
             (
                 "Authors",
-                "; ".join(f"{v(a.get('role'))}: {v(a.get('name_or_role'))}" for a in authors),
+                "; ".join(_author_md(a, v) for a in authors),
             )
         )
     if header.get("generated_at"):
@@ -315,6 +319,8 @@ def export_markdown(
         lines.append("")
     body = "\n\n".join(b.strip() for b in blocks if b.strip())
     footer = html_to_markdown(
-        footer_html(0, (header or {}).get("generated_at"), redact is not None, page=False)
+        footer_html(
+            0, (header or {}).get("generated_at"), redact is not None and redact.full, page=False
+        )
     )
     return "\n".join(lines) + "\n" + body + "\n\n---\n\n" + footer + "\n"

@@ -73,13 +73,8 @@ def header_html(
         rows.append(("End", _when(h.get("end_utc"), h.get("end_local"), h.get("tz"), redactor)))
     authors = h.get("authors_by_role") or []
     if authors:
-        items = "".join(
-            f"<li><span class='pm-role'>{_r(a.get('role'), redactor)}</span>: "
-            f"{_r(a.get('name_or_role'), redactor)}</li>"
-            for a in authors
-            if isinstance(a, Mapping)
-        )
-        rows.append(("Authors", f'<ul class="pm-authors">{items}</ul>'))
+        items = "".join(_author(a, redactor) for a in authors if isinstance(a, Mapping))
+        rows.append(("People", f'<ul class="pm-authors">{items}</ul>'))
     if h.get("generated_at"):
         rows.append(("Generated", _r(h["generated_at"], redactor)))
     body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
@@ -88,6 +83,14 @@ def header_html(
         f'<header class="pm-header"><p class="pm-kicker">Post-incident review</p>'
         f"<h1>{title}</h1>{meta}</header>"
     )
+
+
+def _author(author: Mapping[str, Any], redactor: Redactor | None) -> str:
+    role = _r(author.get("role"), redactor)
+    name = _r(author.get("name_or_role"), redactor)
+    if name and role and name != role:
+        return f"<li><span class='pm-role'>{role}</span>: {name}</li>"
+    return f"<li>{name or role}</li>"
 
 
 def toc_html(toc: list[tuple[str, str]]) -> str:

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import html
 import json
+import logging
+import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
+
+log = logging.getLogger(__name__)
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 COMPRESS_OVER = 20_000
@@ -49,11 +56,59 @@ def plotly_js_version() -> str:
     return found.group(1).decode() if found else "unknown"
 
 
+@dataclass(frozen=True)
+class PlotlyBundle:
+    """plotly.min.js as the page carries it, and the CSP hash of the script it becomes."""
+
+    payload: str  # gzip + base64
+    script_sha256: str  # base64 SHA-256 of the script text, for the page's CSP
+    version: str
+
+
 @lru_cache(maxsize=1)
+def plotly_bundle() -> PlotlyBundle:
+    """Compress plotly.min.js once per installed version (cached on disk: 0.3-0.6 s saved)."""
+    raw = plotly_js_path().read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):  # the browser drops a BOM when it decodes
+        raw = raw[3:]
+    digest = hashlib.sha256(raw).digest()
+    script_sha = base64.b64encode(digest).decode("ascii")
+    cache = _cache_dir() / f"plotly-{digest.hex()[:32]}.gz.b64"
+    payload = _read_cached(cache, digest)
+    if payload is None:
+        payload = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+        _write_cached(cache, payload)
+    return PlotlyBundle(payload, script_sha, plotly_js_version())
+
+
 def plotly_js_payload() -> str:
     """plotly.min.js, gzip-compressed then base64-encoded (about 2 MB instead of 4.8 MB)."""
-    raw = plotly_js_path().read_bytes()
-    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+    return plotly_bundle().payload
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "postmortem-nb"
+
+
+def _read_cached(path: Path, digest: bytes) -> str | None:
+    try:
+        payload = path.read_text(encoding="ascii")
+        if hashlib.sha256(gzip.decompress(base64.b64decode(payload))).digest() == digest:
+            return payload
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+        pass
+    return None
+
+
+def _write_cached(path: Path, payload: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(payload, encoding="ascii")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only home is fine: compress again next time
+        log.debug("plotly.js cache not written (%s)", exc)
 
 
 def json_for_script(value: Any) -> str:
@@ -123,6 +178,14 @@ def point_count(values: Any) -> int:
 _ITEMSIZE = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2": 2}
 
 
+def figure_title(spec: dict[str, Any]) -> str:
+    """The figure's title as plain text (Plotly allows a few tags in it)."""
+    title = (spec.get("layout") or {}).get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    return re.sub(r"<[^>]*>", "", str(title)).strip() if title else ""
+
+
 def figure_html(figure: Any, figure_id: str) -> str:
     """The div a figure is drawn into, followed by its JSON (``figure_id`` is ours, not data).
 
@@ -141,7 +204,8 @@ def figure_html(figure: Any, figure_id: str) -> str:
         text = base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
         encoding = ' data-encoding="gzip-base64"'
     return (
-        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px"></div>'
+        f'<div class="pm-figure" id="{figure_id}" style="height:{height}px" role="figure"'
+        f' aria-label="{html.escape(figure_title(spec) or "Figure", quote=True)}"></div>'
         f'<script type="application/json" class="pm-figure-data" data-target="{figure_id}"'
         f"{encoding}>{text}</script>"
     )
@@ -220,11 +284,3 @@ LOADER_JS = r"""
   }
 })();
 """
-
-
-def plotly_head_html() -> str:
-    """The compressed plotly.js block and the loader, to go once in the page."""
-    return (
-        f'<script type="text/plain" id="pm-plotlyjs" data-plotly-version="{plotly_js_version()}">'
-        f"{plotly_js_payload()}</script>\n<script>{LOADER_JS}</script>"
-    )

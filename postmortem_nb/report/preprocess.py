@@ -21,6 +21,7 @@ from typing import Any
 import nbformat
 import nh3
 
+from ..display import WIDGET_MIME
 from ..safehtml import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, markdown_to_html
 from .plotlyjs import PLOTLY_MIME, figure_dict, figure_html
 from .redact import Redactor
@@ -102,9 +103,10 @@ def prepare_notebook(
             continue
         part = _part_of(cell)
         if cell.cell_type == "markdown":
-            body = _anchor(_redact_html(markdown_to_html(cell.source), redactor), info)
             if part and part in sections:
                 body = _part_html(part, sections, section_figures, redactor, info)
+            else:
+                body = _anchor(_redact_html(markdown_to_html(cell.source), redactor), info)
             cell.metadata["postmortem_html"] = body
             cell.attachments = {}
         elif cell.cell_type == "code":
@@ -190,7 +192,8 @@ def _clean_output(output: Any, redactor: Redactor | None, info: Prepared) -> Any
         # As an <img>, an SVG's scripts never run.
         encoded = base64.b64encode(_text(data["image/svg+xml"]).encode()).decode()
         new["text/html"] = f'<img alt="figure" src="data:image/svg+xml;base64,{encoded}">'
-    if not new and "text/plain" in data:
+    if not new and "text/plain" in data and WIDGET_MIME not in data:
+        # (a widget without an HTML fallback has only its repr, e.g. "Text(value='x')")
         text = _text(data["text/plain"])
         new["text/plain"] = redactor.redact_text(text) if redactor else text
     if not new:

@@ -47,7 +47,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, ClassVar
 
 CUSTOMER_COLUMN_RE = re.compile(
     r"^\s*(customer|cust|user|account|client|buyer|member|subscriber)"
@@ -129,6 +129,8 @@ class Redactor:
     people: Sequence[str] = ()
     name_parts: bool = True
     extra_patterns: Sequence[tuple[str, str]] = ()
+    mask_customer_columns: ClassVar[bool] = True
+    full: ClassVar[bool] = True  # the footer says "redacted" only for a full redaction
     _people_re: list[re.Pattern[str]] = field(init=False, repr=False)
     _extra: list[tuple[re.Pattern[str], str]] = field(init=False, repr=False)
 
@@ -192,6 +194,29 @@ class Redactor:
             elif (columns is None or col in columns) and _is_text(out[col]):
                 out[col] = out[col].map(self._redact_any)
         return out
+
+
+class RoleNames(Redactor):
+    """Blameless by default: people's names in data-derived text become their roles.
+
+    Used for every report (not only ``--redact``): an alert export that says who
+    acknowledged a page, or a change log that names its author, shows "responder" or
+    "change author" unless the analyst chose to show the name. Nothing else is masked.
+    """
+
+    mask_customer_columns = False
+    full = False
+
+    def __init__(self, roles: dict[str, str]) -> None:
+        self.roles = {n.strip(): r for n, r in roles.items() if n and n.strip()}
+        super().__init__(people=list(self.roles), name_parts=False)
+        names = sorted(self.roles, key=len, reverse=True)
+        self._lookup = {n.casefold(): self.roles[n] for n in names}
+
+    def redact_text(self, text: str) -> str:
+        if not text or not self._people_re:
+            return text
+        return self._people_re[0].sub(lambda m: self._lookup[m.group(0).casefold()], text)
 
 
 def _is_text(series: Any) -> bool:
@@ -274,7 +299,11 @@ class _RedactingParser(HTMLParser):
             t = self.tables[-1]
             if tag in ("td", "th") and t["in_cell"]:
                 t["in_cell"] = False
-                if t["in_head"] and CUSTOMER_COLUMN_RE.match("".join(t["cell_text"])):
+                if (
+                    t["in_head"]
+                    and self.r.mask_customer_columns
+                    and CUSTOMER_COLUMN_RE.match("".join(t["cell_text"]))
+                ):
                     t["mask_cols"].add(t["col"])
             elif tag == "table":
                 self.tables.pop()

@@ -21,6 +21,7 @@ from ..analysis.checks import Finding, check_analysis
 from ..analysis.render import render_part_html
 from ..analysis.store import AnalysisStore
 from ..display import Live
+from ..errors import PostmortemError
 from ..safehtml import escape
 
 StoreLike = AnalysisStore | str | os.PathLike[str]
@@ -122,6 +123,18 @@ class Form:
         for fn in self._refreshers:
             fn()
 
+    # ---------------------------------------------------------------- saving
+    def apply(self, change: Callable[[Any], Any], *, debounce: bool = False) -> bool:
+        """store.update, but a refused or failed write shows in the status line instead of
+        raising inside a widget callback (where the user would never see it)."""
+        try:
+            self.store.update(change, debounce=debounce)
+        except PostmortemError as exc:
+            self.store.last_error = exc
+            self.refresh()
+            return False
+        return True
+
     # ---------------------------------------------------------------- fields
     def text(
         self,
@@ -144,7 +157,7 @@ class Form:
 
         def changed(change: dict[str, Any]) -> None:
             value = change["new"]
-            self.store.update(lambda a: setter(a, value), debounce=True)
+            self.apply(lambda a: setter(a, value), debounce=True)
 
         widget.observe(changed, names="value")
         return widget
@@ -166,7 +179,7 @@ class Form:
         widget = css(w.Dropdown(options=opts, value=current, description=label,
                                 layout=w.Layout(width=width),
                                 style={"description_width": "initial"}), cls)
-        widget.observe(lambda ch: self.store.update(lambda a: setter(a, ch["new"])),
+        widget.observe(lambda ch: self.apply(lambda a: setter(a, ch["new"])),
                        names="value")
         return widget
 

@@ -57,7 +57,7 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
         return a.five_whys
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -98,18 +98,23 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
 
 def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
                   redraw_delay: float = 0.4) -> Live:
-    """Contributing factors by category, with the fishbone diagram redrawn as they change."""
-    import plotly.graph_objects as go
+    """Contributing factors by category, with the fishbone diagram redrawn as they change.
 
+    The diagram is drawn into an Output as Plotly's JSON mimetype (display.Figure): a
+    FigureWidget would import plotly.io's renderers, seconds per kernel.
+    """
     from ..analysis.fishbone import fishbone_figure
+    from ..display import Figure
 
     st = get_store(store)
     form = Form(st, "fishbone", today=today)
     rows_box = css(w.VBox(layout=FULL), "pm-factors")
-    figure_box = css(w.Box(layout=FULL), "pm-fishbone-figure")
+    figure_out = w.Output(layout=FULL)
+    figure_box = css(w.Box([figure_out], layout=FULL), "pm-fishbone-figure")
 
     def draw() -> None:
-        figure_box.children = [go.FigureWidget(fishbone_figure(st.analysis))]
+        figure_out.clear_output(wait=True)
+        figure_out.append_display_data(Figure(fishbone_figure(st.analysis)))
 
     redraw = Debouncer(draw, redraw_delay)
     form.on_refresh(redraw)
@@ -118,7 +123,7 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
         return a.fishbone.factors
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -178,7 +183,7 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
         return apply
 
     def act(fn: Callable[[Any], Any]) -> None:
-        st.update(fn)
+        form.apply(fn)
         rebuild()
 
     def rebuild() -> None:
@@ -198,7 +203,7 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
                 due_value = None
             due = css(w.DatePicker(value=due_value, description="Due",
                                    layout=w.Layout(width="auto")), "pm-action-due")
-            due.observe(lambda ch, ident=ident: st.update(
+            due.observe(lambda ch, ident=ident: form.apply(
                 lambda a: by_id(ident, "due")(a, as_due(ch["new"]))), names="value")
             remove = _button("", "pm-action-remove", "trash", "Remove")
             remove.on_click(lambda _, ident=ident: act(

@@ -8,13 +8,14 @@ from typing import Any
 import ipywidgets as w
 
 from ..analysis.model import REVIEW_STATUSES, Person
+from ..analysis.people import suggest_people
 from ..display import Live
 from ..safehtml import escape
 from ..schema import SEVERITIES
 from ._base import FULL, Form, StoreLike, css, get_store, static_part
 
 
-def _people_box(form: Form) -> w.VBox:
+def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
     """Editable people list: name, role, and whether the report may show the name."""
     box = css(w.VBox(layout=FULL), "pm-people")
     store = form.store
@@ -34,26 +35,41 @@ def _people_box(form: Form) -> w.VBox:
                              placeholder="role, e.g. incident commander")
             show = css(w.Checkbox(value=person.show_name, description="show name in report",
                                   indent=False), "pm-person-show")
-            show.observe(lambda ch, i=i: store.update(
+            show.observe(lambda ch, i=i: form.apply(
                 lambda a: setter(i, "show_name")(a, bool(ch["new"]))), names="value")
             remove = css(w.Button(description="Remove", icon="trash"), "pm-person-remove")
-            remove.on_click(lambda _, i=i: (store.update(lambda a: a.summary.people.pop(i)
+            remove.on_click(lambda _, i=i: (form.apply(lambda a: a.summary.people.pop(i)
                                                          if i < len(a.summary.people) else None),
                                             rebuild()))
             rows.append(w.HBox([name, role, show, remove], layout=FULL))
         add = css(w.Button(description="Add person", icon="plus"), "pm-person-add")
-        add.on_click(lambda _: (store.update(lambda a: a.summary.people.append(Person())),
+        add.on_click(lambda _: (form.apply(lambda a: a.summary.people.append(Person())),
                                 rebuild()))
+        proposals = []
+        for person in suggest_people(store.analysis, *frames):
+            accept = css(w.Button(description=f"Add {person.name} as {person.role}",
+                                  icon="user-plus", layout=w.Layout(width="auto")),
+                         "pm-person-suggested")
+            accept.on_click(lambda _, p=person: (form.apply(
+                lambda a: a.summary.people.append(Person(name=p.name, role=p.role))),
+                rebuild()))
+            proposals.append(accept)
+        hint = [w.HTML("<small>Named in the data:</small>"), w.HBox(proposals)] if proposals \
+            else []
         box.children = [w.HTML("<b>People involved</b> (the report shows roles, not names, "
-                               "unless allowed)"), *rows, add]
+                               "unless allowed)"), *rows, add, *hint]
 
     rebuild()
     return box
 
 
 def summary_form(store: StoreLike, *, facts: dict | None = None, tz: str | None = None,
-                 today: dt.date | None = None) -> Live:
-    """Incident summary: title, what happened, customer description, severity, services, people."""
+                 alerts: Any = None, changes: Any = None, today: dt.date | None = None) -> Live:
+    """Incident summary: title, what happened, customer description, severity, services, people.
+
+    With the alerts and changes frames, people named there (acknowledged_by, author) are
+    offered for the people list with a proposed role.
+    """
     st = get_store(store)
     form = Form(st, "summary", today=today)
     s = st.analysis.summary
@@ -79,7 +95,7 @@ def summary_form(store: StoreLike, *, facts: dict | None = None, tz: str | None 
         w.HTML("<b>Customer-facing description</b>"), customer,
         form.panel("summary.customer_description"),
         w.HBox([severity, services], layout=FULL),
-        _people_box(form),
+        _people_box(form, (alerts, changes)),
     ]
     return form.finish(children, "Incident summary",
                        static_part(st, "summary", facts=facts, tz=tz, today=today))

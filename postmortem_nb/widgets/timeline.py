@@ -113,7 +113,7 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
         def apply(a: Any) -> None:
             keep = [h for h in a.timeline.hidden_events if h not in visible_ids]
             a.timeline.hidden_events = keep + [v for _, v in options if v in wanted]
-        st.update(apply)
+        form.apply(apply)
 
     hide_select.observe(hidden_changed, names="value")
     hide_part: list[w.Widget] = [w.HTML("<b>Hide derived events</b> (select to hide)"),

@@ -137,8 +137,9 @@ def test_fishbone_factors_and_figure(store):
     data = disk(store)
     assert data["fishbone"] == {"effect": "Checkout 503s", "factors": [
         {"category": "tooling", "text": "No bounds check on pool size", "evidence": ""}]}
-    fig = find(box, "pm-fishbone-figure").children[0]
-    texts = [a.text for a in fig.layout.annotations]
+    out = find(box, "pm-fishbone-figure").children[0]
+    spec = out.outputs[-1]["data"]["application/vnd.plotly.v1+json"]
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
     assert "No bounds check on pool size" in texts
     find(box, "pm-factor-category").value = "process"
     assert disk(store)["fishbone"]["factors"][0]["category"] == "process"
@@ -254,3 +255,36 @@ def test_workspace_path_shares_one_store(tmp_path):
     shared.flush()
     got = Analysis.from_dict(json.loads((tmp_path / "analysis.json").read_text()))
     assert (got.summary.what_happened, got.impact.narrative) == ("x", "y")
+
+
+def test_a_refused_write_shows_in_the_form(tmp_path):
+    other = AnalysisStore(tmp_path)
+    other.set_summary(what_happened="start")
+    mine = AnalysisStore(tmp_path, debounce_s=30)
+    box = summary_form(mine, today=TODAY).widget
+    other.set_summary(what_happened="written in the other tab")
+    find(box, "pm-summary-what").value = "written in this tab"
+    find(box, "pm-summary-severity").value = "SEV3"  # writes now: conflict on what_happened
+    status = find(box, "pm-save-status").value
+    assert "Not saved" in status
+    assert "summary.what_happened" in status
+    assert json.loads(mine.path.read_text())["summary"]["what_happened"] == (
+        "written in the other tab")
+    assert list(tmp_path.glob("analysis.json.conflict-*"))
+    mine.load()  # take the file's version (also keeps interpreter exit quiet)
+    assert find(box, "pm-summary-what").value == "written in this tab"  # still on screen
+
+
+def test_people_named_in_the_data_are_offered(filled):
+    alerts = pd.DataFrame({"alert_id": ["7", "8", "9"],
+                           "acknowledged_by": ["Lee Okafor", "Sam Reyes", None]})
+    changes = pd.DataFrame({"author": ["sam reyes", "Kim Park"]})
+    box = summary_form(filled, alerts=alerts, changes=changes, today=TODAY).widget
+    offers = find_all(box, "pm-person-suggested")
+    assert [b.description for b in offers] == ["Add Sam Reyes as responder",
+                                               "Add Kim Park as change author"]
+    offers[1].click()
+    people = disk(filled)["summary"]["people"]
+    assert people[-1] == {"name": "Kim Park", "role": "change author", "show_name": False}
+    assert [b.description for b in find_all(box, "pm-person-suggested")] == [
+        "Add Sam Reyes as responder"]

@@ -96,3 +96,24 @@ def test_alerts_only_incident(tmp_path):
     assert facts["milestones"]["detected"]["at"] is not None
     assert facts["impact"]["failed_transactions"]["value"] is None
     assert os.path.getsize(result.workspace.report) > 10_000
+
+
+def test_report_shows_roles_not_names_unless_chosen(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    people = {p.name: p for p in AnalysisStore(ws.analysis).analysis.summary.people}
+    assert "Dana Weber" in people  # proposed from the alert export by the draft
+    export_workspace(ws)
+    html = ws.report.read_text()
+    assert "Dana Weber" not in html
+    assert people["Dana Weber"].role in html
+
+    store = AnalysisStore(ws.analysis)
+    store.update(lambda a: [setattr(p, "show_name", True) for p in a.summary.people
+                            if p.name == "Dana Weber"])
+    store.flush()
+    export_workspace(ws)
+    assert "Dana Weber" in ws.report.read_text()
+
+    redacted = export_workspace(ws, redact=True)
+    assert redacted.name == "report.redacted.html"
+    assert "Dana Weber" not in redacted.read_text()

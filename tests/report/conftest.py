@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import plotly.graph_objects as go
 import pytest
 from nbfactory import HOSTILE, HOSTILE_MARKDOWN, build_notebook, plotly_output
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plotly_cache_in_tmp(tmp_path_factory):
+    """Keep the compressed plotly.js cache out of the real home folder."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, impact_figure
+from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, html_output, impact_figure
+from nbformat.v4 import new_code_cell, new_output, new_raw_cell
 
 from postmortem_nb.errors import InputFormatError, ParameterError
 from postmortem_nb.report import Redactor, export_html, write_report
@@ -180,6 +182,12 @@ def test_redaction_in_html_tables_text_and_figures():
     assert html.count('class="pm-figure"') == 4  # markup intact
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_write_report_is_atomic_and_reads_paths(tmp_path: Path, notebook):
     path = tmp_path / "ws" / "postmortem.ipynb"
     path.parent.mkdir()
@@ -187,6 +195,7 @@ def test_write_report_is_atomic_and_reads_paths(tmp_path: Path, notebook):
     html = export_html(path)
     target = write_report(html, tmp_path / "ws" / "report.html")
     assert target.read_text(encoding="utf-8") == html
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_current_umask()  # shareable, not 0600
     assert sorted(p.name for p in target.parent.iterdir()) == ["postmortem.ipynb", "report.html"]
 
 
@@ -233,3 +242,29 @@ def test_webgl_traces_drawn_as_svg_when_small(notebook):
     assert types.count("scatter") == 5
     big = go.Figure(go.Scattergl(x=np.arange(60_000), y=np.zeros(60_000)))
     assert static_figure(figure_dict(big))["data"][0]["type"] == "scattergl"
+
+
+def test_hidden_cells_raw_cells_and_failed_steps():
+    nb = build_notebook()
+    nb.cells.insert(
+        3, new_code_cell("secret()", metadata={"tags": ["report-hide"]},
+                         outputs=[html_output("<p>internal scratch work</p>")])
+    )  # fmt: skip
+    nb.cells.insert(3, new_raw_cell("<script>window.__pwned=1</script>raw payload"))
+    nb.cells.append(
+        new_code_cell("boom()", outputs=[new_output("error", ename="KeyError",
+                      evalue="'<b>latency</b>'", traceback=["Traceback...", "KeyError"])])
+    )  # fmt: skip
+    nb.cells.append(
+        new_code_cell("w", outputs=[new_output("display_data", data={
+            "text/plain": "Text(value='draft')",
+            "application/vnd.jupyter.widget-view+json": {"model_id": "ab12", "version_major": 2},
+        })])
+    )  # fmt: skip
+    body = _body(export_html(nb))
+    assert "Text(value=" not in body  # a widget without an HTML fallback leaves nothing
+    assert "internal scratch work" not in body
+    assert "raw payload" not in body
+    # the error is named, as text (nbconvert's serialiser writes the quotes back as ')
+    assert "This step failed: KeyError: '&lt;b&gt;latency&lt;/b&gt;'" in body
+    assert "Traceback..." not in body

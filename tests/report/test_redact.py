@@ -98,3 +98,18 @@ def test_redact_frame_masks_id_columns_and_text():
     assert out["message"].tolist() == ["from [ip]", "ok"]
     assert out["latency_ms"].tolist() == [12, 30]
     assert frame["message"].tolist()[0] == "from 10.0.0.1"  # the input is untouched
+
+
+def test_role_names_replace_people_by_role_and_nothing_else():
+    from postmortem_nb.report.redact import RoleNames
+
+    r = RoleNames({"Dana Weber": "on-call responder", "jonas.k": "change author"})
+    text = "acknowledged by Dana Weber; config by jonas.k from 10.0.0.1 (dana@example.com)"
+    assert r.redact_text(text) == (
+        "acknowledged by on-call responder; config by change author from 10.0.0.1 "
+        "(dana@example.com)"
+    )
+    html = "<table><thead><tr><th>customer_id</th></tr></thead><tbody><tr><td>C1 by DANA WEBER"
+    html += "</td></tr></tbody></table>"
+    assert r.redact_html(html).count("C1 by on-call responder") == 1
+    assert not r.full

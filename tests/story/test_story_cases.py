@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 from frames import make_alerts, make_logs
 
+from postmortem_nb.alert_events import collapse_alerts
 from postmortem_nb.errors import ParameterError
 from postmortem_nb.facts import build_facts
 from postmortem_nb.figures import impact_figure, timeline_figure
 from postmortem_nb.incident_window import propose_window, select_incident_alerts
 from postmortem_nb.story import analyse_incident
-from postmortem_nb.timeline import collapse_alerts, visible_events
+from postmortem_nb.timeline import visible_events
 from postmortem_nb.timeutil import to_utc
 
 
@@ -334,3 +335,39 @@ def test_failure_predicate_expression_and_errors():
         analyse_incident(alerts, logs, failure="no_such_column > 3")
     with pytest.raises(ParameterError, match="amount column 'price_eur' is not in the logs"):
         analyse_incident(alerts, logs, amount_column="price_eur")
+
+
+def test_overrides_win_and_ordering_problems_are_warnings():
+    alerts = make_alerts(
+        [
+            {
+                "title": "Payment errors",
+                "service": "payments",
+                "severity": "SEV2",
+                "start": "2026-05-05T13:10:00Z",
+                "ack": "2026-05-05T13:14:00Z",
+                "end": "2026-05-05T14:20:00Z",
+            }
+        ]
+    )
+    analyst = {
+        "milestone_overrides": {
+            "impact_start": {"at": "2026-05-05T13:01:00Z", "note": "from the support tickets"},
+            "resolved": {"at": "2026-05-05T13:05:00Z", "note": "typo"},
+            "mitigated": {"at": "", "note": "empty means no override"},
+        }
+    }
+    s = analyse_incident(alerts, analyst=analyst)
+    assert s.milestones["impact_start"].source == "analyst"
+    assert "support tickets" in s.milestones["impact_start"].evidence
+    assert s.durations["time_to_detect"] == 9 * 60
+    # the missing impact start is no longer a warning once the analyst set it
+    assert not any(w.startswith("Impact start not determined") for w in s.warnings)
+    assert s.milestones["mitigated"].source == "derived"
+    assert any(w.startswith("Ordering problem: resolved") for w in s.warnings)
+    facts = build_facts(s)
+    assert facts["milestones"]["impact_start"] == {
+        "at": "2026-05-05T13:01:00Z",
+        "source": "analyst",
+        "evidence": "set by the analyst: from the support tickets (derived value: none)",
+    }

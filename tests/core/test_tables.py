@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pandas as pd
+
+from postmortem_nb.tables import events_table, html_table, impact_table, provenance_table
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def _tags(fragment):
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    P().feed(fragment)
+    return found
+
+
+def test_every_cell_is_escaped():
+    out = html_table(["h" + HOSTILE], [[HOSTILE, 1]])
+    assert all(tag not in {"script", "img"} for tag, _ in _tags(out))
+    assert "&lt;script&gt;" in out
+
+
+def test_events_table_shows_visible_events_in_both_zones():
+    events = pd.DataFrame({
+        "event_id": ["a", "b", "c"],
+        "timestamp": pd.to_datetime(["2026-03-10T14:03Z", "2026-03-10T14:08Z",
+                                     "2026-03-10T14:09Z"]),
+        "kind": ["milestone", "alert_fired", "alert_fired"],
+        "source": ["derived", "alert 1", "alert 2"],
+        "service": [None, "db", HOSTILE],
+        "description": ["Impact start (derived): onset of failures", HOSTILE, "hidden one"],
+        "milestone": ["impact_start", None, None],
+        "hidden": [False, False, True],
+        "group": ["", "", ""],
+    })  # fmt: skip
+    out = events_table(events, "Europe/Berlin")
+    assert "03-10 15:03:00" in out
+    assert "14:03:00" in out
+    assert "milestone: impact start" in out
+    assert "onset of failures" in out
+    assert "hidden one" not in out
+    assert all(tag not in {"script", "img"} for tag, _ in _tags(out))
+
+
+def test_impact_and_provenance_tables():
+    facts = {"impact": {"revenue_lost": {"value": 1234.5, "unit": "EUR", "method": "sum"}}}
+    assert "1,234.50 EUR" in impact_table(facts)
+    rec = [{"kind": "logs", "files": [{"path": HOSTILE, "sha256": "ab" * 32, "rows": 3}],
+            "warnings": [HOSTILE]}]
+    out = provenance_table(rec, "UTC")
+    assert "ab" * 32 in out
+    assert all(tag not in {"script", "img"} for tag, _ in _tags(out))

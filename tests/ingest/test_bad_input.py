@@ -1,0 +1,192 @@
+"""Bad input: each problem gets the package's own error (or a documented recovery)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.errors import (
+    InputFormatError,
+    MissingColumnError,
+    ParameterError,
+    TimestampError,
+)
+from postmortem_nb.ingest import load_alerts, load_changes, load_logs
+
+T = pd.Timestamp
+HEADER = "timestamp,level,service,host,message\n"
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return p
+
+
+def rows(n, start="2026-03-10T14:00:00Z"):
+    t0 = T(start)
+    return "".join(
+        f"{(t0 + pd.Timedelta(seconds=i)).isoformat().replace('+00:00', 'Z')},INFO,api,web-1,"
+        f"request {i} ok\n"
+        for i in range(n)
+    )
+
+
+def test_missing_required_column_names_everything(tmp_path):
+    p = write(tmp_path, "alerts.csv", "Ticket,Opened,Summary\nINC-1,2026-03-10T14:00:00Z,x\n")
+    with pytest.raises(MissingColumnError) as err:
+        load_alerts(p)
+    msg = str(err.value)
+    assert str(p) in msg
+    assert "'started_at'" in msg
+    assert "Ticket, Opened, Summary" in msg
+    assert 'mapping={"started_at": "<column>"}' in msg
+    assert "--map started_at=<column>" in msg
+    assert err.value.column == "started_at"
+
+
+def test_mapping_to_a_column_that_does_not_exist(tmp_path):
+    p = write(tmp_path, "logs.csv", HEADER + rows(2))
+    with pytest.raises(MissingColumnError, match="no column 'msg'"):
+        load_logs(p, mapping={"message": "msg"})
+
+
+def test_unknown_mapping_key_and_zone(tmp_path):
+    p = write(tmp_path, "logs.csv", HEADER + rows(2))
+    with pytest.raises(ParameterError, match="not a logs column"):
+        load_logs(p, mapping={"started": "timestamp"})
+    with pytest.raises(ParameterError, match="Unknown time zone"):
+        load_logs(p, tz="Mars/Olympus")
+
+
+def test_few_bad_timestamps_are_dropped_and_reported(tmp_path):
+    body = rows(300).splitlines(keepends=True)
+    body[9] = "not-a-time,ERROR,api,web-1,broken clock\n"  # line 11
+    p = write(tmp_path, "logs.csv", HEADER + "".join(body))
+    df = load_logs(p)
+    assert len(df) == 299
+    src = df.attrs["source"]
+    assert src["skipped_count"] == 1
+    assert src["skipped_rows"][0]["line"] == 11
+    assert src["skipped_rows"][0]["value"] == "not-a-time"
+    assert any("lines 11" in w for w in src["warnings"])
+    assert "broken clock" not in set(df["message"])
+
+
+def test_many_bad_timestamps_are_an_error(tmp_path):
+    body = rows(50).splitlines(keepends=True)
+    for i in (3, 7, 20):
+        body[i] = "10/03/2026 25:99,ERROR,api,web-1,bad\n"
+    p = write(tmp_path, "logs.csv", HEADER + "".join(body))
+    with pytest.raises(TimestampError) as err:
+        load_logs(p)
+    assert "3 of 50 rows" in str(err.value)
+    assert "line 5" in str(err.value)
+    assert err.value.line == 5
+
+
+def test_empty_file_and_header_only(tmp_path):
+    with pytest.raises(InputFormatError, match="empty"):
+        load_logs(write(tmp_path, "empty.csv", ""))
+    with pytest.raises(InputFormatError, match="empty"):
+        load_alerts(write(tmp_path, "empty.json", "  \n"))
+    df = load_logs(write(tmp_path, "header.csv", HEADER))
+    assert len(df) == 0
+    assert list(df.columns[:5]) == ["timestamp", "level", "service", "host", "message"]
+    assert str(df["timestamp"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_other_delimiters_are_sniffed(tmp_path):
+    semi = write(tmp_path, "semi.csv", HEADER.replace(",", ";") + rows(3).replace(",", ";"))
+    assert len(load_logs(semi)) == 3
+
+
+def test_unknown_delimiter_gives_a_hint(tmp_path):
+    p = write(tmp_path, "colon.csv", HEADER.replace(",", "^") + rows(2).replace(",", "^"))
+    with pytest.raises(MissingColumnError, match="delimiter"):
+        load_logs(p)
+
+
+def test_cp1252_falls_back_with_a_warning(tmp_path):
+    msg = "Zahlung fehlgeschlagen für Kunde Müller – 50 €"
+    text = HEADER + f"2026-03-10T14:00:00Z,ERROR,api,web-1,{msg}\n"
+    p = write(tmp_path, "latin.csv", text, encoding="cp1252")
+    df = load_logs(p)
+    assert df.loc[0, "message"] == "Zahlung fehlgeschlagen für Kunde Müller – 50 €"
+    assert any("cp1252" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_cp1252_after_a_long_utf8_head(tmp_path):
+    head = HEADER + rows(6000)  # more than the sniffed head
+    tail = "2026-03-10T16:00:00Z,ERROR,api,web-1,Fehler für Müller\n"
+    p = write(tmp_path, "late.csv", head.encode() + tail.encode("cp1252"))
+    df = load_logs(p)
+    assert df.iloc[-1]["message"] == "Fehler für Müller"
+    assert any("cp1252" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_bom_is_stripped(tmp_path):
+    p = write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + (HEADER + rows(2)).encode())
+    df = load_logs(p)
+    assert len(df) == 2
+    assert "\ufefftimestamp" not in df.columns
+
+
+def test_quoted_newlines_in_messages_keep_line_numbers(tmp_path):
+    text = (
+        HEADER
+        + '2026-03-10T14:00:00Z,ERROR,api,web-1,"Traceback (most recent call last):\n'
+        + '  File ""app.py"", line 3\nValueError: bad"\n'
+        + "2026-03-10T14:00:01Z,INFO,api,web-1,next\n"
+    )
+    df = load_logs(write(tmp_path, "multi.csv", text))
+    assert df.loc[0, "message"].count("\n") == 2
+    assert list(df["_line"]) == [2, 5]
+
+
+def test_duplicate_header_names_are_renamed(tmp_path):
+    text = "timestamp,message,message,host\n2026-03-10T14:00:00Z,first,second,web-1\n"
+    df = load_logs(write(tmp_path, "dup.csv", text))
+    assert df.loc[0, "message"] == "first"
+    assert df.loc[0, "message.1"] == "second"
+    assert any("duplicate header" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_huge_single_field(tmp_path):
+    big = "x" * (20 << 20)  # 20 MB in one message, bigger than a read block
+    text = HEADER + f"2026-03-10T14:00:00Z,ERROR,api,web-1,{big}\n" + rows(2, "2026-03-10T14:01Z")
+    df = load_logs(write(tmp_path, "huge.csv", text))
+    assert len(df) == 3
+    assert len(df.loc[0, "message"]) == len(big)
+
+
+def test_rows_with_wrong_field_count_are_skipped_and_reported(tmp_path):
+    body = rows(200).splitlines(keepends=True)
+    body[4] = "2026-03-10T14:00:04Z,INFO,api\n"  # line 6
+    df = load_logs(write(tmp_path, "ragged.csv", HEADER + "".join(body)))
+    assert len(df) == 199
+    assert df.attrs["source"]["skipped_count"] == 1
+    assert df.attrs["source"]["skipped_rows"][0]["line"] == 6
+    assert list(df["_line"][:5]) == [2, 3, 4, 5, 7]
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    good = '{"timestamp": "2026-03-10T14:00:00Z", "message": "a"}'
+    p = write(tmp_path, "bad.jsonl", good + "\n{oops\n")
+    with pytest.raises(InputFormatError) as err:
+        load_logs(p)
+    assert err.value.line == 2
+
+
+def test_corrupt_gzip(tmp_path):
+    good = gzip.compress((HEADER + rows(500)).encode())
+    p = write(tmp_path, "cut.csv.gz", good[: len(good) // 2])
+    with pytest.raises(InputFormatError):
+        load_logs(p)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputFormatError, match="not found"):
+        load_changes(tmp_path / "nope.csv")

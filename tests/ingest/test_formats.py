@@ -1,0 +1,287 @@
+"""Every supported export format, detected from content, on small realistic fixtures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from postmortem_nb import schema
+from postmortem_nb.errors import TimestampError
+from postmortem_nb.ingest import load_alerts, load_changes, load_logs
+
+T = pd.Timestamp
+
+
+@pytest.fixture
+def data(test_data):
+    return test_data / "ingest"
+
+
+def by_id(df):
+    return df.set_index("alert_id")
+
+
+# --------------------------------------------------------------------------- alerts
+def test_pagerduty_rest_incidents(data):
+    df = load_alerts(data / "pagerduty_incidents_api.json")
+    assert df.attrs["source"]["format"] == "pagerduty_incidents"
+    a = by_id(df)
+    assert a.loc["1041", "acknowledged_at"] == T("2026-03-10T14:07:23Z")
+    assert a.loc["1041", "acknowledged_by"] == "Jana Richter"
+    assert a.loc["1041", "resolved_at"] == T("2026-03-10T16:21:40Z")
+    assert a.loc["1041", "severity"] == "SEV1"
+    assert a.loc["1041", "service"] == "orders-db"
+    # no priority: urgency low -> SEV4; still open -> no resolution invented
+    assert a.loc["1042", "severity"] == "SEV4"
+    assert pd.isna(a.loc["1042", "resolved_at"])
+    assert "x_escalation_policy.summary" in df.columns
+
+
+def test_pagerduty_log_entries(data):
+    df = load_alerts(data / "pagerduty_log_entries.json")
+    assert df.attrs["source"]["format"] == "pagerduty_log_entries"
+    a = by_id(df)
+    assert len(a) == 2
+    row = a.loc["Q1ZK4V7T2M8XQ"]
+    assert row["started_at"] == T("2026-03-10T14:02:11Z")
+    assert row["acknowledged_at"] == T("2026-03-10T14:07:23Z")
+    assert row["resolved_at"] == T("2026-03-10T16:21:40Z")
+    assert row["acknowledged_by"] == "Jana Richter"
+    assert row["service"] == "orders-db"
+    assert pd.isna(a.loc["Q2AB7KLM3N4PQ", "resolved_at"])
+
+
+def test_pagerduty_analytics_needs_zone(data):
+    with pytest.raises(TimestampError, match="no time zone"):
+        load_alerts(data / "pagerduty_analytics_raw.csv")
+    df = load_alerts(data / "pagerduty_analytics_raw.csv", tz="Europe/Berlin")
+    assert df.attrs["source"]["format"] == "pagerduty_analytics"
+    a = by_id(df)
+    assert a.loc["1041", "started_at"] == T("2026-03-10T14:02:11Z")
+    assert a.loc["1041", "acknowledged_at"] == T("2026-03-10T14:07:23Z")
+    assert a.loc["1042", "severity"] == "SEV2"
+
+
+def test_pagerduty_analytics_json(data, monkeypatch):
+    # 2026-03-29 02:30 does not exist in Berlin: 1 of 2 rows bad is above the 1% limit
+    with pytest.raises(TimestampError, match="DST"):
+        load_alerts(data / "pagerduty_analytics_raw.json", tz="Europe/Berlin")
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "60%")
+    df = load_alerts(data / "pagerduty_analytics_raw.json", tz="Europe/Berlin")
+    a = by_id(df)
+    assert a.loc["1041", "resolved_at"] == T("2026-03-10T16:21:40Z")
+    # reported and dropped, not shifted
+    assert "1050" not in a.index
+    skipped = df.attrs["source"]["skipped_rows"]
+    assert any("DST" in s["reason"] for s in skipped)
+
+
+@pytest.mark.parametrize("name", ["opsgenie_alerts.json", "opsgenie_alerts.csv"])
+def test_opsgenie(data, name):
+    df = load_alerts(data / name)
+    assert df.attrs["source"]["format"] == "opsgenie"
+    a = by_id(df)
+    assert a.loc["1791", "started_at"] == T("2026-03-10T14:04:30.129Z")
+    assert a.loc["1791", "severity"] == "SEV1"
+    assert a.loc["1791", "title"] == "Payment error rate above 5% for 5m"
+    assert a.loc["1792", "severity"] == "SEV4"
+    if name.endswith(".json"):
+        assert a.loc["1791", "acknowledged_at"] == T("2026-03-10T14:07:02.129Z")
+        assert a.loc["1791", "resolved_at"] == T("2026-03-10T16:30:10.129Z")
+        assert pd.isna(a.loc["1792", "resolved_at"])
+
+
+def test_alertmanager_webhook(data):
+    df = load_alerts(data / "alertmanager_webhook.json")
+    assert df.attrs["source"]["format"] == "alertmanager_webhook"
+    row = df.iloc[0]
+    assert row["title"] == "Postgres CPU above 90% on db-primary-01"
+    assert row["service"] == "orders-db"
+    assert row["severity"] == "SEV1"
+    assert row["resolved_at"] == T("2026-03-10T16:20:11Z")
+    assert "x_labels.instance" in df.columns
+
+
+def test_alertmanager_webhook_json_lines(data):
+    df = load_alerts(data / "alertmanager_webhooks.jsonl")
+    assert len(df) == 2
+    firing = df[df["status"] == "firing"].iloc[0]
+    assert pd.isna(firing["resolved_at"])  # endsAt 0001-01-01 is not a resolution
+    assert firing["service"] == "payments"  # from labels.job
+    assert firing["severity"] == "SEV3"
+    resolved = df[df["status"] == "resolved"].iloc[0]
+    assert resolved["resolved_at"] == T("2026-03-10T16:05:40Z")
+    assert list(df["_line"]) == [1, 2]
+
+
+def test_alertmanager_api_alerts(data):
+    df = load_alerts(data / "alertmanager_api_alerts.json")
+    assert df.attrs["source"]["format"] == "alertmanager_api"
+    a = df.set_index("alert_id")
+    # an active alert's endsAt is an expiry, not a resolution
+    assert pd.isna(a.loc["3f9a0c1d22e4b511", "resolved_at"])
+    assert a.loc["3f9a0c1d22e4b511", "severity"] == "SEV2"
+    assert a.loc["77aa0c1d22e4b599", "title"] == "NodeDiskFilling"  # no summary
+    assert a.loc["77aa0c1d22e4b599", "service"] == "node-exporter"
+
+
+def test_alertmanager_groups(data):
+    df = load_alerts(data / "alertmanager_groups.json")
+    assert df.attrs["source"]["format"] == "alertmanager_groups"
+    assert df.loc[0, "title"] == "Too many DB connections (480/500)"
+    assert df.loc[0, "status"] == "active"
+
+
+def test_grafana_webhook(data):
+    df = load_alerts(data / "grafana_webhook.json")
+    assert df.attrs["source"]["format"] == "grafana_webhook"
+    assert df.loc[0, "source"] == "grafana"
+    assert df.loc[0, "severity"] == "SEV1"
+    assert df.loc[0, "service"] == "checkout-api"
+    assert pd.isna(df.loc[0, "resolved_at"])
+
+
+def test_generic_alerts_with_mapping(data):
+    mapping = {
+        "alert_id": "Ticket",
+        "started_at": "Opened",
+        "title": "Summary",
+        "service": "Component",
+        "severity": "Level",
+    }
+    df = load_alerts(data / "generic_alerts.csv", mapping=mapping, tz="Europe/Berlin")
+    assert df.attrs["source"]["format"] == "generic_alerts"
+    assert df.loc[0, "started_at"] == T("2026-03-10T14:04:00Z")
+    assert list(df["severity"]) == ["SEV1", "SEV3"]
+    assert list(df["severity_raw"]) == ["critical", "warning"]
+
+
+# ----------------------------------------------------------------------------- logs
+def test_splunk_csv(data):
+    df = load_logs(data / "splunk_export.csv")
+    assert df.attrs["source"]["format"] == "splunk_csv"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.004Z")
+    assert df.loc[0, "host"] == "pay-1"
+    assert df.loc[0, "level"] == "ERROR"
+    assert df.loc[0, "message"].startswith("2026-03-10 15:02:11,004 ERROR")
+    # quoted newline in _si: line numbers still point at the record's first line
+    assert sorted(df["_line"]) == [2, 4]
+    assert "sourcetype" in df.columns
+
+
+def test_kibana_csv_display_format_needs_zone(data):
+    with pytest.raises(TimestampError):
+        load_logs(data / "kibana_discover.csv")
+    df = load_logs(data / "kibana_discover.csv", tz="Europe/Berlin")
+    assert df.attrs["source"]["format"] == "elastic_csv"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:00:00.120Z")
+    assert df.loc[1, "service"] == "payments"
+    assert df.loc[1, "level"] == "ERROR"
+    assert "http.response.status_code" in df.columns
+
+
+def test_cloudwatch_insights(data):
+    df = load_logs(data / "cloudwatch_insights.csv")
+    assert df.attrs["source"]["format"] == "cloudwatch_insights_csv"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.004Z")
+    assert df.loc[0, "message"].startswith('{"level":"error"')
+    assert "@logStream" in df.columns
+
+
+def test_loghub_hdfs(data):
+    df = load_logs(data / "HDFS_2k.log_structured.csv", tz="UTC")
+    assert df.attrs["source"]["format"] == "loghub_hdfs"
+    assert df.loc[0, "timestamp"] == T("2008-11-09T20:36:15Z")
+    assert df.loc[0, "level"] == "INFO"
+    assert "EventTemplate" in df.columns
+
+
+def test_loghub_syslog_needs_a_year(data):
+    with pytest.raises(TimestampError, match="no year"):
+        load_logs(data / "Linux_2k.log_structured.csv", tz="UTC")
+    df = load_logs(data / "Linux_2k.log_structured.csv", tz="UTC", mapping={"year": "2005"})
+    assert df.loc[2, "timestamp"] == T("2005-06-15T02:04:59Z")
+
+
+def test_loghub_split_date_time(data):
+    df = load_logs(data / "Zookeeper_2k.log_structured.csv", tz="UTC")
+    assert df.attrs["source"]["format"] == "loghub_csv"
+    assert df.loc[0, "timestamp"] == T("2015-07-29T17:41:44.747Z")
+
+
+def test_gcp_logentry(data):
+    df = load_logs(data / "gcp_logentries.jsonl")
+    assert df.attrs["source"]["format"] == "gcp_logentry"
+    err = df[df["level"] == "ERROR"].iloc[0]
+    assert err["message"].startswith("Payment failed")
+    assert err["service"] == "payments"
+    assert err["httpRequest.status"] == 503
+    assert err["jsonPayload.customer_id"] == "C10023"
+    assert df.loc[0, "message"] == "GET /healthz 200"  # textPayload
+    assert err["timestamp"] == T("2026-03-10T14:02:11.004123Z")
+
+
+def test_loki_jsonl(data):
+    df = load_logs(data / "loki_logcli.jsonl")
+    assert df.attrs["source"]["format"] == "loki_jsonl"
+    assert df.loc[1, "timestamp"] == T("2026-03-10T14:02:11.004123456Z")
+    assert df.loc[1, "service"] == "payments"
+    assert df.loc[1, "level"] == "error"
+    assert df.loc[1, "host"] == "payments-7c9d8-abcde"
+
+
+def test_generic_tsv_with_mapping(data):
+    mapping = {
+        "timestamp": "time",
+        "level": "severity",
+        "service": "app",
+        "host": "node",
+        "message": "text",
+    }
+    df = load_logs(data / "app_logs.tsv", mapping=mapping, tz="Europe/Berlin")
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11Z")
+    assert list(df.columns[:5]) == list(schema.LOG_COLUMNS)
+
+
+# -------------------------------------------------------------------------- changes
+def test_github_deployments(data):
+    df = load_changes(data / "github_deployments.json")
+    assert df.attrs["source"]["format"] == "github_deployments"
+    last = df.iloc[-1]
+    assert last["timestamp"] == T("2026-03-10T13:40:00Z")
+    assert last["author"] == "mkeller"
+    assert last["service"] == "report-scheduler"
+    assert last["kind"] == "deploy"
+    assert last["description"] == "Deploy scheduler config: nightly report cron"
+    assert df.iloc[0]["description"] == "deploy v1.8.2@0e1f2a3 to production"
+
+
+def test_github_releases(data):
+    df = load_changes(data / "github_releases.json")
+    assert df.attrs["source"]["format"] == "github_releases"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T09:15:22Z")
+    assert df.loc[0, "description"] == "v2.14.0: faster cart totals"
+    assert df.loc[0, "kind"] == "release"
+    assert df.loc[0, "service"] == "checkout-api"
+
+
+def test_git_log_with_service(data):
+    df = load_changes(data / "git_log.txt", mapping={"service": "report-scheduler"})
+    assert df.attrs["source"]["format"] == "git_log"
+    assert df.iloc[-1]["timestamp"] == T("2026-03-10T13:40:00Z")
+    assert df.iloc[-1]["author"] == "Mara Keller"
+    assert set(df["service"]) == {"report-scheduler"}
+    assert df.iloc[-1]["_line"] == 1
+
+
+def test_generic_changes_json(data):
+    mapping = {
+        "timestamp": "time",
+        "service": "component",
+        "kind": "type",
+        "description": "summary",
+        "author": "by",
+    }
+    df = load_changes(data / "changes.json", mapping=mapping)
+    assert list(df["kind"]) == ["config", "config"]
+    assert df.loc[1, "author"] == "j.richter"

@@ -1,0 +1,100 @@
+"""Timestamp rules: offsets, epochs, naive-in-a-zone, day-first, DST, the default zone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.errors import TimestampError
+from postmortem_nb.ingest import load_logs
+from postmortem_nb.ingest.timestamps import TimeRule, parse_times
+
+T = pd.Timestamp
+
+
+def parse(values, **kw):
+    return parse_times(pd.Series(values, dtype="str"), **kw)
+
+
+def test_mixed_offsets_in_one_column():
+    got = parse(["2026-03-10T15:02:11+01:00", "2026-03-10T14:02:12Z", "2026-03-10T09:02:13-05:00"])
+    assert list(got.values) == [
+        T("2026-03-10T14:02:11Z"),
+        T("2026-03-10T14:02:12Z"),
+        T("2026-03-10T14:02:13Z"),
+    ]
+    assert str(got.values.dtype) == "datetime64[ns, UTC]"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1773151331", "1773151331000", "1773151331000000", "1773151331000000000"],
+)
+def test_epoch_units_from_magnitude(value):
+    assert parse([value]).values[0] == T("2026-03-10T14:02:11Z")
+
+
+def test_numeric_epoch_column():
+    got = parse_times(pd.Series([1773151331.5, 1773151332.0]))
+    assert got.values[0] == T("2026-03-10T14:02:11.5Z")
+
+
+def test_naive_needs_a_zone_and_never_uses_the_os_zone(monkeypatch):
+    monkeypatch.delenv("POSTMORTEM_DEFAULT_TZ", raising=False)
+    monkeypatch.setenv("TZ", "America/New_York")
+    with pytest.raises(TimestampError, match="no time zone"):
+        parse(["2026-03-10 15:02:11"])
+    assert parse(["2026-03-10 15:02:11"], tz="Europe/Berlin").values[0] == T("2026-03-10T14:02:11Z")
+
+
+def test_default_zone_from_the_environment_is_reported(monkeypatch, tmp_path):
+    monkeypatch.setenv("POSTMORTEM_DEFAULT_TZ", "Europe/Berlin")
+    p = tmp_path / "naive.csv"
+    p.write_text("timestamp,message\n2026-03-10 15:02:11,hello\n")
+    df = load_logs(p)
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11Z")
+    assert any("POSTMORTEM_DEFAULT_TZ" in w for w in df.attrs["source"]["warnings"])
+    # an explicit tz wins over the default
+    df = load_logs(p, tz="UTC")
+    assert df.loc[0, "timestamp"] == T("2026-03-10T15:02:11Z")
+    assert not df.attrs["source"]["warnings"]
+
+
+def test_dst_gap_and_overlap_are_reported_not_shifted():
+    got = parse(
+        ["2026-03-29 02:30:00", "2026-10-25 02:30:00", "2026-10-25 03:30:00"],
+        tz="Europe/Berlin",
+    )
+    assert list(got.dst) == [True, True, False]
+    assert got.values.isna().tolist() == [True, True, False]
+    assert got.values[2] == T("2026-10-25T02:30:00Z")
+
+
+def test_day_first_only_when_declared(tmp_path):
+    p = tmp_path / "eu.csv"
+    p.write_text("timestamp,message\n03/10/2026 15:02,a\n04/10/2026 15:03,b\n")
+    us = load_logs(p, tz="UTC")
+    assert us.loc[0, "timestamp"] == T("2026-03-10T15:02Z")
+    eu = load_logs(p, tz="UTC", mapping={"dayfirst": "true"})
+    assert eu.loc[0, "timestamp"] == T("2026-10-03T15:02Z")
+    fmt = load_logs(p, tz="UTC", mapping={"time_format": "%d/%m/%Y %H:%M"})
+    assert fmt.loc[1, "timestamp"] == T("2026-10-04T15:03Z")
+
+
+def test_syslog_without_year_needs_a_year():
+    with pytest.raises(TimestampError, match="no year"):
+        parse(["Mar 10 15:02:11"], tz="UTC")
+    got = parse(["Mar 10 15:02:11"], tz="UTC", rule=TimeRule(year=2026))
+    assert got.values[0] == T("2026-03-10T15:02:11Z")
+
+
+def test_split_date_and_time_columns(tmp_path):
+    p = tmp_path / "split.csv"
+    p.write_text("Date,Time,Message\n2026-03-10,15:02:11.250,a\n")
+    df = load_logs(p, tz="Europe/Berlin", mapping={"timestamp": "Date+Time", "message": "Message"})
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.25Z")
+
+
+def test_garbage_is_bad_not_an_exception():
+    got = parse(["2026-03-10T14:02:11Z", "yesterday", ""])
+    assert got.bad.tolist() == [False, True, False]

@@ -1,0 +1,74 @@
+"""Time windows: bisection on sorted files, streaming on gzip/unsorted, same rows as a filter."""
+
+from __future__ import annotations
+
+import gzip
+import random
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.ingest import load_logs
+
+START, END = "2026-03-10T12:00:00Z", "2026-03-10T14:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def day_file(tmp_path_factory):
+    """24 h of logs, one row every 20 s, with one quoted multi-line message."""
+    t0 = pd.Timestamp("2026-03-10T00:00:00Z")
+    lines = ["timestamp,level,service,host,message,http_status\n"]
+    for i in range(24 * 180):
+        ts = (t0 + pd.Timedelta(seconds=20 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        msg = f"request {i} ok"
+        if i == 100:
+            msg = '"stack trace\nline two"'
+        lines.append(f"{ts},INFO,api,web-{i % 3},{msg},200\n")
+    path = tmp_path_factory.mktemp("win") / "day.csv"
+    path.write_text("".join(lines))
+    return path
+
+
+def expected(path):
+    df = load_logs(path)
+    keep = (df["timestamp"] >= pd.Timestamp(START)) & (df["timestamp"] < pd.Timestamp(END))
+    return df.loc[keep].reset_index(drop=True)
+
+
+def test_bisect_window_matches_full_filter(day_file):
+    want = expected(day_file)
+    got = load_logs(day_file, start=START, end=END)
+    assert len(got) == 360
+    assert got["timestamp"].min() == pd.Timestamp(START)
+    assert got["timestamp"].max() < pd.Timestamp(END)
+    # line numbers are the real ones (the multi-line message earlier shifts them by one)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs["source"]["window"][0].startswith("2026-03-10 12:00:00")
+
+
+def test_gzip_window_streams(day_file, tmp_path):
+    gz = tmp_path / "day.csv.gz"
+    gz.write_bytes(gzip.compress(day_file.read_bytes()))
+    got = load_logs(gz, start=START, end=END)
+    want = expected(day_file)
+    pd.testing.assert_frame_equal(got.drop(columns="_file"), want.drop(columns="_file"))
+
+
+def test_unsorted_window_streams(day_file, tmp_path):
+    header, *body = day_file.read_text().splitlines(keepends=True)
+    body = [b for b in body if b[0].isdigit() and b.count(",") == 5]  # single-line rows
+    random.Random(3).shuffle(body)
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_text(header + "".join(body))
+    got = load_logs(shuffled, start=START, end=END)
+    assert len(got) == 360
+    assert got["timestamp"].is_monotonic_increasing
+    full = load_logs(shuffled)
+    row = got.iloc[0]
+    assert full.set_index("_line").loc[row["_line"], "message"] == row["message"]
+
+
+def test_open_ended_windows(day_file):
+    assert len(load_logs(day_file, start="2026-03-10T23:00:00Z")) == 180
+    assert len(load_logs(day_file, end="2026-03-10T00:01:00Z")) == 3
+    assert len(load_logs(day_file, start="2026-03-11T00:00:00Z")) == 0
