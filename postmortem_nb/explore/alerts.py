@@ -21,7 +21,7 @@ COLUMNS = ("alert_id", "service", "severity", "title", "started_at", "acknowledg
 
 
 def _ref(alerts: pd.DataFrame, idx: Any) -> str:
-    """The same reference ``timeline`` writes into an alert event's source."""
+    """The reference ``alert_events`` starts an alert event's source with."""
     if "alert_id" in alerts.columns and pd.notna(alerts.at[idx, "alert_id"]):
         return f"alert {alerts.at[idx, 'alert_id']}"
     return f"alerts row {idx}"
@@ -71,7 +71,7 @@ class AlertExplorer:
         """(summaries, alert -> group id) for a scope, computed once."""
         if scope in self._groups:
             return self._groups[scope]
-        from ..timeline import collapse_alerts
+        from ..alert_events import collapse_alerts
 
         sub = self._subset(scope)
         events = collapse_alerts(sub, tz=self.tz) if len(sub) else None
@@ -93,8 +93,9 @@ class AlertExplorer:
             refs = {_ref(sub, i): i for i in sub.index}
             fired = events.loc[(events["kind"] == "alert_fired") & (events["group"] != "")]
             for src, grp in zip(fired["source"], fired["group"], strict=True):
-                if src in refs:
-                    member[refs[src]] = grp
+                key = str(src).split(" (", 1)[0]  # "alert ID (alerts.csv line N)"
+                if key in refs:
+                    member[refs[key]] = grp
         self._groups[scope] = (summaries, member)
         return summaries, member
 

@@ -113,6 +113,7 @@ class ExploreSession:
         return AlertExplorerView(self.alerts, on_pin=self.pin).live()
 
     def linked(self) -> Live:
+        from ..figures import impact_figure, timeline_figure
         from .linked import Selection, linked_view
 
         def on_range(start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -123,7 +124,8 @@ class ExploreSession:
 
         selection = Selection(self.wb.tz, store=self.wb.store, on_range=on_range)
         self.selection = selection
-        return linked_view([self.wb.timeline_figure(), self.wb.impact_figure()], selection)
+        story = self.wb.story
+        return linked_view([timeline_figure(story), impact_figure(story)], selection)
 
 
 def session(wb: Any) -> ExploreSession:
