@@ -120,3 +120,19 @@ def test_pinned_events_reach_the_story_timeline_and_its_table(store, demo_logs):
     refresh_events(story, store.analysis)
     assert again.event_id in set(story.events["event_id"])
     assert "re-pinned" in events_table(story.events, "Europe/Berlin")
+
+
+def test_pinned_event_is_drawn_in_the_timeline_figure(store, demo_logs):
+    from postmortem_nb.figures import timeline_figure
+    from postmortem_nb.story import analyse_incident
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    pin(store, row, description="DB refused <connections>", frames={"logs": demo_logs})
+    story = analyse_incident(None, demo_logs, tz="Europe/Berlin", analyst=store.analysis.to_dict())
+    fig = timeline_figure(story)
+    events = next(t for t in fig.data if t.name == "events")
+    hits = [i for i, h in enumerate(events.hovertext) if "DB refused" in h]
+    assert len(hits) == 1
+    assert events.y[hits[0]] == "analyst"
+    assert "pinned" in events.hovertext[hits[0]]
+    assert "&lt;connections&gt;" in events.hovertext[hits[0]]  # escaped for Plotly
