@@ -57,9 +57,12 @@ class Selection:
     def select(self, x0: Any, x1: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
         """Set the selection from two x values (any order); tell the explorer."""
         a, b = wall_to_utc(x0, self.tz), wall_to_utc(x1, self.tz)
-        self.start, self.end = min(a, b), max(a, b)
-        if self.start == self.end:
-            self.end = self.start + pd.Timedelta(seconds=1)
+        start, end = min(a, b), max(a, b)
+        if start == end:
+            end = start + pd.Timedelta(seconds=1)
+        if (start, end) == (self.start, self.end):
+            return start, end  # plotly reports one selection once per trace: act once
+        self.start, self.end = start, end
         if self.on_range is not None:
             self.on_range(self.start, self.end)
         for fn in self.listeners:
@@ -95,27 +98,73 @@ class Selection:
 
 
 def link_figure(fig: Any, selection: Selection) -> None:
-    """Box selections on any trace and x-range changes (zoom, range slider) set the range."""
+    """Box selections on any trace and x-range changes (zoom) on any x axis set the range.
 
-    def on_box(_trace: Any, _points: Any, selector: Any) -> None:
+    Plotly's widget reports a box's x range only for the first x axis ("x"); on another
+    panel (x2, x3 ... of subplots) the selected points' x values give the range.
+    """
+
+    def on_box(_trace: Any, points: Any, selector: Any) -> None:
+        # a JS ``undefined`` (no range for this axis) arrives as a sentinel object
         xr = getattr(selector, "xrange", None)
-        if xr and len(xr) == 2:
-            _safe(lambda: selection.select(*xr))
+        if not _pair(xr):
+            xs = [x for x in (getattr(points, "xs", None) or []) if x is not None]
+            if not xs:
+                return
+            xr = (min(xs, key=pd.Timestamp), max(xs, key=pd.Timestamp))
+        _safe(lambda: selection.select(*xr))
 
     def on_range(_layout: Any, xrange: Any) -> None:
-        if xrange and len(xrange) == 2:
+        if _pair(xrange):
             _safe(lambda: selection.select(*xrange))
 
     for trace in fig.data:
         trace.on_selection(on_box)
-    fig.layout.on_change(on_range, "xaxis.range")
+    axes = [k for k in fig.layout if k.startswith("xaxis")] or ["xaxis"]
+    for axis in axes:
+        fig.layout.on_change(on_range, f"{axis}.range")
+
+
+def _pair(value: Any) -> bool:
+    return isinstance(value, list | tuple) and len(value) == 2
 
 
 def _safe(fn: Callable[[], Any]) -> None:
+    """Run a selection action; an exception would stop plotly's dispatch to other traces."""
     try:
         fn()
-    except PostmortemError as exc:  # a bad selection must not break the figure's callback
+    except (PostmortemError, TypeError, ValueError) as exc:
         log.warning("selection ignored: %s", exc)
+
+
+def as_json_figure(fig: Any) -> dict[str, Any]:
+    """The figure as plain JSON values (dates as ISO strings).
+
+    A FigureWidget syncs numpy datetime arrays as raw int64 nanoseconds, so the browser
+    would draw an axis of numbers like 1.7731e18 (and selections would come back in
+    them); Plotly's JSON encoder writes dates as text, as the static figures have them.
+    """
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    return json.loads(to_json_plotly(fig))
+
+
+def selectable(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give line traces invisible markers: plotly.js box-selects markers, never bare lines.
+
+    A box drawn on a panel other than the first reports no x range, only the selected
+    points, so a failure-rate line without markers could not be selected at all.
+    """
+    hidden = {"marker": {"opacity": 0}}
+    for trace in spec.get("data", []):
+        kind = trace.get("type", "scatter")
+        if kind in ("scatter", "scattergl") and trace.get("mode") == "lines":
+            trace["mode"] = "lines+markers"
+            trace.setdefault("marker", {}).update(size=4, opacity=0)
+            trace["selected"], trace["unselected"] = hidden, hidden
+    return spec
 
 
 def linked_view(figures: list[Any], selection: Selection) -> Live:
@@ -125,7 +174,7 @@ def linked_view(figures: list[Any], selection: Selection) -> Live:
 
     widgets = []
     for fig in figures:
-        fw = go.FigureWidget(fig)
+        fw = go.FigureWidget(selectable(as_json_figure(fig)))
         fw.update_layout(dragmode="select")
         link_figure(fw, selection)
         widgets.append(fw)

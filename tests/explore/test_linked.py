@@ -36,6 +36,7 @@ def test_selection_filters_the_explorer_and_saves_window_and_milestone(store, ex
     with pytest.raises(ParameterError, match="Select a time range"):
         sel.as_incident_window()
     sel.select("2026-03-10 15:20", "2026-03-10 15:05")  # any order
+    sel.select("2026-03-10 15:05", "2026-03-10 15:20")  # the same range again: acted on once
     assert seen == [(pd.Timestamp("2026-03-10T14:05Z"), pd.Timestamp("2026-03-10T14:20Z"))]
     assert explorer.filter.start == pd.Timestamp("2026-03-10T14:05Z")
     assert "15:05:00 – 15:20:00" in sel.describe()
@@ -70,3 +71,35 @@ def test_figure_widget_zoom_and_box_select_drive_the_selection():
         Points(point_inds=[1], xs=[0], ys=[0], trace_name="", trace_index=0), box
     )
     assert ranges[-1] == (pd.Timestamp("2026-03-10T14:01Z"), pd.Timestamp("2026-03-10T14:02:30Z"))
+    # a box on another panel (x2) arrives without an x range: the points' x values count
+    fig.data[0]._dispatch_on_selection(
+        Points(
+            point_inds=[4, 5, 9],
+            xs=["2026-03-10 15:04:00", "2026-03-10 15:05:00", "2026-03-10 15:09:00"],
+            ys=[4, 5, 9],
+            trace_name="",
+            trace_index=0,
+        ),
+        BoxSelector(xrange=None, yrange=None),
+    )
+    assert ranges[-1] == (pd.Timestamp("2026-03-10T14:04Z"), pd.Timestamp("2026-03-10T14:09Z"))
+
+
+def test_widget_copies_of_the_figures_keep_dates_and_select_lines():
+    from postmortem_nb.explore.linked import as_json_figure, selectable
+
+    fig = go.Figure(
+        go.Scatter(
+            x=pd.date_range("2026-03-10 15:00", periods=3, freq="1min"),
+            y=[1, 2, 3],
+            mode="lines",
+            name="failure rate",
+        )
+    )
+    spec = selectable(as_json_figure(fig))
+    trace = spec["data"][0]
+    assert trace["x"][0].startswith("2026-03-10T15:00:00")  # text, not int64 nanoseconds
+    assert trace["mode"] == "lines+markers"
+    assert trace["marker"]["opacity"] == 0
+    widget = go.FigureWidget(spec)
+    assert widget.data[0].x[1].startswith("2026-03-10T15:01")
