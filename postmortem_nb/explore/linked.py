@@ -71,7 +71,7 @@ class Selection:
 
     def _need(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         if self.start is None or self.end is None:
-            raise ParameterError("Select a time range on a figure first (box select or zoom).")
+            raise ParameterError("Select a time range on a figure first (zoom or box select).")
         if self.store is None:
             raise ParameterError("No analysis store to save the selection in.")
         return self.start, self.end
@@ -91,7 +91,7 @@ class Selection:
 
     def describe(self) -> str:
         if self.start is None or self.end is None:
-            return "No selection yet: box-select or zoom on a figure."
+            return "No selection yet: zoom into a time range (or box-select) on a figure."
         lo = self.start.tz_convert(self.tz).strftime("%Y-%m-%d %H:%M:%S")
         hi = self.end.tz_convert(self.tz).strftime("%H:%M:%S")
         return f"Selected {lo} – {hi} ({self.tz})"
@@ -175,7 +175,7 @@ def linked_view(figures: list[Any], selection: Selection) -> Live:
     widgets = []
     for fig in figures:
         fw = go.FigureWidget(selectable(as_json_figure(fig)))
-        fw.update_layout(dragmode="select")
+        fw.update_layout(dragmode="zoom")  # a zoom reports its x range on every panel
         link_figure(fw, selection)
         widgets.append(fw)
     status = w.HTML(escape(selection.describe()))

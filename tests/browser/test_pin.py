@@ -111,3 +111,40 @@ def test_filter_to_failure_template_pin_a_row_and_see_it_after_rerun(page, lab, 
     assert "<b>as text</b>" in text  # markup typed by the analyst stays text
     assert pinned_events(lab_workspace) == events  # re-running did not touch the pin
     assert page.page_errors == []
+
+
+def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace):
+    """Zoom into a time range on the timeline FigureWidget: the explorer's time range
+    follows, and the selection is saved as the incident window on request."""
+    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
+    run_all(page)
+    assert error_outputs(page) == []
+    status = explorer(page).locator(".pm-explore-status")
+    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)
+    before = status.inner_text()
+
+    linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
+    plot = linked.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=UI_TIMEOUT)
+    plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    plot.hover()
+    plot.locator('.modebar-btn[data-val="zoom"]').first.click(timeout=UI_TIMEOUT)
+    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel
+    drag.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    box = drag.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.35, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, y + 5, steps=8)
+    page.mouse.move(box["x"] + box["width"] * 0.55, y + 10, steps=8)
+    page.mouse.up()
+    expect(linked.locator(".pm-linked-status")).to_contain_text("Selected", timeout=UI_TIMEOUT)
+    expect(status).not_to_have_text(before, timeout=UI_TIMEOUT)
+
+    linked.locator("button.pm-linked-window").click()
+    expect(linked).to_contain_text("Incident window saved", timeout=UI_TIMEOUT)
+    window = read_analysis(lab_workspace)["timeline"]["incident_window"]
+    assert window["start"] < window["end"]
+    # dates reached the browser as dates (a FigureWidget sent int64 nanoseconds before)
+    assert window["start"].startswith("2026-03-10T")
+    assert page.page_errors == []
