@@ -8,6 +8,7 @@ views over them, each paired with a static summary for papermill and the report.
 
 from __future__ import annotations
 
-from .logs import LogExplorer, LogFilter
+from .filters import LogFilter, make_filter
+from .logs import LogExplorer
 
-__all__ = ["LogExplorer", "LogFilter"]
+__all__ = ["LogExplorer", "LogFilter", "make_filter"]

@@ -8,7 +8,7 @@ import pytest
 
 from postmortem_nb.errors import MissingColumnError, ParameterError, TimestampError
 from postmortem_nb.explore import LogExplorer
-from postmortem_nb.explore.logs import make_filter
+from postmortem_nb.explore.filters import make_filter
 
 BERLIN = "Europe/Berlin"
 
