@@ -103,3 +103,17 @@ def test_widget_copies_of_the_figures_keep_dates_and_select_lines():
     assert trace["marker"]["opacity"] == 0
     widget = go.FigureWidget(spec)
     assert widget.data[0].x[1].startswith("2026-03-10T15:01")
+
+
+def test_zoom_on_a_lower_panel_of_subplots_sets_the_range():
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
+    x = pd.date_range("2026-03-10 15:00", periods=30, freq="1min")
+    fig.add_trace(go.Scatter(x=x, y=list(range(30))), 1, 1)
+    fig.add_trace(go.Scatter(x=x, y=list(range(30)), mode="lines"), 2, 1)
+    widget = go.FigureWidget(fig)
+    ranges = []
+    link_figure(widget, Selection(BERLIN, on_range=lambda a, b: ranges.append((a, b))))
+    widget.layout.xaxis2.range = ["2026-03-10 15:20:00", "2026-03-10 15:25:00"]
+    assert ranges == [(pd.Timestamp("2026-03-10T14:20Z"), pd.Timestamp("2026-03-10T14:25Z"))]
