@@ -141,7 +141,9 @@ def run_draft(
     from .execute import execute
 
     ws.root.mkdir(parents=True, exist_ok=True)
-    params.workspace = str(ws.root)
+    # No absolute workspace path in the notebook: it runs in its own folder (papermill's
+    # cwd, JupyterLab's kernel), so a copied or moved workspace writes to itself.
+    params.workspace = ""
     nb = execute(template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout)
     # Saved widget state (megabytes of widget JavaScript) is useless in a draft: the
     # forms are rebuilt from analysis.json whenever the notebook runs.

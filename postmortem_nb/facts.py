@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -76,26 +74,34 @@ def build_facts(story: IncidentStory) -> dict[str, Any]:
             "onset_method": story.onset.method if story.onset is not None else None,
         },
         "counts": {k: int(v) for k, v in story.counts.items()},
+        "new_templates": new_template_records(story),
         "alert_ids": [str(a) for a in story.alerts.get("alert_id", [])],
         "warnings": list(story.warnings),
     }
 
 
+def new_template_records(story: IncidentStory, limit: int = 20) -> list[dict[str, Any]]:
+    """The error messages new in this incident, so insights can find ones that recur."""
+    new = story.new_templates
+    if new is None or new.empty:
+        return []
+    out = []
+    for rec in new.head(limit).to_dict("records"):
+        out.append({
+            "template": str(rec.get("template", "")),
+            "count": _clean(rec.get("count")),
+            "service": None if rec.get("service") is None else str(rec.get("service")),
+            "first_seen": iso_z(rec.get("first_seen")),
+        })  # fmt: skip
+    return out
+
+
 def write_facts(path: str | Path, facts: dict[str, Any]) -> Path:
     """Write facts.json atomically (temp file in the same folder, then os.replace)."""
+    from .workspace import atomic_write_text
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     return path
 
 

@@ -177,6 +177,7 @@ class ActionItem:
     status: str = "open"
     type: str = "prevent"
     link: str = ""
+    done_at: str = ""  # YYYY-MM-DD, stamped by the store when the status becomes done
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -253,6 +253,7 @@ class AnalysisStore:
             self._cancel_timer()
             if not self._dirty:
                 return False
+            stamp_done_dates(self.analysis, dt.date.today())
             ours = self.analysis.to_dict()
             with FileLock(str(self.lock_path), timeout=30):
                 disk = self._read_raw()
@@ -330,6 +331,16 @@ class AnalysisStore:
         unpin_event,
         update_action_item,
     )
+
+
+def stamp_done_dates(analysis: Analysis, today: dt.date) -> None:
+    """Record when an action item was done (so "done on time" can be told), and forget
+    the date again if it is reopened."""
+    for item in analysis.action_items:
+        if item.status == "done" and not item.done_at:
+            item.done_at = today.isoformat()
+        elif item.status != "done" and item.done_at:
+            item.done_at = ""
 
 
 def flush_all() -> list[Path]:

@@ -80,7 +80,8 @@ def header_html(
     body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
     meta = f'<dl class="pm-meta">{body}</dl>' if body else ""
     return (
-        f'<header class="pm-header"><p class="pm-kicker">Post-incident review</p>'
+        f'<header class="pm-header"><p class="pm-kicker">'
+        f"{_r(h.get('kicker') or 'Post-incident review', redactor)}</p>"
         f"<h1>{title}</h1>{meta}</header>"
     )
 

@@ -327,3 +327,20 @@ def test_file_corrupted_by_someone_else_is_moved_aside_before_writing(tmp_path):
     aside = list(tmp_path.glob("analysis.json.corrupt-*"))
     assert [p.read_text() for p in aside] == ["{broken"]
     assert _disk(tmp_path)["summary"]["title"] == "v2"
+
+
+def test_done_items_get_a_done_date_and_lose_it_when_reopened(tmp_path):
+    import datetime as dt
+    import json
+
+    from postmortem_nb.analysis import AnalysisStore
+
+    store = AnalysisStore(tmp_path / "analysis.json")
+    item = store.add_action_item("Page on pool exhaustion", owner="sre", status="done")
+    store.flush()
+    saved = json.loads((tmp_path / "analysis.json").read_text())["action_items"][0]
+    assert saved["done_at"] == dt.date.today().isoformat()
+    store.update_action_item(item.id, status="open")
+    store.flush()
+    saved = json.loads((tmp_path / "analysis.json").read_text())["action_items"][0]
+    assert saved["done_at"] == ""

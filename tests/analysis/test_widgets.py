@@ -161,7 +161,7 @@ def test_action_items_form(store):
     assert item == {"id": "A1", "description": "Page on connection pool exhaustion",
                     "owner": "sre", "due": "2026-04-30",
                     "success_criterion": "alert pages within 5 minutes", "priority": "P1",
-                    "status": "in progress", "type": "detect", "link": ""}
+                    "status": "in progress", "type": "detect", "link": "", "done_at": ""}
     assert "pm-check-warning" not in " ".join(p.value for p in find_all(box, "pm-check"))
     find(box, "pm-action-add").click()
     find_all(box, "pm-action-description")[1].value = "Improve monitoring"

@@ -6,7 +6,10 @@ workspace) and open them with ``open_notebook(page, lab.url, path)``. The server
 with a private config/data/runtime/workspaces/IPython dir, so nothing under ~ leaks in
 or out, and with news and update checks off, so it makes no outside requests.
 
-The ``browser``/``page`` fixtures come from tests/conftest.py (Debian's chromium).
+Helpers: ``open_notebook``, ``run_all``, ``restart_and_run_all``, ``wait_idle``,
+``error_outputs``; ``lab_page`` is the recording ``page`` of tests/conftest.py (Debian's
+chromium) with timeouts for a busy machine. A failing test that used ``page`` leaves a
+full-page screenshot at /tmp/lab-failure-<test>.png (named in the report).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -124,24 +127,45 @@ def _wait_until_up(lab: Lab, timeout: float) -> None:
 
 
 def stop_lab(lab: Lab) -> None:
-    """Stop the server and its kernels: SIGTERM to its process group, SIGKILL if it lingers."""
+    """Stop the server and its kernels, by pid.
+
+    SIGTERM to the server's process group lets it shut its kernels down; SIGKILL if it
+    lingers. Kernels run in sessions of their own (jupyter_client starts them so), so
+    any the server left behind are found among its children and killed one by one.
+    """
+    import psutil  # an ipykernel dependency
+
+    try:
+        kernels = psutil.Process(lab.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kernels = []
     if lab.process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(lab.process.pid, signal.SIGTERM)
         try:
-            lab.process.wait(timeout=15)
+            lab.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(lab.process.pid, signal.SIGKILL)
             lab.process.wait(timeout=15)
-    # kernels are in the same group; make sure none survives its server
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(lab.process.pid, signal.SIGKILL)
+    for child in kernels:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(kernels, timeout=10)
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, state: Path, *, timeout: float = LAB_START_TIMEOUT) -> Iterator[Lab]:
-    """Run ``jupyter lab`` serving ``root`` on a free loopback port, token off; stop it after."""
+def jupyter_lab(
+    root: Path,
+    state: Path,
+    *,
+    timeout: float = LAB_START_TIMEOUT,
+    extra_args: Sequence[str] = (),
+) -> Iterator[Lab]:
+    """Run ``jupyter lab`` serving ``root`` on a free loopback port, token off; stop it after.
+
+    ``state`` holds the server's private Jupyter dirs and its log (``Lab.log``).
+    """
     port = free_port()
     log = state / "jupyter-lab.log"
     state.mkdir(parents=True, exist_ok=True)
@@ -158,6 +182,7 @@ def jupyter_lab(root: Path, state: Path, *, timeout: float = LAB_START_TIMEOUT) 
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.terminals_enabled=False",
+        *extra_args,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -215,6 +240,10 @@ def clone_workspace(src: Path, dest: Path) -> Path:
         if cell.cell_type == "code":
             for o in old:
                 cell.source = cell.source.replace(o, f"workspace = {json.dumps(str(dest))}")
+    stale = [c.source for c in nb.cells if c.cell_type == "code" and str(src) in c.source]
+    if stale:  # the copy would write into the original: refuse rather than share a file
+        msg = f"{nb_path}: could not repoint the workspace parameter from {src}:\n{stale[0]}"
+        raise RuntimeError(msg)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     if "workspace" in params:
         params["workspace"] = str(dest)
@@ -230,6 +259,14 @@ def lab_workspace(lab, lab_demo_draft, request) -> Path:
 
 
 # ------------------------------------------------------------------ page helpers
+@pytest.fixture
+def lab_page(page):
+    """The recording ``page`` with timeouts fit for JupyterLab on a busy 2-core machine."""
+    page.set_default_timeout(UI_TIMEOUT)
+    page.set_default_navigation_timeout(UI_TIMEOUT)
+    return page
+
+
 def notebook_path(lab: Lab, workspace: Path) -> str:
     """The server-relative path of a workspace's notebook (for ``open_notebook``)."""
     return (workspace / "postmortem.ipynb").relative_to(lab.root).as_posix()

@@ -74,3 +74,10 @@ def test_six_sections_in_report_order_with_analyst_parts():
     assert positions == sorted(positions)
     parts = {c.metadata["postmortem"]["part"] for c in nb.cells if "postmortem" in c.metadata}
     assert parts == PARTS
+
+
+def test_public_api_resolves():
+    import postmortem_nb as pm
+
+    for name in pm.__all__:
+        assert getattr(pm, name) is not None, name
