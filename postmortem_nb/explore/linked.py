@@ -23,6 +23,7 @@ from ..schema import MILESTONES
 log = logging.getLogger(__name__)
 
 RangeFn = Callable[[pd.Timestamp, pd.Timestamp], None]
+WIDGET_WIDTH = 880  # px
 
 
 def wall_to_utc(value: Any, tz: str) -> pd.Timestamp:
@@ -175,7 +176,10 @@ def linked_view(figures: list[Any], selection: Selection) -> Live:
     widgets = []
     for fig in figures:
         fw = go.FigureWidget(selectable(as_json_figure(fig)))
-        fw.update_layout(dragmode="zoom")  # a zoom reports its x range on every panel
+        # a zoom reports its x range on every panel; a fixed width stops the widget from
+        # autosizing, whose unguarded Plots.resize rejects (a page error) whenever
+        # JupyterLab hides the cell's output while scrolling a long notebook
+        fw.update_layout(dragmode="zoom", width=WIDGET_WIDTH)
         link_figure(fw, selection)
         widgets.append(fw)
     status = w.HTML(escape(selection.describe()))
