@@ -211,11 +211,12 @@ class Workbook:
 
         return session(self).alert_view()
 
-    def linked_figures(self) -> Any:
-        """Timeline and impact as FigureWidgets: a selection filters the log explorer."""
+    def linked_figures(self, show: bool = False) -> Any:
+        """Timeline and impact as FigureWidgets (drawn on request, or now with show=True):
+        zooming into a time range filters the log explorer."""
         from .explore.session import session
 
-        return session(self).linked()
+        return session(self).linked(show)
 
     def explore_logs(
         self, *, limit: int | None = 1000, newest_first: bool = False, **filters: Any

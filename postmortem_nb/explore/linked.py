@@ -168,20 +168,41 @@ def selectable(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def linked_view(figures: list[Any], selection: Selection) -> Live:
-    """FigureWidgets of ``figures`` with selection buttons; static note for exports."""
-    import ipywidgets as w
+def figure_widget(fig: Any, selection: Selection) -> Any:
+    """One linked FigureWidget (importing its module costs ~3 s: plotly.io -> jsonschema)."""
     import plotly.graph_objects as go
 
-    widgets = []
-    for fig in figures:
-        fw = go.FigureWidget(selectable(as_json_figure(fig)))
-        # a zoom reports its x range on every panel; a fixed width stops the widget from
-        # autosizing, whose unguarded Plots.resize rejects (a page error) whenever
-        # JupyterLab hides the cell's output while scrolling a long notebook
-        fw.update_layout(dragmode="zoom", width=WIDGET_WIDTH)
-        link_figure(fw, selection)
-        widgets.append(fw)
+    fw = go.FigureWidget(selectable(as_json_figure(fig)))
+    # a zoom reports its x range on every panel; a fixed width stops the widget from
+    # autosizing, whose unguarded Plots.resize rejects (a page error) whenever
+    # JupyterLab hides the cell's output while scrolling a long notebook
+    fw.update_layout(dragmode="zoom", width=WIDGET_WIDTH)
+    link_figure(fw, selection)
+    return fw
+
+
+def linked_view(figures: Callable[[], list[Any]], selection: Selection, *,
+                show: bool = False) -> Live:
+    """Selection buttons and, on "Show linked figures", FigureWidgets of ``figures()``.
+
+    The widgets are built on request: a headless run (papermill, batch drafts) would
+    otherwise pay seconds per notebook for figures nobody can see.
+    """
+    import ipywidgets as w
+
+    holder = w.VBox(layout=w.Layout(width="100%"))
+    show_button = w.Button(description="Show linked figures", icon="line-chart",
+                           layout=w.Layout(width="auto"))
+    show_button.add_class("pm-linked-show")
+
+    def build(_: Any = None) -> None:
+        if holder.children:
+            return
+        show_button.description = "Drawing…"
+        holder.children = [figure_widget(f, selection) for f in figures()]
+        show_button.layout.display = "none"
+
+    show_button.on_click(build)
     status = w.HTML(escape(selection.describe()))
     status.add_class("pm-linked-status")
     message = w.HTML()
@@ -206,9 +227,11 @@ def linked_view(figures: list[Any], selection: Selection) -> Live:
         lambda: selection.as_milestone(milestone.value, at_end=at_end.value),
         f"Milestone {milestone.value} saved."))
     selection.listeners.append(lambda: setattr(status, "value", escape(selection.describe())))
-    box = w.VBox([*widgets, status, w.HBox([window, milestone, at_end, set_ms]), message],
-                 layout=w.Layout(width="100%"))
+    box = w.VBox([show_button, holder, status, w.HBox([window, milestone, at_end, set_ms]),
+                  message], layout=w.Layout(width="100%"))
     box.add_class("pm-linked")
+    if show:
+        build()
     html = ('<p class="pm-explore-summary"><b>Linked figures</b>: in JupyterLab, select a time '
             "range on the timeline or impact figure to filter the log explorer, or save it as "
             "the incident window or a milestone. The static figures are shown above.</p>")

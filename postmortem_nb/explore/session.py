@@ -112,7 +112,7 @@ class ExploreSession:
                         "No alerts")
         return AlertExplorerView(self.alerts, on_pin=self.pin).live()
 
-    def linked(self) -> Live:
+    def linked(self, show: bool = False) -> Live:
         from ..figures import impact_figure, timeline_figure
         from .linked import Selection, linked_view
 
@@ -125,7 +125,8 @@ class ExploreSession:
         selection = Selection(self.wb.tz, store=self.wb.store, on_range=on_range)
         self.selection = selection
         story = self.wb.story
-        return linked_view([timeline_figure(story), impact_figure(story)], selection)
+        return linked_view(lambda: [timeline_figure(story), impact_figure(story)], selection,
+                           show=show)
 
 
 def session(wb: Any) -> ExploreSession:

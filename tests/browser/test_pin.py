@@ -124,6 +124,7 @@ def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace
     before = status.inner_text()
 
     linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
+    linked.locator("button.pm-linked-show").click(timeout=UI_TIMEOUT)  # drawn on request
     plot = linked.locator(".js-plotly-plot").first
     plot.wait_for(timeout=UI_TIMEOUT)
     plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)

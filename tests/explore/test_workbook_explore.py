@@ -64,3 +64,17 @@ def test_explorer_cells_render_static_summaries(demo_workbook):
     linked = wb.linked_figures()
     assert isinstance(linked, Live | HTML)
     assert "Linked figures" in linked.html
+
+
+def test_linked_figures_are_drawn_on_request(demo_workbook):
+    import plotly.graph_objects as go
+
+    linked = demo_workbook.linked_figures()
+    show, holder = linked.widget.children[:2]
+    assert holder.children == ()  # headless runs never build FigureWidgets
+    show.click()
+    assert len(holder.children) == 2
+    assert all(isinstance(f, go.FigureWidget) for f in holder.children)
+    assert holder.children[0].layout.dragmode == "zoom"
+    show.click()  # a second click does not draw them twice
+    assert len(holder.children) == 2
