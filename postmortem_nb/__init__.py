@@ -54,6 +54,8 @@ _LAZY: dict[str, str] = {
     "propose_window": "incident_window",
     "select_incident_alerts": "incident_window",
     "mine_templates": "logtemplates",
+    "LogExplorer": "explore",
+    "LogFilter": "explore",
     "open_insights": "insights",
     "InsightsParams": "insights",
     "run_insights": "insights",

@@ -218,10 +218,13 @@ def lab(browser, tmp_path_factory) -> Iterator[Lab]:
 @pytest.fixture(scope="session")
 def lab_demo_draft(tmp_path_factory) -> Path:
     """The demo incident drafted once (papermill, ~30 s): its workspace folder."""
-    from postmortem_nb.demo import run_demo
+    from postmortem_nb.demo import DEMO_TZ, demo_inputs
+    from postmortem_nb.draft import draft
 
+    # Drafted from the data alone (no example analysis): the tests type the analysis.
+    i = demo_inputs()
     out = tmp_path_factory.mktemp("lab-demo") / "reports"
-    return run_demo(out=out).workspace.root
+    return draft(i["alerts"], i["logs"], i["changes"], tz=DEMO_TZ, out=out).workspace.root
 
 
 def clone_workspace(src: Path, dest: Path) -> Path:
