@@ -10,6 +10,7 @@ reads its wall time and peak RSS (``os.wait4``). Cases:
   baseline      pd.read_csv(path) then pd.to_datetime(df["timestamp"])
   full          postmortem_nb.load_logs(path)            (Arrow streaming reader)
   full_threaded the same with POSTMORTEM_CSV_THREADS=1     (Arrow threaded reader)
+  full_stream   the same with POSTMORTEM_CSV_THREADS=0     (single-threaded streaming)
   window        load_logs(path, start=12:00, end=14:00)   (2 h of 24 h; bisection)
   window_gz     the same window on a .gz copy              (streaming + filter)
   import_pandas python -c "import pandas"
@@ -45,6 +46,10 @@ CASES = {
     "full": ("import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"),
     "full_threaded": (
         "import os\nos.environ['POSTMORTEM_CSV_THREADS'] = '1'\n"
+        "import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"
+    ),
+    "full_stream": (
+        "import os\nos.environ['POSTMORTEM_CSV_THREADS'] = '0'\n"
         "import postmortem_nb as pm\ndf = pm.load_logs(PATH)\nROWS = len(df)\n"
     ),
     "window": (
@@ -129,8 +134,9 @@ def run_case(name: str, path: Path) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read().decode()
-    status = proc.wait()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    proc.returncode = status
     if status != 0:
         raise SystemExit(f"case {name} failed (status {status})")
     inner, rows, hwm_kb = out.split()
@@ -140,6 +146,7 @@ def run_case(name: str, path: Path) -> dict:
         "inner_s": float(inner),
         "rows": int(rows),
         "peak_rss_mb": int(hwm_kb) / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -189,18 +196,18 @@ def main() -> None:
     base = next((r for r in results if r["case"] == "baseline"), None)
     imp = {r["case"]: r["wall_s"] for r in results}
     print(
-        f"{'case':<15}{'wall s':>8}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
+        f"{'case':<15}{'wall s':>8}{'cpu s':>7}{'peak MB':>9}{'rows':>11}{'rows/s':>12}{'MB/s':>8}"
         f"{'speed-up':>9}{'mem %':>7}"
     )
     for r in results:
         rate = r["rows"] / r["wall_s"] if r["rows"] else 0
-        whole = r["case"] in ("baseline", "full", "full_threaded")
+        whole = r["case"] in ("baseline", "full", "full_threaded", "full_stream")
         mbs = size_mb / r["wall_s"] if whole else 0
         up = base["wall_s"] / r["wall_s"] if base else 0
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
         r.update(speedup=up, mem_pct=mem)
         print(
-            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
+            f"{r['case']:<15}{r['wall_s']:>8.2f}{r['cpu_s']:>7.1f}{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}"
             f"{rate:>12,.0f}{mbs:>8.0f}{up:>8.1f}x{mem:>6.0f}%"
         )
     for case in ("import_pkg", "import_ingest"):

@@ -16,11 +16,16 @@ def demo_inputs() -> dict[str, Path]:
         "alerts": d / "alerts.csv",
         "logs": d / "logs.csv.gz",
         "changes": d / "changes.csv",
+        "analysis": d / "analysis.json",
     }
 
 
 def run_demo(out: str | Path = "reports", *, force: bool = False) -> DraftResult:
-    """Draft the demo incident into ``out`` (the window is proposed from the data)."""
+    """Draft the demo incident into ``out`` (the window is proposed from the data).
+
+    A new demo workspace starts from the bundled example analysis (data/demo/analysis.json:
+    what an analyst wrote about this incident), so the report shows every section filled.
+    """
     inputs = demo_inputs()
     return draft(
         inputs["alerts"],
@@ -30,4 +35,5 @@ def run_demo(out: str | Path = "reports", *, force: bool = False) -> DraftResult
         params={"currency": "EUR"},
         out=out,
         force=force,
+        analysis_seed=inputs["analysis"],
     )

@@ -141,7 +141,9 @@ def run_draft(
     from .execute import execute
 
     ws.root.mkdir(parents=True, exist_ok=True)
-    params.workspace = str(ws.root)
+    # No absolute workspace path in the notebook: it runs in its own folder (papermill's
+    # cwd, JupyterLab's kernel), so a copied or moved workspace writes to itself.
+    params.workspace = ""
     nb = execute(template_notebook(), ws.notebook, params.to_dict(), cwd=ws.root, timeout=timeout)
     # Saved widget state (megabytes of widget JavaScript) is useless in a draft: the
     # forms are rebuilt from analysis.json whenever the notebook runs.
@@ -218,10 +220,12 @@ def draft(
     out: str | Path = DEFAULT_OUT,
     force: bool = False,
     timeout: float | None = 900,
+    analysis_seed: str | Path | None = None,
 ) -> DraftResult:
     """Create or update ``out/<incident-id>/`` and export its report.
 
-    The analyst's analysis.json is never changed by a draft (only created when missing).
+    The analyst's analysis.json is never changed by a draft (only created when missing,
+    from ``analysis_seed`` when given, else from the data).
     """
     extra = dict(params or {})
     if incident:
@@ -239,6 +243,9 @@ def draft(
     if skipped:
         result.skipped = skipped
         return result
+    if analysis_seed and not ws.analysis.exists():
+        ws.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(ws.analysis, Path(analysis_seed).read_text(encoding="utf-8"))
     run_draft(ws, p, timeout=timeout)
     result.executed = True
     window = (ws.read_json(ws.facts) or {}).get("window") or {}

@@ -45,11 +45,7 @@ def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict
     end = (ms.get("resolved") or {}).get("at") or (facts.get("window") or {}).get("end")
     start_utc, start_local = _when(start, tz)
     end_utc, end_local = _when(end, tz)
-    people = [
-        {"role": p.role or "participant", "name_or_role": p.name if p.show_name else ""}
-        for p in s.people
-        if p.role or p.name
-    ]
+    people = [{"role": label, "name_or_role": ""} for label in analysis.people_labels()]
     return {
         "incident_id": inc.get("id", ""),
         "title": s.title or inc.get("title", ""),

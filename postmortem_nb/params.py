@@ -50,28 +50,7 @@ class Params:
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Params:
         """Build from notebook/CLI values; unknown names are an error listing the known ones."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"Unknown parameter(s): {', '.join(unknown)}. Known: {', '.join(known)}."
-            )
-        kwargs: dict[str, Any] = {}
-        for name, value in values.items():
-            f = known[name]
-            if f.type in ("float", float):
-                if value in (None, ""):
-                    value = 0.0
-                try:
-                    value = float(value)
-                except (TypeError, ValueError) as exc:
-                    raise ParameterError(
-                        f"Parameter {name} must be a number, got {value!r}."
-                    ) from exc
-            elif f.type in ("str", str):
-                value = "" if value is None else str(value)
-            kwargs[name] = value
-        return cls(**kwargs)
+        return cls(**coerce(cls, values))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -84,3 +63,35 @@ class Params:
         if not p.is_absolute() and self.workspace:
             p = Path(self.workspace) / p
         return p
+
+
+def coerce(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """Check names against a parameter dataclass and convert values to its field types.
+
+    papermill and the CLI hand over strings (and None); numbers are parsed here so that
+    a typo gives an error naming the parameter instead of a failure inside the notebook.
+    """
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"Unknown parameter(s): {', '.join(unknown)}. Known: {', '.join(known)}."
+        )
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = known[name].type
+        if kind in ("float", float, "int", int):
+            number = float if kind in ("float", float) else int
+            if value in (None, ""):
+                value = number()
+            try:
+                value = number(value)
+            except (TypeError, ValueError) as exc:
+                what = "a number" if number is float else "a whole number"
+                raise ParameterError(f"Parameter {name} must be {what}, got {value!r}.") from exc
+            if value < 0:
+                raise ParameterError(f"Parameter {name} must not be negative, got {value}.")
+        else:
+            value = "" if value is None else str(value)
+        out[name] = value
+    return out

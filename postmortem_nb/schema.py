@@ -34,6 +34,7 @@ CHANGE_REQUIRED = ("timestamp", "description")
 CHANGE_TIME_COLUMNS = ("timestamp",)
 
 EVENT_COLUMNS = (
+    "event_id",  # stable across re-runs, so the analyst can hide or pin it
     "timestamp",
     "kind",
     "source",
@@ -41,6 +42,8 @@ EVENT_COLUMNS = (
     "description",
     "milestone",
     "hidden",
+    "group",  # the event_id of the storm an alert was collapsed into, else ""
+    "members",
 )
 
 MILESTONES = ("impact_start", "detected", "acknowledged", "mitigated", "resolved")

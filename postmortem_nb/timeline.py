@@ -1,9 +1,9 @@
 """Timeline events from alerts, changes, the log signal and the analyst.
 
-One frame, ``schema.EVENT_COLUMNS`` plus ``event_id`` (a stable hash of kind, source and
-timestamp, so the analyst can hide or pin an event across re-runs), ``group`` (the id of
-the summary event a member was collapsed into, "" for top-level events) and ``members``
-(how many events a summary stands for). Storms (many alerts of one service within
+One frame with ``schema.EVENT_COLUMNS``: ``event_id`` is a stable hash of kind, source and
+timestamp (so the analyst can hide or pin an event across re-runs), ``group`` the id of
+the summary event a member was collapsed into ("" for top-level events) and ``members``
+how many events a summary stands for. Storms (many alerts of one service within
 minutes), flapping (one alert firing and clearing repeatedly) and duplicates are
 collapsed into one summary each by ``alert_events.collapse_alerts``; the members stay in
 the frame for expansion.
@@ -21,20 +21,10 @@ import pandas as pd
 
 from .errors import ParameterError
 from .onset import Onset
+from .schema import EVENT_COLUMNS
 from .timeutil import to_utc
 
-COLUMNS = (
-    "event_id",
-    "timestamp",
-    "kind",
-    "source",
-    "service",
-    "description",
-    "milestone",
-    "hidden",
-    "group",
-    "members",
-)
+COLUMNS = EVENT_COLUMNS
 
 
 def event_id(kind: str, source: str, timestamp: pd.Timestamp) -> str:

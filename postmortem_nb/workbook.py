@@ -198,6 +198,59 @@ class Workbook:
         write_facts(self.root / "facts.json", self.facts)
         self.store.flush()
 
+    # -- explore and pin (logic in postmortem_nb/explore/; keep these delegating) ----
+    def log_explorer(self) -> Any:
+        """Filter, page and count the logs; pin a row (static summary when headless)."""
+        from .explore.session import session
+
+        return session(self).log_view()
+
+    def alert_explorer(self) -> Any:
+        """The incident's alerts and those around it, by service, storms expandable."""
+        from .explore.session import session
+
+        return session(self).alert_view()
+
+    def linked_figures(self, show: bool = False) -> Any:
+        """Timeline and impact as FigureWidgets (drawn on request, or now with show=True):
+        zooming into a time range filters the log explorer."""
+        from .explore.session import session
+
+        return session(self).linked(show)
+
+    def explore_logs(
+        self, *, limit: int | None = 1000, newest_first: bool = False, **filters: Any
+    ) -> pd.DataFrame:
+        """Log rows matching filters (start, end, service, level, host, failure, text,
+        regex, template, ignore_case); ``row`` is the label to pin."""
+        from .explore.session import session
+
+        return session(self).explore_logs(limit=limit, newest_first=newest_first, **filters)
+
+    def explore_alerts(self, scope: str = "around") -> pd.DataFrame:
+        """Alerts of the incident ("incident"), around it ("around") or all, with groups."""
+        from .explore.session import session
+
+        return session(self).alerts.table(scope)
+
+    def pin(self, item: Any, description: str = "") -> Any:
+        """Pin a log row, alert, change or template (row, row number or id) to the timeline."""
+        from .explore.session import session
+
+        return session(self).pin(item, description)
+
+    def unpin(self, event_id: str) -> bool:
+        """Remove a pinned event; False when there was none with that id."""
+        from .explore.session import session
+
+        return session(self).unpin(event_id)
+
+    def pinned(self) -> pd.DataFrame:
+        """The pinned events with their evidence (source, ref, original text)."""
+        from .explore.session import session
+
+        return session(self).pinned()
+
 
 def responders(story: Any) -> list[dict[str, str]]:
     """People the data names (acknowledging an alert, authoring a change) with a role, so

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import WorkspaceError
+from .ingest.pipeline import file_sha256  # noqa: F401  (re-exported for draft/export)
 
 DEFAULT_OUT = "reports"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -60,14 +60,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def dated_copy(path: Path, label: str = "") -> Path | None:

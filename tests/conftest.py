@@ -7,39 +7,25 @@ Browser tests skip when Chromium is missing, except when POSTMORTEM_REQUIRE_BROW
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from postmortem_nb.errors import PostmortemError
+from postmortem_nb.report.browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 DEMO_DATA = ROOT / "data"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 def _need_browser() -> str:
-    path = chromium_path()
     try:
         import playwright.sync_api  # noqa: F401
-    except ImportError:
+
+        path = chromium_path()
+    except (ImportError, PostmortemError):
         path = None
     if path is None:
         msg = "Chromium (Debian package 'chromium') and the playwright package are needed"

@@ -231,6 +231,14 @@ class Analysis:
     def person_names(self) -> list[str]:
         return [p.name.strip() for p in self.summary.people if p.name.strip()]
 
+    def people_labels(self) -> list[str]:
+        """The people list as the report shows it: roles (names only where allowed), each
+        role once with a count, so "responder, responder" reads "responder (2)"."""
+        labels: dict[str, int] = {}
+        for p in self.summary.people:
+            labels[p.label()] = labels.get(p.label(), 0) + 1
+        return [f"{label} ({n})" if n > 1 else label for label, n in labels.items()]
+
 
 # ---------------------------------------------------------------- generic (de)serialisation
 

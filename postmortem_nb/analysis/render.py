@@ -101,7 +101,7 @@ def _summary(a: Analysis, facts: dict[str, Any] | None, tz: str | None) -> str:
     incident = (facts or {}).get("incident") or {}
     severity = s.severity or incident.get("severity") or ""
     services = s.services or incident.get("services") or []
-    people = ", ".join(escape(p.label()) for p in s.people) or "—"
+    people = ", ".join(escape(label) for label in a.people_labels()) or "—"
     title = s.title or incident.get("title") or ""
     dl = (
         '<dl class="pm-facts">'
@@ -285,7 +285,7 @@ def render_sections_markdown(
     a = analysis
     s = a.summary
     incident = (facts or {}).get("incident") or {}
-    people = ", ".join(p.label() for p in s.people) or "—"
+    people = ", ".join(a.people_labels()) or "—"
     services = ", ".join(s.services or incident.get("services") or [])
     summary = "\n".join([
         f"- **Severity:** {_md_cell(s.severity or incident.get('severity') or '—')}",

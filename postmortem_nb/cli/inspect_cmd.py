@@ -13,6 +13,11 @@ def parse_maps(values: tuple[str, ...]) -> dict[str, str]:
     """``canonical=source`` pairs (``service==checkout-api`` for a constant) into a mapping."""
     out: dict[str, str] = {}
     for item in values:
+        if item.startswith("@"):
+            from ..ingest.frame import read_mapping_file
+
+            out.update({k: str(v) for k, v in read_mapping_file(item[1:]).items()})
+            continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ParameterError(
@@ -35,7 +40,8 @@ def parse_maps(values: tuple[str, ...]) -> dict[str, str]:
     "maps",
     multiple=True,
     metavar="CANONICAL=SOURCE",
-    help="Map a canonical column to a source column, e.g. --map started_at=Created.",
+    help="Map a canonical column to a source column, e.g. --map started_at=Created; "
+    "@FILE reads a mapping file (JSON object or canonical=source lines).",
 )
 @click.option("--tz", metavar="ZONE", help="Zone for naive timestamps and for local times.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

@@ -1,8 +1,14 @@
-"""CSV/TSV reading with pyarrow: sniffed delimiter, explicit string types for time columns.
+"""CSV/TSV reading with pyarrow: sniffed delimiter, explicit column types from the head.
 
 Returns a pandas frame of the source columns plus ``_line`` (the physical line where
 each record starts, header = line 1). Rows pyarrow cannot split into the header's
 number of fields are skipped and reported with their line numbers.
+
+Three paths, fastest first: big plain files in 64 MB slices through Arrow's threaded
+parser (``read_chunked``, accepted only when rows == newlines per slice); otherwise
+Arrow's streaming reader (bounded memory; gzip, quoted newlines, ragged rows, type
+changes and encoding fallbacks are retried here); Python's ``csv`` only to recover
+exact line numbers when rows had to be skipped.
 """
 
 from __future__ import annotations
@@ -133,7 +139,8 @@ def read_table(
 
     Arrow's streaming reader, not the threaded ``read_csv``: on a 760 MB log file the
     threaded reader peaked at 2.2 GB RSS, the streaming one at 1.1 GB, for a table of 0.9 GB.
-    ``POSTMORTEM_CSV_THREADS=1`` chooses the threaded reader (faster on several cores).
+    ``POSTMORTEM_CSV_THREADS=1`` chooses the threaded reader here (faster on several
+    cores); ``=0`` also turns the chunked path off (single-threaded streaming only).
     """
     read = pacsv.ReadOptions(
         column_names=columns,
@@ -166,6 +173,8 @@ def read_chunked(
     come from the first slice so that all slices agree.
     """
     if src.compressed or src.encoding != "utf-8" or src.size < 2 * CHUNK_BYTES:
+        return None
+    if os.environ.get(THREADS_ENV) == "0":
         return None
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
     read = pacsv.ReadOptions(column_names=columns, block_size=4 << 20)

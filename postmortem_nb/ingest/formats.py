@@ -40,6 +40,7 @@ class Format:
     top: frozenset[str] = frozenset()  # JSON: keys of the top-level object
     records: str | None = None  # JSON: key holding the list of records
     derive: str | None = None  # kind-specific post-processing step
+    zone_key: str | None = None  # JSON: top-level key stating the zone of naive times
     description: str = ""
 
 
@@ -93,6 +94,7 @@ FORMATS: tuple[Format, ...] = (
         },
         records="data",
         derive="pagerduty_summary",
+        zone_key="time_zone",
         description="PagerDuty Analytics raw incidents (naive times in the account's zone)",
     ),
     _f(

@@ -11,6 +11,7 @@ Extra (unmapped) source columns are kept. Naming rule:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -60,8 +61,42 @@ def max_bad_fraction() -> float:
     return value
 
 
-def split_mapping(mapping: Mapping[str, object] | None, kind: str) -> tuple[dict, dict]:
-    """User mapping -> (canonical -> source, options); unknown keys list the valid ones."""
+def read_mapping_file(path: str | os.PathLike) -> dict[str, object]:
+    """A small mapping file: a JSON object, or ``canonical=source`` lines (``#`` comments)."""
+    p = os.fspath(path)
+    try:
+        with open(p, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ParameterError(f"cannot read mapping file {p}: {exc}") from exc
+    if text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise ParameterError(f"mapping file {p} is not valid JSON: {exc}") from exc
+        if not isinstance(doc, dict):
+            raise ParameterError(f"mapping file {p}: expected a JSON object")
+        return doc
+    out: dict[str, object] = {}
+    for i, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ParameterError(f"mapping file {p}, line {i}: expected canonical=source")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def split_mapping(
+    mapping: Mapping[str, object] | str | os.PathLike | None, kind: str
+) -> tuple[dict, dict]:
+    """User mapping (a dict or a mapping file) -> (canonical -> source, options)."""
+    if isinstance(mapping, str | os.PathLike):
+        mapping = read_mapping_file(mapping)
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise ParameterError(f"mapping must be a dict or a file path, not {type(mapping).__name__}")
     cols = dict[str, object]()
     opts = {}
     canonical = KIND_COLUMNS[kind][0]

@@ -80,6 +80,19 @@ def flatten(obj: Any, prefix: str = "", out: dict | None = None) -> dict:
     return out
 
 
+CONTAINER_KEYS = ("data", "items", "results", "records", "entries", "events", "logs", "hits")
+
+
+def _container(item: dict) -> str | None:
+    """Key of the record list in a wrapper object (generic JSON): the only key, or a usual name."""
+    candidates = [k for k in item if k in CONTAINER_KEYS] if len(item) > 1 else list(item)
+    for k in candidates:
+        value = item[k]
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            return k
+    return None
+
+
 def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[dict]]:
     """The records of a document: from ``key`` when present, else the objects themselves.
 
@@ -95,16 +108,11 @@ def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[
                         recs.append(rec)
                         lines.append(line)
                         parents.append(item)
-            elif isinstance(item, dict) and not key and len(item) == 1:
-                (only,) = item.values()
-                if isinstance(only, list) and all(isinstance(r, dict) for r in only):
-                    recs.extend(only)
-                    lines.extend([line] * len(only))
-                    parents.extend([item] * len(only))
-                else:
-                    recs.append(item)
-                    lines.append(line)
-                    parents.append({})
+            elif isinstance(item, dict) and not key and _container(item) is not None:
+                inner = item[_container(item)]
+                recs.extend(inner)
+                lines.extend([line] * len(inner))
+                parents.extend([item] * len(inner))
             elif isinstance(item, dict):
                 recs.append(item)
                 lines.append(line)
@@ -131,10 +139,8 @@ def probe(doc: JsonDoc, records_key: str | None) -> tuple[set[str], set[str]]:
     first = top
     if records_key and isinstance(top.get(records_key), list):
         first = next((r for r in top[records_key] if isinstance(r, dict)), {})
-    elif not records_key and len(top) == 1:
-        (only,) = top.values()
-        if isinstance(only, list) and only and isinstance(only[0], dict):
-            first = only[0]
+    elif not records_key and _container(top) is not None:
+        first = top[_container(top)][0]
     return set(top), _keys(first)
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -135,6 +135,11 @@ def read_source(
         skipped, skipped_count = table.skipped, table.skipped_count
         warnings.extend(table.warnings)
     rule = time_rule(fmt, opts)
+    if container == "json" and fmt.zone_key and tz is None:
+        stated = _stated_zone(doc, fmt.zone_key)
+        if stated:
+            rule = replace(rule, zone=stated)
+            warnings.append(f"{src.path.name}: naive times read in {stated}, as the file states")
     ctx = Context(src, fmt, kind, tz, rule, user_cols, parents)
     derived: dict[str, pd.Series] = {}
     if fmt.derive and fmt.derive in derivers:
@@ -168,6 +173,12 @@ def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[
     if values and all(_ISO_AWARE.match(v) for v in values):
         return {source}
     return set()
+
+
+def _stated_zone(doc: jsonread.JsonDoc, key: str) -> str | None:
+    top = doc.tops[0] if doc.tops else None
+    value = top.get(key) if isinstance(top, dict) else None
+    return check_zone(value) if isinstance(value, str) and value else None
 
 
 def _read_window(src, spec, names, delim, strings, window, tz, rule):
@@ -267,7 +278,7 @@ def load(
         "warnings": warnings,
         "start": _iso(df[primary].min()) if len(df) else None,
         "end": _iso(df[primary].max()) if len(df) else None,
-        "mapping": {k: list(v) if isinstance(v, tuple) else v for k, v in (mapping or {}).items()},
+        "mapping": {**user_cols, **opts},
         "tz": tz,
     }
     return df

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ParameterError
+from ..params import coerce
 from ..severity import parse_severity
 from ..timeutil import check_tz, to_utc
 
@@ -39,27 +40,7 @@ class InsightsParams:
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> InsightsParams:
         """Build from notebook/CLI values; unknown names are an error listing the known ones."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"Unknown parameter(s): {', '.join(unknown)}. Known: {', '.join(known)}."
-            )
-        kwargs: dict[str, Any] = {}
-        for name, value in values.items():
-            if known[name].type in ("int", int):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError) as exc:
-                    raise ParameterError(
-                        f"Parameter {name} must be a whole number, got {value!r}."
-                    ) from exc
-                if value < 0:
-                    raise ParameterError(f"Parameter {name} must not be negative, got {value}.")
-            else:
-                value = "" if value is None else str(value)
-            kwargs[name] = value
-        return cls(**kwargs)
+        return cls(**coerce(cls, values))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

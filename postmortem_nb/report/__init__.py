@@ -14,7 +14,7 @@ _LAZY = {
     "write_report": "exporter",
     "export_markdown": "markdown",
     "Redactor": "redact",
-    "screenshot": "screenshot",
+    "screenshot": "browser",
     "plotly_js_version": "plotlyjs",
 }
 

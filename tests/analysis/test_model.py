@@ -93,3 +93,15 @@ def test_naive_time_without_zone_is_an_error():
         to_iso_z("2026-03-08 14:58")
     with pytest.raises(TimestampError, match="ISO 8601"):
         to_iso_z("yesterday at noon")
+
+
+def test_people_labels_show_roles_once_with_counts():
+    from postmortem_nb.analysis import Analysis, Person
+
+    a = Analysis()
+    a.summary.people = [
+        Person(name="Dana Weber", role="responder"),
+        Person(name="Luca Romano", role="responder"),
+        Person(name="Mia Schulz", role="incident commander", show_name=True),
+    ]
+    assert a.people_labels() == ["responder (2)", "Mia Schulz (incident commander)"]

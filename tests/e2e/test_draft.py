@@ -117,3 +117,15 @@ def test_report_shows_roles_not_names_unless_chosen(demo_copy):
     redacted = export_workspace(ws, redact=True)
     assert redacted.name == "report.redacted.html"
     assert "Dana Weber" not in redacted.read_text()
+
+
+def test_a_moved_workspace_notebook_works_on_its_own_folder(demo_draft, demo_copy):
+    """The notebook carries no absolute workspace path: run where it lies, it uses that folder."""
+    from postmortem_nb.execute import execute
+
+    original = demo_draft.workspace
+    before = original.facts.read_bytes()
+    (demo_copy / "facts.json").unlink()
+    execute(demo_copy / "postmortem.ipynb", demo_copy / "rerun.ipynb", {}, cwd=demo_copy)
+    assert (demo_copy / "facts.json").is_file()
+    assert original.facts.read_bytes() == before

@@ -72,6 +72,10 @@ def test_pagerduty_analytics_json(data, monkeypatch):
     assert a.loc["1041", "resolved_at"] == T("2026-03-10T16:21:40Z")
     # reported and dropped, not shifted
     assert "1050" not in a.index
+    # without tz the zone the export states ("time_zone") is used, and said so
+    stated = load_alerts(data / "pagerduty_analytics_raw.json")
+    assert by_id(stated).loc["1041", "started_at"] == T("2026-03-10T14:02:11Z")
+    assert any("as the file states" in w for w in stated.attrs["source"]["warnings"])
     skipped = df.attrs["source"]["skipped_rows"]
     assert any("DST" in s["reason"] for s in skipped)
 
@@ -285,3 +289,39 @@ def test_generic_changes_json(data):
     df = load_changes(data / "changes.json", mapping=mapping)
     assert list(df["kind"]) == ["config", "config"]
     assert df.loc[1, "author"] == "j.richter"
+
+
+def test_mapping_file_json_and_lines(data, tmp_path):
+    js = tmp_path / "map.json"
+    js.write_text('{"alert_id": "Ticket", "started_at": "Opened", "title": "Summary"}')
+    lines = tmp_path / "map.txt"
+    lines.write_text("# PagerDuty-less tool\nalert_id=Ticket\nstarted_at = Opened\ntitle=Summary\n")
+    a = load_alerts(data / "generic_alerts.csv", mapping=js, tz="UTC")
+    b = load_alerts(data / "generic_alerts.csv", mapping=str(lines), tz="UTC")
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a["alert_id"]) == ["INC-77", "INC-78"]
+    assert a.attrs["source"]["mapping"]["started_at"] == "Opened"
+
+
+def test_flat_json_lines_with_epoch_ms(tmp_path):
+    p = tmp_path / "app.jsonl"
+    p.write_text(
+        '{"ts": 1773151331123, "lvl": "error", "msg": "db timeout", "order_id": 55123}\n'
+        '{"ts": 1773151332000, "lvl": "info", "msg": "retry ok", "order_id": 55123}\n'
+    )
+    df = load_logs(p, mapping={"timestamp": "ts", "level": "lvl", "message": "msg"})
+    assert df.attrs["source"]["format"] == "generic_logs"
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.123Z")
+    assert df.loc[1, "order_id"] == 55123
+    assert list(df["_line"]) == [1, 2]
+
+
+def test_generic_json_wrapper_with_metadata(tmp_path):
+    p = tmp_path / "export.json"
+    p.write_text(
+        '{"meta": {"exported": "2026-03-11"}, "count": 2, "items": ['
+        '{"timestamp": "2026-03-10T14:02:11Z", "message": "db timeout"},'
+        '{"timestamp": "2026-03-10T14:02:12Z", "message": "retry ok"}]}'
+    )
+    df = load_logs(p)
+    assert list(df["message"]) == ["db timeout", "retry ok"]

@@ -38,7 +38,13 @@ PD_COLUMNS = [
 
 def test_files_present_and_small():
     names = {p.name for p in DEMO.iterdir()}
-    assert names == {"alerts.csv", "logs.csv.gz", "changes.csv", "ground_truth.json"}
+    assert names == {
+        "alerts.csv",
+        "logs.csv.gz",
+        "changes.csv",
+        "ground_truth.json",
+        "analysis.json",
+    }
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5 * 1024 * 1024
 
 
@@ -116,7 +122,21 @@ def test_generator_is_deterministic(tmp_path):
         capture_output=True,
     )
     for p in DEMO.iterdir():
+        if p.name == "analysis.json":  # written by hand: what an analyst wrote
+            continue
         assert (
             hashlib.sha256((tmp_path / p.name).read_bytes()).hexdigest()
             == hashlib.sha256(p.read_bytes()).hexdigest()
         ), p.name
+
+
+def test_example_analysis_is_valid_and_passes_the_checks():
+    import datetime as dt
+    import json
+
+    from postmortem_nb.analysis import Analysis, check_analysis
+
+    data = json.loads((DEMO / "analysis.json").read_text())
+    analysis = Analysis.from_dict(data)
+    assert analysis.to_dict() == data  # current schema, nothing unknown
+    assert check_analysis(analysis, today=dt.date(2026, 3, 15)) == []

@@ -1,4 +1,5 @@
-"""A PNG of a report page for the docs, taken in headless Chromium after figures are drawn."""
+"""Headless Chromium for the package: the offline launch flags, and a PNG of a report page
+(for the docs) taken after its figures are drawn."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _chromium() -> str:
+def chromium_path() -> str:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
@@ -61,7 +62,9 @@ def _shoot(
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(source.as_uri())

@@ -1,0 +1,138 @@
+"""The explorers of one workbook, built once per kernel and shared by its cells.
+
+The workbook's explore methods delegate here: building a LogExplorer costs a sort and a
+few factorizations, so it is made on first use and reused by every later cell and by
+``wb.explore_logs``. Pinning goes through one place so that the live story's timeline
+is refreshed along with analysis.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..display import HTML, Live
+from ..errors import ParameterError
+from .alerts import AlertExplorer
+from .logs import LogExplorer
+from .pin import pin, refresh_events
+
+VIEW_MARGIN = pd.Timedelta("30min")  # the log explorer opens on the window +- this
+
+
+class ExploreSession:
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self._logs: LogExplorer | None = None
+        self._alerts: AlertExplorer | None = None
+        self.view: Any = None  # the last log explorer view (linked figures drive it)
+
+    @property
+    def logs(self) -> LogExplorer:
+        if self._logs is None:
+            frame = self.wb.frames.get("logs")
+            if frame is None or not len(frame):
+                raise ParameterError(
+                    "No logs were loaded: set the `logs` parameter to explore them.")
+            story = self.wb.story
+            sig = getattr(story, "signals", None)
+            self._logs = LogExplorer(
+                frame,
+                templates=getattr(story, "templates", None),
+                is_failure=None if sig is None else sig.rows["is_failure"],
+                bin=getattr(story, "bin", "1min") or "1min",
+                tz=self.wb.tz,
+            )
+        return self._logs
+
+    @property
+    def alerts(self) -> AlertExplorer:
+        if self._alerts is None:
+            story = self.wb.story
+            self._alerts = AlertExplorer(self.wb.frames.get("alerts"), incident=story.alerts,
+                                         window=story.window, tz=self.wb.tz)
+        return self._alerts
+
+    def explore_logs(self, *, limit: int | None = 1000, newest_first: bool = False,
+                     **filters: Any) -> pd.DataFrame:
+        """Rows matching ``filters`` over all loaded logs (the widget's filter is untouched)."""
+        return self.logs.query(limit, newest_first=newest_first, **filters)
+
+    # ------------------------------------------------------------------ pinning
+    def pin(self, item: Any, description: str = "") -> Any:
+        templates = None
+        tpl = getattr(self.wb.story, "templates", None)
+        if tpl is not None:
+            templates = tpl.table
+        if self._logs is not None and isinstance(item, str):  # first seen in the current filter
+            current = self._logs.templates(limit=None)
+            if item in set(current["template_id"]):
+                templates = current
+        ev = pin(self.wb.store, item, description=description, frames=self.wb.frames,
+                 templates=templates, tz=self.wb.tz)
+        refresh_events(self.wb.story, self.wb.store.analysis)
+        return ev
+
+    def unpin(self, event_id: str) -> bool:
+        done = self.wb.store.unpin_event(event_id)
+        if done:
+            refresh_events(self.wb.story, self.wb.store.analysis)
+        return done
+
+    def pinned(self) -> pd.DataFrame:
+        """The pinned events of analysis.json with their evidence."""
+        rows = [
+            {"event_id": e.event_id, "timestamp": pd.Timestamp(e.timestamp), "service": e.service,
+             "description": e.description, "source": e.evidence.source, "ref": e.evidence.ref,
+             "text": e.evidence.text}
+            for e in self.wb.store.analysis.timeline.added_events if e.pinned
+        ]
+        cols = ["event_id", "timestamp", "service", "description", "source", "ref", "text"]
+        return pd.DataFrame(rows, columns=cols)
+
+    # ------------------------------------------------------------------ views
+    def log_view(self) -> Live | HTML:
+        from .widgets import LogExplorerView
+
+        if self.wb.frames.get("logs") is None:
+            return HTML('<p class="pm-empty">No logs loaded: nothing to explore.</p>', "No logs")
+        ex = self.logs
+        w0, w1 = self.wb.story.window
+        ex.reset(start=w0 - VIEW_MARGIN, end=w1 + VIEW_MARGIN)
+        view = LogExplorerView(ex, on_pin=self.pin)
+        self.view = view
+        return view.live()
+
+    def alert_view(self) -> Live | HTML:
+        from .widgets import AlertExplorerView
+
+        if self.wb.frames.get("alerts") is None:
+            return HTML('<p class="pm-empty">No alerts loaded: nothing to explore.</p>',
+                        "No alerts")
+        return AlertExplorerView(self.alerts, on_pin=self.pin).live()
+
+    def linked(self, show: bool = False) -> Live:
+        from ..figures import impact_figure, timeline_figure
+        from .linked import Selection, linked_view
+
+        def on_range(start: pd.Timestamp, end: pd.Timestamp) -> None:
+            if self.view is not None:
+                self.view.set_time_range(start, end)
+            elif self.wb.frames.get("logs") is not None:
+                self.logs.set_filter(start=start, end=end)
+
+        selection = Selection(self.wb.tz, store=self.wb.store, on_range=on_range)
+        self.selection = selection
+        story = self.wb.story
+        return linked_view(lambda: [timeline_figure(story), impact_figure(story)], selection,
+                           show=show)
+
+
+def session(wb: Any) -> ExploreSession:
+    """The workbook's explore session (one per workbook object)."""
+    current = wb.__dict__.get("_explore")
+    if current is None:
+        current = ExploreSession(wb)
+        wb.__dict__["_explore"] = current
+    return current

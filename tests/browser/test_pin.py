@@ -1,0 +1,151 @@
+"""Pinning evidence from the log explorer in a real JupyterLab (issue 8, "Done when").
+
+Open the demo incident's workspace notebook, run all cells, filter the log explorer to
+the failure template (the PSP timeouts behind the failed payments), pin one row with a
+description, check that analysis.json holds the pinned event with its evidence, then
+restart and run all again: the timeline table shows the event, marked pinned.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import (
+    UI_TIMEOUT,
+    error_outputs,
+    notebook_path,
+    open_notebook,
+    restart_and_run_all,
+    run_all,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.browser, pytest.mark.slow]
+
+FAILURE_TEMPLATE = "payment authorization failed: upstream timeout"
+DESCRIPTION = "PSP timeouts start failing payments (pinned in JupyterLab) <b>as text</b>"
+SAVE_TIMEOUT = 30.0  # s
+
+
+def read_analysis(workspace: Path) -> dict:
+    return json.loads((workspace / "analysis.json").read_text(encoding="utf-8"))
+
+
+def pinned_events(workspace: Path) -> list[dict]:
+    return [e for e in read_analysis(workspace)["timeline"]["added_events"] if e["pinned"]]
+
+
+def explorer(page):
+    """The log explorer's live widget (not its static HTML twin), scrolled into view."""
+    box = page.locator(".jp-OutputArea .widget-vbox.pm-explore-logs")
+    box.wait_for(state="attached", timeout=UI_TIMEOUT)
+    box.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    return box
+
+
+def choose(select, contains: str) -> str:
+    """Pick the first option of a <select> whose value contains ``contains``.
+
+    ipywidgets shows labels with non-breaking spaces; the option values keep the label.
+    """
+    values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+    value = next((v for v in values if contains in v), None)
+    assert value is not None, f"no option with {contains!r} in {values[:10]}"
+    select.select_option(value=value)
+    return value
+
+
+def test_filter_to_failure_template_pin_a_row_and_see_it_after_rerun(page, lab, lab_workspace):
+    assert pinned_events(lab_workspace) == []
+    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
+    run_all(page)
+    assert error_outputs(page) == []
+    assert page.page_errors == []
+
+    ex = explorer(page)
+    status = ex.locator(".pm-explore-status")
+    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)  # views render async
+    choose(ex.locator(".pm-explore-template select"), FAILURE_TEMPLATE)
+    expect(status).to_contain_text("; template T", timeout=UI_TIMEOUT)
+    table = ex.locator(".pm-explore-table")
+    expect(table).to_contain_text(FAILURE_TEMPLATE, timeout=UI_TIMEOUT)
+    rows = table.locator("tbody tr")
+    assert rows.count() > 0
+    assert all(FAILURE_TEMPLATE in t for t in rows.all_inner_texts())
+
+    # pin the first row of the page, with a description typed by the analyst
+    first = rows.first.inner_text()
+    choose(ex.locator(".pm-explore-pin-row select"), FAILURE_TEMPLATE)
+    ex.locator(".pm-explore-pin-desc input").fill(DESCRIPTION)
+    ex.locator("button.pm-explore-pin").click()
+    ex.locator(".pm-explore-pin-status .pm-saved").wait_for(timeout=UI_TIMEOUT)
+
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while not pinned_events(lab_workspace) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    events = pinned_events(lab_workspace)
+    assert len(events) == 1
+    ev = events[0]
+    assert ev["description"] == DESCRIPTION
+    assert ev["kind"] == "pinned"
+    assert ev["service"] == "payments"
+    assert ev["evidence"]["source"] == "logs.csv.gz"
+    assert ev["evidence"]["ref"].startswith("line ")
+    assert ev["evidence"]["text"].startswith(FAILURE_TEMPLATE)
+    assert ev["evidence"]["text"][:60] in first  # the row shown is the row pinned
+
+    # --- restart and run everything again: the timeline table shows the pinned event
+    restart_and_run_all(page)
+    assert error_outputs(page) == []
+    row = page.locator(".jp-OutputArea .jp-RenderedHTMLCommon table.pm-table tr",
+                       has_text="PSP timeouts start failing payments")
+    expect(row).to_have_count(1, timeout=UI_TIMEOUT)
+    row.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    text = row.text_content()  # off-screen cells of a windowed notebook have no innerText
+    assert "pinned (analyst)" in text
+    assert f"logs.csv.gz {ev['evidence']['ref']}" in text
+    assert "<b>as text</b>" in text  # markup typed by the analyst stays text
+    assert pinned_events(lab_workspace) == events  # re-running did not touch the pin
+    assert page.page_errors == []
+
+
+def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace):
+    """Zoom into a time range on the timeline FigureWidget: the explorer's time range
+    follows, and the selection is saved as the incident window on request."""
+    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
+    run_all(page)
+    assert error_outputs(page) == []
+    status = explorer(page).locator(".pm-explore-status")
+    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)
+    before = status.inner_text()
+
+    linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
+    linked.locator("button.pm-linked-show").click(timeout=UI_TIMEOUT)  # drawn on request
+    plot = linked.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=UI_TIMEOUT)
+    plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    plot.hover()
+    plot.locator('.modebar-btn[data-val="zoom"]').first.click(timeout=UI_TIMEOUT)
+    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel
+    drag.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    box = drag.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.35, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, y + 5, steps=8)
+    page.mouse.move(box["x"] + box["width"] * 0.55, y + 10, steps=8)
+    page.mouse.up()
+    expect(linked.locator(".pm-linked-status")).to_contain_text("Selected", timeout=UI_TIMEOUT)
+    expect(status).not_to_have_text(before, timeout=UI_TIMEOUT)
+
+    linked.locator("button.pm-linked-window").click()
+    expect(linked).to_contain_text("Incident window saved", timeout=UI_TIMEOUT)
+    window = read_analysis(lab_workspace)["timeline"]["incident_window"]
+    assert window["start"] < window["end"]
+    # dates reached the browser as dates (a FigureWidget sent int64 nanoseconds before)
+    assert window["start"].startswith("2026-03-10T")
+    assert page.page_errors == []

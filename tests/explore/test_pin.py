@@ -1,0 +1,138 @@
+"""Pinning log rows, alerts, changes and templates into analysis.json, and seeing them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.analysis import AnalysisStore
+from postmortem_nb.errors import ParameterError
+from postmortem_nb.explore.pin import classify, pin, pin_arguments, refresh_events
+from postmortem_nb.tables import events_table
+
+
+def _saved(store: AnalysisStore) -> dict:
+    store.flush()
+    return json.loads(store.path.read_text())
+
+
+def test_pin_a_log_row_keeps_its_evidence(store, demo_logs):
+    row = demo_logs.loc[demo_logs["message"].str.startswith("payment authorization failed")].iloc[0]
+    ev = pin(store, row, description="First PSP timeout", frames={"logs": demo_logs})
+    data = _saved(store)
+    saved = data["timeline"]["added_events"]
+    assert len(saved) == 1
+    got = saved[0]
+    assert got["pinned"] is True
+    assert got["kind"] == "pinned"
+    assert got["description"] == "First PSP timeout"
+    assert got["service"] == "payments"
+    assert got["evidence"]["source"] == "logs.csv.gz"
+    assert got["evidence"]["ref"] == f"line {row['_line']}"
+    assert got["evidence"]["text"] == row["message"]
+    assert got["timestamp"] == row["timestamp"].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert got["event_id"] == ev.event_id
+
+
+def test_pinning_twice_keeps_one_event_and_unpin_removes_it(store, demo_logs):
+    row = demo_logs.iloc[1234]
+    a = pin(store, row, frames={"logs": demo_logs})
+    b = pin(store, row, description="again", frames={"logs": demo_logs})
+    assert a.event_id == b.event_id
+    assert len(store.analysis.timeline.added_events) == 1
+    assert a.description.startswith(f"[{row['level']}] {row['service']}: ")
+    assert store.unpin_event(a.event_id) is True
+    assert store.unpin_event(a.event_id) is False
+    assert _saved(store)["timeline"]["added_events"] == []
+
+
+def test_pin_by_row_number_alert_id_template_id_and_change(store, demo_logs):
+    import postmortem_nb as pm
+    from postmortem_nb.logtemplates import mine_templates
+
+    from .conftest import DEMO
+
+    alerts = pm.load_alerts(DEMO / "alerts.csv")
+    changes = pm.load_changes(DEMO / "changes.csv")
+    frames = {"logs": demo_logs, "alerts": alerts, "changes": changes}
+    by_number = pin(store, 42, frames=frames)
+    assert by_number.evidence.ref == f"line {demo_logs.loc[42, '_line']}"
+    alert = pin(store, "48217", frames=frames)
+    assert alert.evidence.ref == "alert 48217"
+    assert alert.evidence.source == "alerts.csv"
+    assert "CPU utilisation" in alert.description
+    assert alert.description.startswith("[SEV2]")
+    templates = mine_templates(demo_logs).table
+    tid = templates["template_id"].iloc[0]
+    tpl = pin(store, tid, frames=frames, templates=templates)
+    assert tpl.evidence.ref == f"template {tid}"
+    assert tpl.evidence.text.startswith(templates["template"].iloc[0])
+    assert pd.Timestamp(tpl.timestamp) == templates["first_seen"].iloc[0].floor("s")
+    change = pin(store, changes.iloc[2], frames=frames)
+    assert change.evidence.source == "changes.csv"
+    assert change.evidence.ref == "line 4"
+    assert change.description.startswith("config: ")
+    assert len(store.analysis.timeline.added_events) == 4
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (10**9, "No log row"),
+        ("nope", "neither an alert id nor a template id"),
+        (3.5, "Pin a log row"),
+        ({"foo": 1}, "Cannot tell what to pin"),
+    ],
+)
+def test_bad_pins_are_explained(item, message, demo_logs):
+    with pytest.raises(ParameterError, match=message):
+        pin_arguments(item, {"logs": demo_logs})
+
+
+def test_classify_by_columns():
+    assert classify({"timestamp": 1, "message": "x"}) == "log"
+    assert classify({"started_at": 1, "title": "x", "alert_id": "a"}) == "alert"
+    assert classify({"timestamp": 1, "description": "deploy"}) == "change"
+    assert classify({"template_id": "T1", "template": "x", "first_seen": 1}) == "template"
+
+
+def test_pinned_events_reach_the_story_timeline_and_its_table(store, demo_logs):
+    """Both ways: a re-analysis reads analysis.json; refresh_events updates a live story."""
+    from postmortem_nb.story import analyse_incident
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    ev = pin(store, row, description="DB refused connections", frames={"logs": demo_logs})
+    story = analyse_incident(None, demo_logs, tz="Europe/Berlin", analyst=store.analysis.to_dict())
+    mine = story.events.loc[story.events["event_id"] == ev.event_id]
+    assert len(mine) == 1
+    assert mine["kind"].iloc[0] == "pinned"
+    assert mine["source"].iloc[0] == f"analyst: logs.csv.gz line {row['_line']}"
+    table = events_table(story.events, "Europe/Berlin")
+    assert "DB refused connections" in table
+    assert "pinned (analyst)" in table
+
+    store.unpin_event(ev.event_id)
+    refresh_events(story, store.analysis)
+    assert ev.event_id not in set(story.events["event_id"])
+    again = pin(store, row, description="re-pinned", frames={"logs": demo_logs})
+    refresh_events(story, store.analysis)
+    assert again.event_id in set(story.events["event_id"])
+    assert "re-pinned" in events_table(story.events, "Europe/Berlin")
+
+
+def test_pinned_event_is_drawn_in_the_timeline_figure(store, demo_logs):
+    from postmortem_nb.figures import timeline_figure
+    from postmortem_nb.story import analyse_incident
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    pin(store, row, description="DB refused <connections>", frames={"logs": demo_logs})
+    story = analyse_incident(None, demo_logs, tz="Europe/Berlin", analyst=store.analysis.to_dict())
+    fig = timeline_figure(story)
+    events = next(t for t in fig.data if t.name == "events")
+    hits = [i for i, h in enumerate(events.hovertext) if "DB refused" in h]
+    assert len(hits) == 1
+    assert events.y[hits[0]] == "analyst"
+    assert "pinned" in events.hovertext[hits[0]]
+    assert "&lt;connections&gt;" in events.hovertext[hits[0]]  # escaped for Plotly

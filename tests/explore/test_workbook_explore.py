@@ -1,0 +1,80 @@
+"""The workbook's explore methods on the demo incident (what notebook cells and users call)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from postmortem_nb.display import HTML, Live
+from postmortem_nb.errors import ParameterError
+
+
+def test_explore_logs_filters_and_returns_row_labels(demo_workbook):
+    wb = demo_workbook
+    rows = wb.explore_logs(
+        service="payments",
+        regex=r"upstream timeout after \d+",
+        start="2026-03-10 15:00",
+        end="2026-03-10 16:00",
+        limit=None,
+    )
+    assert len(rows) > 100
+    assert set(rows["service"]) == {"payments"}
+    assert rows["timestamp"].min() >= pd.Timestamp("2026-03-10T14:00Z")
+    assert (
+        wb.frames["logs"].loc[rows["row"], "message"].to_numpy() == rows["message"].to_numpy()
+    ).all()
+    assert len(wb.explore_logs(limit=5)) == 5
+    with pytest.raises(ParameterError, match="Unknown log filter"):
+        wb.explore_logs(severity="high")
+
+
+def test_pin_unpin_and_the_timeline_table(demo_workbook):
+    wb = demo_workbook
+    row = wb.explore_logs(
+        text="payment authorization failed", start="2026-03-10 15:04", limit=1
+    ).iloc[0]
+    ev = wb.pin(row, description="PSP timeouts begin")
+    data = json.loads((wb.root / "analysis.json").read_text())
+    saved = [e for e in data["timeline"]["added_events"] if e["event_id"] == ev.event_id]
+    assert saved
+    assert saved[0]["pinned"]
+    assert saved[0]["evidence"]["text"] == row["message"]
+    assert saved[0]["evidence"]["ref"] == f"line {row['_line']}"
+    assert "PSP timeouts begin" in wb.timeline_table().html  # live story refreshed
+    pinned = wb.pinned()
+    assert pinned["event_id"].tolist() == [ev.event_id]
+    assert wb.unpin(ev.event_id) is True
+    assert "PSP timeouts begin" not in wb.timeline_table().html
+    assert wb.pinned().empty
+
+
+def test_explorer_cells_render_static_summaries(demo_workbook):
+    wb = demo_workbook
+    logs = wb.log_explorer()
+    alerts = wb.alert_explorer()
+    assert isinstance(logs, Live)
+    assert isinstance(alerts, Live)
+    assert "Top error templates" in logs.html
+    assert "Rows per service" in logs.html
+    assert "16 incident alerts" in alerts.html
+    assert wb.explore_alerts("incident")["in_incident"].all()
+    linked = wb.linked_figures()
+    assert isinstance(linked, Live | HTML)
+    assert "Linked figures" in linked.html
+
+
+def test_linked_figures_are_drawn_on_request(demo_workbook):
+    import plotly.graph_objects as go
+
+    linked = demo_workbook.linked_figures()
+    show, holder = linked.widget.children[:2]
+    assert holder.children == ()  # headless runs never build FigureWidgets
+    show.click()
+    assert len(holder.children) == 2
+    assert all(isinstance(f, go.FigureWidget) for f in holder.children)
+    assert holder.children[0].layout.dragmode == "zoom"
+    show.click()  # a second click does not draw them twice
+    assert len(holder.children) == 2
