@@ -59,6 +59,9 @@ def execute(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            # Saving after every cell costs seconds per draft; papermill still writes
+            # the notebook at the end and when a cell fails.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         raise ExecutionError(

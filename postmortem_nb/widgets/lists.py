@@ -97,11 +97,13 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
 
 
 def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
-                  redraw_delay: float = 0.4) -> Live:
+                  redraw_delay: float = 0.0) -> Live:
     """Contributing factors by category, with the fishbone diagram redrawn as they change.
 
     The diagram is drawn into an Output as Plotly's JSON mimetype (display.Figure): a
-    FigureWidget would import plotly.io's renderers, seconds per kernel.
+    FigureWidget would import plotly.io's renderers, seconds per kernel. Redraws are
+    synchronous by default (a few ms): output sent from a timer thread can land in
+    whatever cell is running then.
     """
     from ..analysis.fishbone import fishbone_figure
     from ..display import Figure
