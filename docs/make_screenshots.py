@@ -30,7 +30,8 @@ def main(report: str) -> None:
         page.screenshot(path=DOCS / "report-timeline.png")
         page.set_viewport_size({"width": 1200, "height": 1000})
         page.locator("h3", has_text="Contributing factors").scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
+        page.mouse.wheel(0, 420)  # the factor list, then the diagram below it
+        page.wait_for_timeout(800)
         page.screenshot(path=DOCS / "report-fishbone.png")
         browser.close()
 
