@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..errors import InputFormatError
 from .csvread import BLOCK_SIZE, CsvTable, row_lines
 from .sources import Source
 from .timestamps import TimeRule, parse_times
@@ -213,9 +214,30 @@ def stream_window(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda r: "skip"
     )
     conv = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+    stream = pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
+    try:
+        reader, kept, kept_lines, unplaced = _stream_filter(
+            stream, read, parse, conv, columns, time_sources, tz, rule, lo, hi
+        )
+    except (OSError, EOFError, pa.ArrowInvalid) as exc:  # truncated gzip, broken CSV
+        raise InputFormatError(f"cannot read the file: {exc}", path=src.path) from exc
+    schema = reader.schema
+    table = pa.Table.from_batches(kept, schema=schema)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
+    frame["_line"] = np.concatenate(kept_lines) if kept_lines else np.zeros(0, "int64")
+    warnings = []
+    if unplaced:
+        warnings.append(
+            f"{src.path.name}: {unplaced} rows with an unparseable time were "
+            "outside any window and skipped"
+        )
+    return CsvTable(frame, columns, delimiter, [], unplaced, warnings)
+
+
+def _stream_filter(stream, read, parse, conv, columns, time_sources, tz, rule, lo, hi):
+    """Read ``stream`` block by block, keeping the rows whose time is in [lo, hi)."""
     kept, kept_lines, unplaced = [], [], 0
     next_line = 2
-    stream = pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
     with stream as fh:
         reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
         for batch in reader:
@@ -237,14 +259,4 @@ def stream_window(
             if mask.any():
                 kept.append(batch.filter(pa.array(mask)))
                 kept_lines.append(lines[mask])
-    schema = reader.schema
-    table = pa.Table.from_batches(kept, schema=schema)
-    frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
-    frame["_line"] = np.concatenate(kept_lines) if kept_lines else np.zeros(0, "int64")
-    warnings = []
-    if unplaced:
-        warnings.append(
-            f"{src.path.name}: {unplaced} rows with an unparseable time were "
-            "outside any window and skipped"
-        )
-    return CsvTable(frame, columns, delimiter, [], unplaced, warnings)
+    return reader, kept, kept_lines, unplaced

@@ -54,6 +54,16 @@ def test_gzip_window_streams(day_file, tmp_path):
     pd.testing.assert_frame_equal(got.drop(columns="_file"), want.drop(columns="_file"))
 
 
+def test_truncated_gzip_window_names_the_file(day_file, tmp_path):
+    from postmortem_nb.errors import InputFormatError
+
+    packed = gzip.compress(day_file.read_bytes())
+    gz = tmp_path / "cut.csv.gz"
+    gz.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(InputFormatError, match=r"cut\.csv\.gz"):
+        load_logs(gz, start=START, end=END)
+
+
 def test_unsorted_window_streams(day_file, tmp_path):
     header, *body = day_file.read_text().splitlines(keepends=True)
     body = [b for b in body if b[0].isdigit() and b.count(",") == 5]  # single-line rows
