@@ -249,8 +249,10 @@ def draft(
     run_draft(ws, p, timeout=timeout)
     result.executed = True
     window = (ws.read_json(ws.facts) or {}).get("window") or {}
-    if window.get("start"):
+    if window.get("start"):  # the notebook's window: refined with the log signal
         result.window = (window["start"], window.get("end") or "")
+        if window.get("reason"):
+            result.window_reason = f"{result.window_reason} {window['reason']}".strip()
     from .export import export_workspace
 
     result.report = export_workspace(ws)

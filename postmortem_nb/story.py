@@ -171,7 +171,8 @@ def analyse_incident(
     elif len(chosen):
         w0, w1 = chosen["started_at"].min(), alert_ends(chosen).max()
         if incident_key or alert_ids:
-            reason = "Alerts chosen by incident key or alert ids."
+            what = f"incident key {incident_key}" if incident_key else "alert ids"
+            reason = f"The {len(chosen)} alerts chosen by {what}."
         elif t0 is not None or t1 is not None:
             reason = "Alerts fired between the given start and end."
         else:
@@ -180,8 +181,10 @@ def analyse_incident(
             onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td)
             if onset.onset is not None and onset.onset < w0:
                 w0 = onset.onset
+                reason += " Start moved to the onset of the log failure signal."
             if onset.stable_at is not None and onset.stable_at > w1:
                 w1 = onset.stable_at
+                reason += " End moved to when the failure signal was stable again."
     elif sig is not None:
         w0, w1, reason = propose_window(None, sig, bin=bin, baseline=base_td)
         onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td, lookback="15min")
