@@ -172,6 +172,21 @@ def _whole_log_onset(sig: LogSignals, bin: str) -> Onset:
     return detect_onset(series, baseline=(lo, hi), search=(lo, hi), bin=bin)
 
 
+def widen_to_signal(
+    start: pd.Timestamp, end: pd.Timestamp, onset: Onset
+) -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
+    """Widen an alert-based window to the log signal: impact usually starts before the first
+    alert and ends after the signal is stable again. Returns the window and what moved."""
+    notes = []
+    if onset.onset is not None and onset.onset < start:
+        start = onset.onset
+        notes.append("Start moved to the onset of the log failure signal.")
+    if onset.stable_at is not None and onset.stable_at > end:
+        end = onset.stable_at
+        notes.append("End moved to when the failure signal was stable again.")
+    return start, end, notes
+
+
 def propose_window(
     alerts: pd.DataFrame | None,
     logs: pd.DataFrame | LogSignals | None = None,
@@ -186,15 +201,12 @@ def propose_window(
         chosen, reason = best_cluster(alerts, gap)
         start, end = chosen["started_at"].min(), alert_ends(chosen).max()
         reason = f"Window from {reason}"
+        reason += "."
         if sig is not None:
             on = signal_onset(sig, (start, end), bin=bin, baseline=baseline)
-            if on.onset is not None and on.onset < start:
-                start = on.onset
-                reason += "; start moved to the onset of the log failure signal"
-            if on.stable_at is not None and on.stable_at > end:
-                end = on.stable_at
-                reason += "; end moved to when the log failure signal was stable again"
-        return start, end, reason + "."
+            start, end, notes = widen_to_signal(start, end, on)
+            reason = " ".join([reason, *notes])
+        return start, end, reason
     if sig is None:
         raise ParameterError("Neither alerts nor logs given: nothing to propose a window from.")
     on = _whole_log_onset(sig, bin)

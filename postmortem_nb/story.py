@@ -22,6 +22,7 @@ from .incident_window import (
     propose_window,
     select_incident_alerts,
     signal_onset,
+    widen_to_signal,
 )
 from .logtemplates import Templates, mine_templates, new_templates
 from .milestones import Milestone, apply_overrides, derive_milestones, durations
@@ -179,12 +180,8 @@ def analyse_incident(
             reason = "Window from " + best_cluster(alerts)[1] + "."
         if sig is not None:
             onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td)
-            if onset.onset is not None and onset.onset < w0:
-                w0 = onset.onset
-                reason += " Start moved to the onset of the log failure signal."
-            if onset.stable_at is not None and onset.stable_at > w1:
-                w1 = onset.stable_at
-                reason += " End moved to when the failure signal was stable again."
+            w0, w1, notes = widen_to_signal(w0, w1, onset)
+            reason = " ".join([reason, *notes])
     elif sig is not None:
         w0, w1, reason = propose_window(None, sig, bin=bin, baseline=base_td)
         onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td, lookback="15min")
