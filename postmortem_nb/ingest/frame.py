@@ -275,8 +275,8 @@ def canonical_frame(
         if name in out:
             continue
         out[name] = raw[col].reset_index(drop=True)
-    out["_file"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, "int8"), [path]))
-    out["_line"] = pd.Series(lines, dtype="int64")
+    out["_file"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, "int8"), [path]), copy=False)
+    out["_line"] = pd.Series(lines, dtype="int64", copy=False)
     frame = pd.DataFrame(out, copy=False)
     if not keep.all():
         frame = frame.loc[keep].reset_index(drop=True)

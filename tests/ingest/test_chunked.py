@@ -41,9 +41,11 @@ def test_chunked_is_used(tmp_path, small_chunks):
     p = make(tmp_path, 3000)
     src = open_source(p)
     names, _ = csvread.header(src.head, ",")
-    table = csvread.read_chunked(src, columns=names, delimiter=",", types={})
-    assert table is not None
-    assert table.num_rows == 3000
+    frame = csvread.read_chunked(src, columns=names, delimiter=",", types={})
+    assert frame is not None
+    assert len(frame) == 3000
+    assert list(frame.columns) == names
+    assert frame["message"].iloc[2999] == "req 2999"
 
 
 def test_quoted_newlines_fall_back(tmp_path, small_chunks):
@@ -64,3 +66,57 @@ def test_type_change_in_a_later_chunk_falls_back(tmp_path, small_chunks):
     extra = "2026-03-10T01:00:00Z,ERROR,api,web-1,late,not-a-number\n"
     df = load_logs(make(tmp_path, 3000, extra))
     assert df.iloc[-1]["http_status"] == "not-a-number"
+
+
+def test_many_slices_keep_file_order_and_types(tmp_path, small_chunks):
+    """Slices parsed by several threads come back in file order, numbers in one array."""
+    p = make(tmp_path, 20000)
+    df = load_logs(p)
+    assert df["message"].tolist() == [f"req {i}" for i in range(20000)]
+    assert df["timestamp"].is_monotonic_increasing
+    assert str(df["http_status"].dtype) == "Int64"
+    assert df["http_status"].isna().sum() == 2858  # every 7th row is empty
+    assert df["http_status"].iloc[1] == 1
+    assert df["http_status"].iloc[501] == 1
+    assert df["_line"].tolist() == list(range(2, 20002))
+
+
+def test_nulls_in_later_slices_and_a_small_first_estimate(tmp_path, small_chunks):
+    """Long first rows make the row estimate too small: the arrays grow; nulls survive."""
+    t0 = pd.Timestamp("2026-03-10T00:00:00Z")
+    long = "x" * 300
+    rows = []
+    for i in range(6000):
+        ts = (t0 + pd.Timedelta(seconds=i)).isoformat().replace("+00:00", "Z")
+        msg = long if i < 20 else "m"
+        amount = "" if i % 11 == 0 else f"{i / 4}"
+        rows.append(f"{ts},INFO,api,web-1,{msg},{amount},{'' if i % 13 == 0 else i}\n")
+    p = tmp_path / "logs.csv"
+    p.write_text("timestamp,level,service,host,message,amount,latency_ms\n" + "".join(rows))
+    df = load_logs(p)
+    assert len(df) == 6000
+    assert df["amount"].isna().sum() == len(range(0, 6000, 11))
+    assert df["amount"].iloc[5999] == 5999 / 4
+    assert df["latency_ms"].isna().sum() == len(range(0, 6000, 13))
+    assert df["latency_ms"].iloc[5999] == 5999
+
+
+def test_blank_line_falls_back_with_right_line_numbers(tmp_path, small_chunks):
+    p = make(tmp_path, 3000)
+    lines = p.read_text().splitlines(keepends=True)
+    lines.insert(2000, "\n")
+    p.write_text("".join(lines))
+    df = load_logs(p)
+    assert len(df) == 3000
+    assert df["_line"].iloc[1998] == 2000
+    assert df["_line"].iloc[1999] == 2002
+
+
+def test_non_ascii_and_invalid_utf8_in_a_late_slice(tmp_path, small_chunks):
+    p = make(tmp_path, 3000, "2026-03-10T01:00:00Z,ERROR,api,web-1,caf\u00e9 \u2014 ok,500\n")
+    assert load_logs(p)["message"].iloc[-1] == "caf\u00e9 \u2014 ok"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(p.read_bytes().replace("caf\u00e9".encode(), b"caf\xe9"))
+    df = load_logs(bad)
+    assert df["message"].iloc[-1].startswith("caf\u00e9")  # read again as cp1252, not lost
+    assert any("cp1252" in w for w in df.attrs["source"]["warnings"])
