@@ -126,6 +126,20 @@ def text_columns(head: str, delimiter: str, columns: list[str]) -> set[str]:
     return out
 
 
+def column_types(
+    head: str,
+    delimiter: str,
+    columns: list[str],
+    string_columns: set[str] | None = None,
+    utc_columns: set[str] | None = None,
+) -> dict[str, pa.DataType]:
+    """Explicit Arrow types: text as large_string, ISO times with offsets as UTC timestamps."""
+    types = {c: pa.large_string() for c in text_columns(head, delimiter, columns)}
+    types.update({c: pa.large_string() for c in columns if c in (string_columns or ())})
+    types.update({c: pa.timestamp("ns", "UTC") for c in columns if c in (utc_columns or ())})
+    return types
+
+
 def read_table(
     src: Source,
     *,
@@ -183,24 +197,25 @@ def arrow_pool() -> pa.MemoryPool:
 _POOL: pa.MemoryPool | None = None
 
 
-def _slices(path, size: int):
-    """The bytes after the header line, as slices of about ``size`` cut after a newline.
+def _slices(path, size: int, start: int, end: int):
+    """Bytes [start, end) of a file as slices of about ``size``, each cut after a newline.
 
     Each slice is its own ``bytes`` (one read, no zero-filling, no joining); the cut-off
     last line of a read is read again as the start of the next one.
     """
     with open(path, "rb") as fh:
-        fh.readline()
-        pos = fh.tell()
-        while True:
+        pos = start
+        while pos < end:
             fh.seek(pos)
-            data = fh.read(size)
+            data = fh.read(min(size, end - pos))
             if not data:
                 return
-            cut = data.rfind(b"\n") + 1 if len(data) == size else len(data)
-            if cut == 0:  # a line longer than the slice: read more at once
-                size *= 2
-                continue
+            cut = len(data)
+            if pos + cut < end:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # a line longer than the slice: read more at once
+                    size *= 2
+                    continue
             pos += cut
             yield memoryview(data)[:cut]
 
@@ -330,25 +345,36 @@ class _InOrder:
 def read_chunked(
     src: Source, *, columns: list[str], delimiter: str, types: dict[str, pa.DataType]
 ) -> pd.DataFrame | None:
-    """Big plain UTF-8 files: 8 MB slices cut at newlines, parsed by one thread per core.
-
-    Bounded memory (a slice per worker in flight). Valid only when every newline ends a
-    row, which is checked per slice (rows parsed == newlines in the slice); any mismatch
-    or error returns None and the caller streams the file instead. Column types come
-    from the first slice so that all slices agree. A slice that is pure ASCII skips
-    Arrow's UTF-8 validation (ASCII is valid UTF-8; the check is a fast byte scan).
-    Returns the frame (source columns, in order); row i is line i + 2.
-    """
+    """Big plain UTF-8 files, all rows after the header: see ``read_range``."""
     if src.compressed or src.encoding != "utf-8" or src.size < 2 * CHUNK_BYTES:
         return None
-    if os.environ.get(THREADS_ENV) == "0":
+    with open(src.path, "rb") as fh:
+        fh.readline()  # a header with quoted newlines fails the row check: streamed instead
+        start = fh.tell()
+    return read_range(src.path, start, src.size, columns=columns, delimiter=delimiter, types=types)
+
+
+def read_range(
+    path, start: int, end: int, *, columns: list[str], delimiter: str, types: dict[str, pa.DataType]
+) -> pd.DataFrame | None:
+    """The rows in bytes [start, end) of a plain UTF-8 CSV (start and end at line starts).
+
+    8 MB slices cut at newlines, parsed by one thread per core, bounded memory (a slice
+    per worker in flight). Valid only when every newline ends a row, which is checked
+    per slice (rows parsed == newlines in the slice); any mismatch or error returns None
+    and the caller reads another way. Column types come from the first slice so that all
+    slices agree. A slice that is pure ASCII skips Arrow's UTF-8 validation (ASCII is
+    valid UTF-8; the check is a fast byte scan). Returns the frame (source columns, in
+    order); row i is the (i + 1)-th line of the range.
+    """
+    if os.environ.get(THREADS_ENV) == "0" or end <= start:
         return None
     parse = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False
     )
     read = pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=2 * CHUNK_BYTES)
     pool = arrow_pool()
-    slices = _slices(src.path, CHUNK_BYTES)
+    slices = _slices(path, CHUNK_BYTES, start, end)
     try:
         first_view = next(slices, None)
         first = None if first_view is None else _parse_slice(first_view, types, read, parse, pool)
@@ -362,7 +388,7 @@ def read_chunked(
     ]
     first = first.cast(pa.schema(fields))
     current = {f.name: f.type for f in fields}
-    capacity = int(src.size / len(first_view) * first.num_rows * 1.1) + 1024
+    capacity = int((end - start) / len(first_view) * first.num_rows * 1.1) + 1024
     numbers = {f.name: _Numbers(f.type, capacity) for f in fields if f.type in _Numbers.KINDS}
     tables: list[pa.Table] = []
 
@@ -486,9 +512,7 @@ def read_csv(
 
     encoding = src.encoding
     block = BLOCK_SIZE
-    types = {c: pa.large_string() for c in text_columns(src.head, delimiter, columns)}
-    types.update({c: pa.large_string() for c in columns if c in (string_columns or ())})
-    types.update({c: pa.timestamp("ns", "UTC") for c in columns if c in (utc_columns or ())})
+    types = column_types(src.head, delimiter, columns, string_columns, utc_columns)
     handler = None
     frame = read_chunked(src, columns=columns, delimiter=delimiter, types=types)
     if frame is not None:

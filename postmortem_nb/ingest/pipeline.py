@@ -126,10 +126,11 @@ def read_source(
             spec[primary] = primary
         strings = _time_sources(spec, kind) | set(KIND_COLUMNS[kind][2])
         table = None
+        utc = _aware_column(src.head, delim, names, spec.get(primary), opts)
         if window is not None:
-            table = _read_window(src, spec, names, delim, strings, window, tz, time_rule(fmt, opts))
+            rule = time_rule(fmt, opts)
+            table = _read_window(src, spec, names, delim, strings, utc, window, tz, rule)
         if table is None:
-            utc = _aware_column(src.head, delim, names, spec.get(primary), opts)
             table = csvread.read_csv(src, string_columns=strings - utc, utc_columns=utc)
         raw = table.frame
         skipped, skipped_count = table.skipped, table.skipped_count
@@ -181,7 +182,7 @@ def _stated_zone(doc: jsonread.JsonDoc, key: str) -> str | None:
     return check_zone(value) if isinstance(value, str) and value else None
 
 
-def _read_window(src, spec, names, delim, strings, window, tz, rule):
+def _read_window(src, spec, names, delim, strings, utc, window, tz, rule):
     """Bisect (sorted, plain) or stream (gzip, unsorted); None falls back to a full read."""
     source = spec.get("timestamp")
     if not isinstance(source, str) or source.startswith("="):
@@ -200,7 +201,7 @@ def _read_window(src, spec, names, delim, strings, window, tz, rule):
         "rule": rule,
     }
     try:
-        table = bisect_window(src, **kw)
+        table = bisect_window(src, **kw, utc_columns=utc)
         return table if table is not None else stream_window(src, **kw)
     except (pa.ArrowInvalid, PostmortemError) as exc:
         log.info("%s: window read failed (%s); reading the whole file", src.path.name, exc)

@@ -15,7 +15,7 @@ import csv
 import io
 import itertools
 import logging
-import mmap
+import re
 
 import numpy as np
 import pandas as pd
@@ -24,13 +24,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFormatError
-from .csvread import BLOCK_SIZE, CsvTable, row_lines
+from .csvread import BLOCK_SIZE, CsvTable, column_types, count_newlines, read_range, row_lines
 from .sources import Source
 from .timestamps import TimeRule, parse_times
 
 log = logging.getLogger(__name__)
 
 PROBES = 64
+_ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 LINEAR_BYTES = 64 * 1024
 MAX_LINE = 1 << 20
 _NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
@@ -65,6 +66,11 @@ class _Probe:
         if len(rec) != self.ncols:
             return None
         value = " ".join(rec[i] for i in self.time_idx)
+        if self.rule.format is None and _ISO_AWARE.match(value):
+            try:  # the common case, 50x faster than a one-row parse_times
+                return pd.Timestamp(value).tz_convert("UTC")
+            except ValueError:
+                return None
         try:
             parsed = parse_times(pd.Series([value], dtype="str"), tz=self.tz, rule=self.rule)
         except Exception:
@@ -112,25 +118,6 @@ def _first_at_or_after(probe: _Probe, target, data_start: int, size: int) -> int
     return hi
 
 
-def _count_newlines(fh, start: int, end: int) -> int:
-    """Newlines in [start, end) of an open file: the line number of the window's first row.
-
-    Counted on a memory map with numpy (about 3x faster than reading and bytes.count,
-    and no copy), since it may span most of a large file.
-    """
-    if end <= start:
-        return 0
-    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        data = np.frombuffer(mm, dtype=np.uint8)
-        try:
-            step, count = 16 << 20, 0
-            for i in range(start, end, step):
-                count += int(np.count_nonzero(data[i : min(i + step, end)] == 10))
-        finally:
-            del data  # release the buffer before the map closes
-    return count
-
-
 def bisect_window(
     src: Source,
     *,
@@ -138,6 +125,7 @@ def bisect_window(
     delimiter: str,
     time_sources: list[str],
     string_columns: set[str],
+    utc_columns: set[str] = frozenset(),
     lo,
     hi,
     tz: str | None,
@@ -164,13 +152,21 @@ def bisect_window(
             return None
         a = data_start if lo is None else _first_at_or_after(probe, lo, data_start, size)
         b = size if hi is None else _first_at_or_after(probe, hi, a, size)
-        first_line = 2 + _count_newlines(fh, data_start, a)
-        fh.seek(a)
-        body = fh.read(max(b - a, 0))
-    table = _parse(body, columns, delimiter, string_columns, src)
-    lines = row_lines(table, first_line)
-    frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
-    frame["_line"] = lines
+        first_line = 2 + count_newlines(src.path, data_start, a)
+    types = column_types(src.head, delimiter, columns, string_columns, utc_columns)
+    frame = read_range(src.path, a, b, columns=columns, delimiter=delimiter, types=types)
+    if frame is not None:  # every row one line
+        frame["_line"] = np.arange(first_line, first_line + len(frame), dtype="int64")
+    else:  # quoted newlines, ragged rows, a type change, or an empty window
+        with open(src.path, "rb") as fh:
+            fh.seek(a)
+            body = fh.read(max(b - a, 0))
+        table = _parse(body, columns, delimiter, string_columns, src)
+        lines = row_lines(table, first_line)
+        frame = table.to_pandas(
+            self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get
+        )
+        frame["_line"] = lines
     note = f"{src.path.name}: window read by byte-offset bisection (bytes {a}-{b} of {size})"
     log.info(note)
     return CsvTable(frame, columns, delimiter, [], 0, [])

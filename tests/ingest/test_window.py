@@ -82,3 +82,28 @@ def test_open_ended_windows(day_file):
     assert len(load_logs(day_file, start="2026-03-10T23:00:00Z")) == 180
     assert len(load_logs(day_file, end="2026-03-10T00:01:00Z")) == 3
     assert len(load_logs(day_file, start="2026-03-11T00:00:00Z")) == 0
+
+
+def test_window_with_a_multi_line_message_inside(day_file):
+    """A quoted newline inside the window: the fast row-per-line read steps aside."""
+    start, end = "2026-03-10T00:30:00Z", "2026-03-10T00:40:00Z"  # row 100 is at 00:33:20
+    got = load_logs(day_file, start=start, end=end)
+    full = load_logs(day_file)
+    keep = (full["timestamp"] >= pd.Timestamp(start)) & (full["timestamp"] < pd.Timestamp(end))
+    pd.testing.assert_frame_equal(got, full.loc[keep].reset_index(drop=True))
+    assert "stack trace\nline two" in got["message"].tolist()
+
+
+def test_window_on_times_with_offsets(tmp_path):
+    """Bisection probes read +02:00 offsets the same way the full read does."""
+    t0 = pd.Timestamp("2026-03-10T00:00:00+02:00")
+    rows = [
+        f"{(t0 + pd.Timedelta(minutes=i)).isoformat()},INFO,api,web-1,m {i}\n"
+        for i in range(24 * 60)
+    ]
+    p = tmp_path / "offsets.csv"
+    p.write_text("timestamp,level,service,host,message\n" + "".join(rows))
+    got = load_logs(p, start="2026-03-10T10:00:00Z", end="2026-03-10T10:30:00Z")
+    assert len(got) == 30
+    assert got["message"].iloc[0] == "m 720"  # 12:00+02:00 is 10:00Z
+    assert got["_line"].iloc[0] == 722
