@@ -95,7 +95,11 @@ FORMATS: tuple[Format, ...] = (
         records="data",
         derive="pagerduty_summary",
         zone_key="time_zone",
-        description="PagerDuty Analytics raw incidents (naive times in the account's zone)",
+        time=TimeRule(
+            zone_hint="PagerDuty Analytics writes times in the time_zone its request named "
+            "(Etc/UTC when the request named none): give that zone."
+        ),
+        description="PagerDuty Analytics raw incidents (naive times in the request's zone)",
     ),
     _f(
         "pagerduty_log_entries",

@@ -129,6 +129,7 @@ def time_rule(fmt: Format, opts: Mapping[str, object]) -> TimeRule:
         year=year,
         unit=str(opts["time_unit"]) if opts.get("time_unit") else rule.unit,
         zone=rule.zone,
+        zone_hint=rule.zone_hint,
     )
 
 

@@ -48,6 +48,7 @@ class TimeRule:
     year: int | None = None  # for formats without a year (syslog)
     unit: str | None = None  # epoch unit when the format states it: s, ms, us, ns
     zone: str | None = None  # zone the format itself states for naive values
+    zone_hint: str = ""  # where the format's naive times get their zone, for the error
 
 
 @dataclass
@@ -198,7 +199,8 @@ def parse_times(
             raise TimestampError(
                 f"{what} have no time zone (e.g. {sample!r}) and no zone was given: "
                 f"pass tz='Europe/Berlin' (or --tz), or set {DEFAULT_TZ_ENV}. "
-                "The operating system's zone is never assumed.",
+                "The operating system's zone is never assumed."
+                + (f" {rule.zone_hint}" if rule.zone_hint else ""),
                 path=path,
                 column=column,
             )

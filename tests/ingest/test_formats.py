@@ -52,8 +52,11 @@ def test_pagerduty_log_entries(data):
 
 
 def test_pagerduty_analytics_needs_zone(data):
-    with pytest.raises(TimestampError, match="no time zone"):
+    with pytest.raises(TimestampError, match="no time zone") as err:
         load_alerts(data / "pagerduty_analytics_raw.csv")
+    # the request's time_zone decides the zone; its default is Etc/UTC
+    assert "time_zone its request named (Etc/UTC" in str(err.value)
+    assert str(err.value).startswith(str(data / "pagerduty_analytics_raw.csv"))
     df = load_alerts(data / "pagerduty_analytics_raw.csv", tz="Europe/Berlin")
     assert df.attrs["source"]["format"] == "pagerduty_analytics"
     a = by_id(df)
