@@ -306,22 +306,22 @@ class _InOrder:
         self.error: BaseException | None = None
 
     def work(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # a read error, or anything unexpected: run() raises it
+            self.error, self.failed = exc, True
+
+    def _work(self) -> None:
         while not self.failed:
             with self.take:
-                try:
-                    i, view = next(self.slices)
-                except StopIteration:
-                    return
-                except BaseException as exc:  # a read error: reported by run()
-                    self.error, self.failed = exc, True
-                    return
+                item = next(self.slices, None)
+            if item is None:
+                return
+            i, view = item
             try:
                 table = self.parse_one(view)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 table = None
-            except BaseException as exc:
-                self.error, self.failed = exc, True
-                return
             if table is None:
                 self.failed = True
                 return

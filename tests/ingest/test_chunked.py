@@ -120,3 +120,22 @@ def test_non_ascii_and_invalid_utf8_in_a_late_slice(tmp_path, small_chunks):
     df = load_logs(bad)
     assert df["message"].iloc[-1].startswith("caf\u00e9")  # read again as cp1252, not lost
     assert any("cp1252" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_an_unexpected_error_in_a_worker_is_raised_not_lost(tmp_path, small_chunks, monkeypatch):
+    """A failure while committing a slice must not return a frame with rows missing."""
+    from postmortem_nb.ingest.sources import open_source
+
+    p = make(tmp_path, 20000)
+    calls = []
+
+    def add(self, col):
+        calls.append(len(col))
+        if len(calls) == 5:
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(csvread._Numbers, "add", add)
+    src = open_source(p)
+    names, _ = csvread.header(src.head, ",")
+    with pytest.raises(RuntimeError, match="boom"):
+        csvread.read_chunked(src, columns=names, delimiter=",", types={})
