@@ -37,6 +37,7 @@ DELIMITERS = (",", "\t", ";", "|")
 BLOCK_SIZE = 8 << 20
 THREADS_ENV = "POSTMORTEM_CSV_THREADS"
 MAX_EXAMPLES = 20
+NULL_VALUES = [""]  # only an empty field is missing: "null", "N/A", "None" in a log line are text
 _NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
 
@@ -94,7 +95,8 @@ def _stream(src: Source) -> pa.NativeFile:
 
 
 _NUMBER = re.compile(
-    r"^\s*(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|true|false|True|False|TRUE|FALSE)\s*$"
+    r"^\s*(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(?i:nan|inf|infinity)"
+    r"|true|false|True|False|TRUE|FALSE)\s*$"
 )
 
 
@@ -166,7 +168,9 @@ def read_table(
     parse = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
     )
-    conv = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+    conv = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
+    )
     with _stream(src) as fh:
         if os.environ.get(THREADS_ENV) == "1":
             return pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
@@ -274,7 +278,10 @@ def _parse_slice(view: memoryview, types, read, parse, pool) -> pa.Table | None:
     arr = np.frombuffer(view, np.uint8)
     lines = int(np.count_nonzero(arr == 10)) + (0 if arr[-1] == 10 else 1)
     conv = pacsv.ConvertOptions(
-        column_types=types, strings_can_be_null=True, check_utf8=not view.obj.isascii()
+        column_types=types,
+        strings_can_be_null=True,
+        null_values=NULL_VALUES,
+        check_utf8=not view.obj.isascii(),
     )
     t = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(view)),

@@ -24,7 +24,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFormatError
-from .csvread import BLOCK_SIZE, CsvTable, column_types, count_newlines, read_range, row_lines
+from .csvread import (
+    BLOCK_SIZE,
+    NULL_VALUES,
+    CsvTable,
+    column_types,
+    count_newlines,
+    read_range,
+    row_lines,
+)
 from .sources import Source
 from .timestamps import TimeRule, parse_times
 
@@ -178,7 +186,9 @@ def _parse(body: bytes, columns, delimiter, string_columns, src: Source) -> pa.T
     parse = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda r: "skip"
     )
-    conv = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+    conv = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
+    )
     if not body.strip():
         return pa.table({c: pa.array([], type=pa.string()) for c in columns})
     return pacsv.read_csv(
@@ -209,7 +219,9 @@ def stream_window(
     parse = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda r: "skip"
     )
-    conv = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+    conv = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
+    )
     stream = pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
     try:
         reader, kept, kept_lines, unplaced = _stream_filter(

@@ -139,3 +139,23 @@ def test_an_unexpected_error_in_a_worker_is_raised_not_lost(tmp_path, small_chun
     names, _ = csvread.header(src.head, ",")
     with pytest.raises(RuntimeError, match="boom"):
         csvread.read_chunked(src, columns=names, delimiter=",", types={})
+
+
+@pytest.mark.parametrize("chunk", [4096, 1 << 40], ids=["parallel", "streamed"])
+def test_null_like_words_stay_text(tmp_path, monkeypatch, chunk):
+    """Only an empty field is missing: 'null', 'N/A', 'None' in a log are evidence, kept."""
+    monkeypatch.setattr(csvread, "CHUNK_BYTES", chunk)
+    words = ["null", "N/A", "None", "NaN", "NULL", ""]
+    rows = [
+        f"2026-03-10T00:00:{i % 60:02d}Z,INFO,api,{words[i % 6]},{words[i % 6]},"
+        f"{'NaN' if i % 6 == 3 else i}\n"
+        for i in range(3000)
+    ]
+    p = tmp_path / "logs.csv"
+    p.write_text("timestamp,level,service,host,message,amount\n" + "".join(sorted(rows)))
+    df = load_logs(p)
+    assert set(df["message"].dropna()) == {"null", "N/A", "None", "NaN", "NULL"}
+    assert df["message"].isna().sum() == 500
+    assert df["host"].eq("N/A").sum() == 500
+    assert df["amount"].dtype == "float64"
+    assert df["amount"].isna().sum() == 500  # the NaN rows
