@@ -384,7 +384,13 @@ def read_range(
     slices = _slices(path, CHUNK_BYTES, start, end)
     try:
         first_view = next(slices, None)
-        first = None if first_view is None else _parse_slice(first_view, types, read, parse, pool)
+        # the first slice alone (it fixes the column types): Arrow's own threads for it
+        read_first = pacsv.ReadOptions(column_names=columns, block_size=CHUNK_BYTES // 4)
+        first = (
+            None
+            if first_view is None
+            else _parse_slice(first_view, types, read_first, parse, pool)
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
         return None
     if first is None:
