@@ -4,11 +4,12 @@ Returns a pandas frame of the source columns plus ``_line`` (the physical line w
 each record starts, header = line 1). Rows pyarrow cannot split into the header's
 number of fields are skipped and reported with their line numbers.
 
-Three paths, fastest first: big plain files in 64 MB slices through Arrow's threaded
-parser (``read_chunked``, accepted only when rows == newlines per slice); otherwise
-Arrow's streaming reader (bounded memory; gzip, quoted newlines, ragged rows, type
+Three paths, fastest first: big files (plain or gzip) in 8 MB slices parsed on every
+core (``read_chunked``, parallel.py; accepted only when every line is one row);
+otherwise Arrow's streaming reader (bounded memory; quoted newlines, ragged rows, type
 changes and encoding fallbacks are retried here); Python's ``csv`` only to recover
-exact line numbers when rows had to be skipped.
+exact line numbers when rows had to be skipped. Only an empty field is missing: words
+such as "null" or "N/A" are kept as text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import io
 import logging
 import os
 import re
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFormatError
+from . import parallel
+from .parallel import NULL_VALUES, NULLABLE_INTS, THREADS_ENV
 from .sources import Source, text_stream
 
 log = logging.getLogger(__name__)
@@ -35,10 +37,7 @@ log = logging.getLogger(__name__)
 _COLUMN_NO = re.compile(r"CSV column #(\d+)")
 DELIMITERS = (",", "\t", ";", "|")
 BLOCK_SIZE = 8 << 20
-THREADS_ENV = "POSTMORTEM_CSV_THREADS"
 MAX_EXAMPLES = 20
-NULL_VALUES = [""]  # only an empty field is missing: "null", "N/A", "None" in a log line are text
-_NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
 
 @dataclass
@@ -178,257 +177,37 @@ def read_table(
         return pa.Table.from_batches(list(reader), schema=reader.schema)
 
 
-CHUNK_BYTES = 8 << 20  # slices that stay in cache: 64 MB slices parsed 30-50% slower here
-
-
-def arrow_pool() -> pa.MemoryPool:
-    """A pool that hands freed memory back at once (jemalloc, decay 0), else Arrow's default.
-
-    With the default pool the numeric copies made by ``to_pandas`` stacked on memory the
-    parse had freed but kept: 1.24 GB peak against 1.09 GB for the same 760 MB file.
-    """
-    global _POOL
-    if _POOL is None:
-        try:
-            pa.jemalloc_set_decay_ms(0)  # before the pool's first use: arenas take it then
-            pool = pa.jemalloc_memory_pool()
-        except (NotImplementedError, pa.ArrowNotImplementedError):
-            pool = pa.default_memory_pool()
-        _POOL = pool
-    return _POOL
-
-
-_POOL: pa.MemoryPool | None = None
-
-
-def _slices(path, size: int, start: int, end: int):
-    """Bytes [start, end) of a file as slices of about ``size``, each cut after a newline.
-
-    Each slice is its own ``bytes`` (one read, no zero-filling, no joining); the cut-off
-    last line of a read is read again as the start of the next one.
-    """
-    with open(path, "rb") as fh:
-        pos = start
-        while pos < end:
-            fh.seek(pos)
-            data = fh.read(min(size, end - pos))
-            if not data:
-                return
-            cut = len(data)
-            if pos + cut < end:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # a line longer than the slice: read more at once
-                    size *= 2
-                    continue
-            pos += cut
-            yield memoryview(data)[:cut]
-
-
-class _Numbers:
-    """One int64, float64 or UTC-timestamp column, copied slice by slice into one array.
-
-    Arrow's chunked numeric columns would be copied into pandas at the end, on top of
-    every slice's buffers (160 MB extra at the peak for four numeric columns of 5M rows);
-    here each slice's values move into a preallocated array whose untouched tail never
-    becomes resident, and the slice's Arrow buffers are dropped at once.
-    """
-
-    KINDS = (pa.int64(), pa.float64(), pa.timestamp("ns", "UTC"))
-
-    def __init__(self, type_: pa.DataType, capacity: int) -> None:
-        self.type = type_
-        dtype = {"int64": "int64", "double": "float64"}.get(str(type_), "datetime64[ns]")
-        self.values = np.empty(capacity, dtype)
-        self.mask = np.zeros(capacity, bool)  # True = missing; calloc'd, so free until written
-        self.n = 0
-
-    def add(self, col: pa.ChunkedArray) -> None:
-        k = len(col)
-        if self.n + k > len(self.values):
-            size = max(2 * len(self.values), self.n + k)
-            self.values = np.concatenate(
-                [self.values[: self.n], np.empty(size - self.n, self.values.dtype)]
-            )
-            self.mask = np.concatenate([self.mask[: self.n], np.zeros(size - self.n, bool)])
-        for chunk in col.chunks:
-            m = len(chunk)
-            dest = slice(self.n, self.n + m)
-            if chunk.null_count:
-                self.mask[dest] = chunk.is_null().to_numpy(zero_copy_only=False)
-                chunk = pc.fill_null(chunk, pa.scalar(0, chunk.type))
-            self.values[dest] = chunk.to_numpy(zero_copy_only=False)
-            self.n += m
-
-    def to_pandas(self):
-        values, mask = self.values[: self.n], self.mask[: self.n]
-        if self.type == pa.int64():
-            return pd.arrays.IntegerArray(values, mask, copy=False)
-        if self.type == pa.float64():
-            if mask.any():
-                values[mask] = np.nan
-            return values
-        # timestamp: through a one-chunk Arrow array, which pandas wraps without a copy
-        bitmap = pa.py_buffer(np.packbits(~mask, bitorder="little")) if mask.any() else None
-        arr = pa.Array.from_buffers(self.type, self.n, [bitmap, pa.py_buffer(values.view("int64"))])
-        return pa.table({"t": arr}).to_pandas(split_blocks=True)["t"].array
-
-
-def _parse_slice(view: memoryview, types, read, parse, pool) -> pa.Table | None:
-    """One slice, single-threaded; None when its rows are not exactly its lines."""
-    arr = np.frombuffer(view, np.uint8)
-    lines = int(np.count_nonzero(arr == 10)) + (0 if arr[-1] == 10 else 1)
-    conv = pacsv.ConvertOptions(
-        column_types=types,
-        strings_can_be_null=True,
-        null_values=NULL_VALUES,
-        check_utf8=not view.obj.isascii(),
-    )
-    t = pacsv.read_csv(
-        pa.BufferReader(pa.py_buffer(view)),
-        read_options=read,
-        parse_options=parse,
-        convert_options=conv,
-        memory_pool=pool,
-    )
-    return t if t.num_rows == lines else None
-
-
-class _InOrder:
-    """Worker threads take the next slice and parse it; results are committed in file order.
-
-    Each worker runs Arrow's single-threaded parser (which releases the GIL): on 2 cores
-    that beat Arrow's own threads on each slice by 15-20%, since slicing, newline
-    counting and committing overlap with parsing instead of waiting between slices.
-    """
-
-    def __init__(self, slices, parse_one, commit) -> None:
-        self.slices = enumerate(slices)
-        self.parse_one = parse_one
-        self.commit = commit
-        self.take = threading.Lock()
-        self.put = threading.Lock()
-        self.done: dict[int, pa.Table] = {}
-        self.next = 0
-        self.failed = False
-        self.error: BaseException | None = None
-
-    def work(self) -> None:
-        try:
-            self._work()
-        except BaseException as exc:  # a read error, or anything unexpected: run() raises it
-            self.error, self.failed = exc, True
-
-    def _work(self) -> None:
-        while not self.failed:
-            with self.take:
-                item = next(self.slices, None)
-            if item is None:
-                return
-            i, view = item
-            try:
-                table = self.parse_one(view)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                table = None
-            if table is None:
-                self.failed = True
-                return
-            with self.put:
-                self.done[i] = table
-                while self.next in self.done:
-                    self.commit(self.done.pop(self.next))
-                    self.next += 1
-
-    def run(self, workers: int) -> bool:
-        threads = [threading.Thread(target=self.work, daemon=True) for _ in range(workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if self.error is not None:
-            raise self.error
-        return not self.failed
-
-
 def read_chunked(
     src: Source, *, columns: list[str], delimiter: str, types: dict[str, pa.DataType]
 ) -> pd.DataFrame | None:
-    """Big plain UTF-8 files, all rows after the header: see ``read_range``."""
-    if src.compressed or src.encoding != "utf-8" or src.size < 2 * CHUNK_BYTES:
-        return None
-    with open(src.path, "rb") as fh:
-        fh.readline()  # a header with quoted newlines fails the row check: streamed instead
-        start = fh.tell()
-    return read_range(src.path, start, src.size, columns=columns, delimiter=delimiter, types=types)
+    """Big UTF-8 files, plain or gzip, on every core (parallel.py); None when not applicable.
 
-
-def read_range(
-    path, start: int, end: int, *, columns: list[str], delimiter: str, types: dict[str, pa.DataType]
-) -> pd.DataFrame | None:
-    """The rows in bytes [start, end) of a plain UTF-8 CSV (start and end at line starts).
-
-    8 MB slices cut at newlines, parsed by one thread per core, bounded memory (a slice
-    per worker in flight). Valid only when every newline ends a row, which is checked
-    per slice (rows parsed == newlines in the slice); any mismatch or error returns None
-    and the caller reads another way. Column types come from the first slice so that all
-    slices agree. A slice that is pure ASCII skips Arrow's UTF-8 validation (ASCII is
-    valid UTF-8; the check is a fast byte scan). Returns the frame (source columns, in
-    order); row i is the (i + 1)-th line of the range.
+    The frame has ``_line``. Small files are not worth the threads.
     """
-    if os.environ.get(THREADS_ENV) == "0" or end <= start:
+    if src.encoding != "utf-8" or src.size < (
+        parallel.CHUNK_BYTES if src.compressed else 2 * parallel.CHUNK_BYTES
+    ):
         return None
-    parse = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False
+    if src.compressed:
+        slices = parallel.stream_slices(_stream(src))
+        size_hint = max(src.size * 4, _gzip_size(src.path))
+    else:
+        with open(src.path, "rb") as fh:
+            fh.readline()  # a header with quoted newlines fails the row check: streamed instead
+            start = fh.tell()
+        slices = parallel.file_slices(src.path, start, src.size)
+        size_hint = src.size
+    got = parallel.read_parallel(
+        slices, columns=columns, delimiter=delimiter, types=types, first_line=2, size_hint=size_hint
     )
-    read = pacsv.ReadOptions(column_names=columns, use_threads=False, block_size=2 * CHUNK_BYTES)
-    pool = arrow_pool()
-    slices = _slices(path, CHUNK_BYTES, start, end)
-    try:
-        first_view = next(slices, None)
-        # the first slice alone (it fixes the column types): Arrow's own threads for it
-        read_first = pacsv.ReadOptions(column_names=columns, block_size=CHUNK_BYTES // 4)
-        first = (
-            None
-            if first_view is None
-            else _parse_slice(first_view, types, read_first, parse, pool)
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
-        return None
-    if first is None:
-        return None
-    fields = [
-        pa.field(f.name, pa.large_string() if pa.types.is_null(f.type) else f.type)
-        for f in first.schema
-    ]
-    first = first.cast(pa.schema(fields))
-    current = {f.name: f.type for f in fields}
-    capacity = int((end - start) / len(first_view) * first.num_rows * 1.1) + 1024
-    numbers = {f.name: _Numbers(f.type, capacity) for f in fields if f.type in _Numbers.KINDS}
-    tables: list[pa.Table] = []
+    return None if got is None else got[0]
 
-    def commit(t: pa.Table) -> None:
-        for name, col in numbers.items():
-            col.add(t.column(name))
-        tables.append(t.drop_columns(list(numbers)))
 
-    commit(first)
-    del first, first_view
-    workers = max(1, min(pa.cpu_count(), 8))
-    try:
-        ok = _InOrder(slices, lambda v: _parse_slice(v, current, read, parse, pool), commit).run(
-            workers
-        )
-    except OSError:
-        return None
-    if not ok:
-        return None
-    rest = pa.concat_tables(tables)
-    tables.clear()
-    frame = rest.to_pandas(
-        self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get, memory_pool=pool
-    )
-    del rest
-    data = {c: numbers[c].to_pandas() if c in numbers else frame[c] for c in current}
-    return pd.DataFrame(data, index=frame.index, copy=False)
+def _gzip_size(path) -> int:
+    """The uncompressed size a gzip file states (modulo 4 GiB; a guess for sizing only)."""
+    with open(path, "rb") as fh:
+        fh.seek(-4, os.SEEK_END)
+        return int.from_bytes(fh.read(4), "little")
 
 
 def count_newlines(path, start: int = 0, end: int | None = None) -> int:
@@ -529,7 +308,6 @@ def read_csv(
     handler = None
     frame = read_chunked(src, columns=columns, delimiter=delimiter, types=types)
     if frame is not None:
-        frame["_line"] = np.arange(2, len(frame) + 2, dtype="int64")
         return CsvTable(frame, columns, delimiter, [], 0, warnings)
     table = None
     for _attempt in range(12):
@@ -586,8 +364,8 @@ def read_csv(
     frame = table.to_pandas(
         self_destruct=True,
         split_blocks=True,
-        types_mapper=_NULLABLE_INTS.get,
-        memory_pool=arrow_pool(),
+        types_mapper=NULLABLE_INTS.get,
+        memory_pool=parallel.arrow_pool(),
     )
     del table
     frame["_line"] = lines

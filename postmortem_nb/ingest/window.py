@@ -4,9 +4,9 @@ Time-sorted, uncompressed files: the window's byte range is found by bisection o
 byte offsets (each probe parses one line), and only those bytes are parsed; the
 line number of the first row comes from counting newlines before it (a fast byte
 scan, no parsing). Sortedness is checked on 64 evenly spaced probe lines first.
-Unsorted or gzip files are streamed with pyarrow's streaming CSV reader, one block
-at a time, keeping only rows inside the window: memory stays bounded by the window,
-time is about that of a full parse.
+Unsorted or gzip files are read whole, on every core (parallel.py) or else with
+pyarrow's streaming reader, keeping only rows inside the window: memory stays bounded
+by the window, time is about that of a full read.
 """
 
 from __future__ import annotations
@@ -24,15 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFormatError
-from .csvread import (
-    BLOCK_SIZE,
-    NULL_VALUES,
-    CsvTable,
-    column_types,
-    count_newlines,
-    read_range,
-    row_lines,
-)
+from . import parallel
+from .csvread import BLOCK_SIZE, CsvTable, column_types, count_newlines, row_lines
+from .parallel import NULL_VALUES, NULLABLE_INTS
 from .sources import Source
 from .timestamps import TimeRule, parse_times
 
@@ -42,7 +36,6 @@ PROBES = 64
 _ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
 LINEAR_BYTES = 64 * 1024
 MAX_LINE = 1 << 20
-_NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
 
 class _Probe:
@@ -162,9 +155,16 @@ def bisect_window(
         b = size if hi is None else _first_at_or_after(probe, hi, a, size)
         first_line = 2 + count_newlines(src.path, data_start, a)
     types = column_types(src.head, delimiter, columns, string_columns, utc_columns)
-    frame = read_range(src.path, a, b, columns=columns, delimiter=delimiter, types=types)
-    if frame is not None:  # every row one line
-        frame["_line"] = np.arange(first_line, first_line + len(frame), dtype="int64")
+    got = parallel.read_parallel(
+        parallel.file_slices(src.path, a, b),
+        columns=columns,
+        delimiter=delimiter,
+        types=types,
+        first_line=first_line,
+        size_hint=b - a,
+    )
+    if got is not None:  # every row one line
+        frame = got[0]
     else:  # quoted newlines, ragged rows, a type change, or an empty window
         with open(src.path, "rb") as fh:
             fh.seek(a)
@@ -172,7 +172,7 @@ def bisect_window(
         table = _parse(body, columns, delimiter, string_columns, src)
         lines = row_lines(table, first_line)
         frame = table.to_pandas(
-            self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get
+            self_destruct=True, split_blocks=True, types_mapper=NULLABLE_INTS.get
         )
         frame["_line"] = lines
     note = f"{src.path.name}: window read by byte-offset bisection (bytes {a}-{b} of {size})"
@@ -208,7 +208,38 @@ def stream_window(
     tz: str | None,
     rule: TimeRule,
 ) -> CsvTable:
-    """Stream block by block (gzip or unsorted files), keeping rows inside the window."""
+    """Gzip or unsorted files: every row is read, only rows inside the window are kept.
+
+    On every core when each line is one row (parallel.py, filtering each slice as it is
+    committed); else Arrow's streaming reader, block by block. Memory stays bounded by
+    the window either way.
+    """
+
+    def keep(table):
+        return _time_mask(table, columns, time_sources, tz, rule, lo, hi)
+
+    if src.encoding == "utf-8":
+        if src.compressed:
+            slices = parallel.stream_slices(_open(src))
+        else:
+            with open(src.path, "rb") as fh:
+                fh.readline()
+                start = fh.tell()
+            slices = parallel.file_slices(src.path, start, src.size)
+        # times stay text here: one bad value must not fail a slice, it is counted instead
+        types = column_types(src.head, delimiter, columns, string_columns)
+        got = parallel.read_parallel(
+            slices,
+            columns=columns,
+            delimiter=delimiter,
+            types=types,
+            first_line=2,
+            size_hint=src.size,
+            keep=keep,
+        )
+        if got is not None:
+            frame, unplaced = got
+            return CsvTable(frame, columns, delimiter, [], unplaced, _unplaced(src, unplaced))
     types = {c: pa.string() for c in columns if c in string_columns}
     read = pacsv.ReadOptions(
         column_names=columns,
@@ -222,28 +253,49 @@ def stream_window(
     conv = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
     )
-    stream = pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
     try:
-        reader, kept, kept_lines, unplaced = _stream_filter(
-            stream, read, parse, conv, columns, time_sources, tz, rule, lo, hi
-        )
+        reader, kept, kept_lines, unplaced = _stream_filter(_open(src), read, parse, conv, keep)
     except (OSError, EOFError, pa.ArrowInvalid) as exc:  # truncated gzip, broken CSV
         raise InputFormatError(f"cannot read the file: {exc}", path=src.path) from exc
     schema = reader.schema
     table = pa.Table.from_batches(kept, schema=schema)
-    frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=_NULLABLE_INTS.get)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=NULLABLE_INTS.get)
     frame["_line"] = np.concatenate(kept_lines) if kept_lines else np.zeros(0, "int64")
-    warnings = []
-    if unplaced:
-        warnings.append(
-            f"{src.path.name}: {unplaced} rows with an unparseable time were "
-            "outside any window and skipped"
-        )
-    return CsvTable(frame, columns, delimiter, [], unplaced, warnings)
+    return CsvTable(frame, columns, delimiter, [], unplaced, _unplaced(src, unplaced))
 
 
-def _stream_filter(stream, read, parse, conv, columns, time_sources, tz, rule, lo, hi):
-    """Read ``stream`` block by block, keeping the rows whose time is in [lo, hi)."""
+def _open(src: Source) -> pa.NativeFile:
+    return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
+
+
+def _unplaced(src: Source, unplaced: int) -> list[str]:
+    if not unplaced:
+        return []
+    return [
+        f"{src.path.name}: {unplaced} rows with an unparseable time were "
+        "outside any window and skipped"
+    ]
+
+
+def _time_mask(batch, columns, time_sources, tz, rule, lo, hi) -> tuple[np.ndarray, int]:
+    """Rows whose time is in [lo, hi), and how many rows had no readable time."""
+    if len(time_sources) == 1:
+        key = batch.column(columns.index(time_sources[0]))
+    else:
+        parts = [batch.column(columns.index(c)) for c in time_sources]
+        key = pc.binary_join_element_wise(*parts, " ")
+    t = parse_times(key, tz=tz, rule=rule).values
+    mask = t.notna().to_numpy().copy()
+    unplaced = int((~mask).sum())
+    if lo is not None:
+        mask &= (t >= lo).to_numpy()
+    if hi is not None:
+        mask &= (t < hi).to_numpy()
+    return mask, unplaced
+
+
+def _stream_filter(stream, read, parse, conv, keep):
+    """Read ``stream`` block by block, keeping the rows ``keep`` selects."""
     kept, kept_lines, unplaced = [], [], 0
     next_line = 2
     with stream as fh:
@@ -252,18 +304,8 @@ def _stream_filter(stream, read, parse, conv, columns, time_sources, tz, rule, l
             lines = row_lines(batch, next_line)
             if batch.num_rows:
                 next_line = int(lines[-1]) + 1
-            if len(time_sources) == 1:
-                key = batch.column(columns.index(time_sources[0]))
-            else:
-                parts = [batch.column(columns.index(c)) for c in time_sources]
-                key = pc.binary_join_element_wise(*parts, " ")
-            t = parse_times(key, tz=tz, rule=rule).values
-            mask = t.notna().to_numpy().copy()
-            unplaced += int((~mask).sum())
-            if lo is not None:
-                mask &= (t >= lo).to_numpy()
-            if hi is not None:
-                mask &= (t < hi).to_numpy()
+            mask, bad = keep(batch)
+            unplaced += bad
             if mask.any():
                 kept.append(batch.filter(pa.array(mask)))
                 kept_lines.append(lines[mask])

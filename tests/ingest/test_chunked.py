@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from postmortem_nb.ingest import csvread, load_logs
+from postmortem_nb.ingest import csvread, load_logs, parallel
 
 
 def make(tmp_path, n, extra=""):
@@ -22,13 +22,13 @@ def make(tmp_path, n, extra=""):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(csvread, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
 
 
 def test_chunked_equals_streamed(tmp_path, small_chunks, monkeypatch):
     p = make(tmp_path, 3000)
     chunked = load_logs(p)
-    monkeypatch.setattr(csvread, "CHUNK_BYTES", 1 << 40)  # too big: streaming path
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 1 << 40)  # too big: streaming path
     streamed = load_logs(p)
     pd.testing.assert_frame_equal(chunked, streamed)
     assert chunked["http_status"].isna().sum() == 429
@@ -44,7 +44,8 @@ def test_chunked_is_used(tmp_path, small_chunks):
     frame = csvread.read_chunked(src, columns=names, delimiter=",", types={})
     assert frame is not None
     assert len(frame) == 3000
-    assert list(frame.columns) == names
+    assert list(frame.columns) == [*names, "_line"]
+    assert frame["_line"].iloc[2999] == 3001
     assert frame["message"].iloc[2999] == "req 2999"
 
 
@@ -134,7 +135,7 @@ def test_an_unexpected_error_in_a_worker_is_raised_not_lost(tmp_path, small_chun
         if len(calls) == 5:
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(csvread._Numbers, "add", add)
+    monkeypatch.setattr(parallel._Numbers, "add", add)
     src = open_source(p)
     names, _ = csvread.header(src.head, ",")
     with pytest.raises(RuntimeError, match="boom"):
@@ -144,7 +145,7 @@ def test_an_unexpected_error_in_a_worker_is_raised_not_lost(tmp_path, small_chun
 @pytest.mark.parametrize("chunk", [4096, 1 << 40], ids=["parallel", "streamed"])
 def test_null_like_words_stay_text(tmp_path, monkeypatch, chunk):
     """Only an empty field is missing: 'null', 'N/A', 'None' in a log are evidence, kept."""
-    monkeypatch.setattr(csvread, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", chunk)
     words = ["null", "N/A", "None", "NaN", "NULL", ""]
     rows = [
         f"2026-03-10T00:00:{i % 60:02d}Z,INFO,api,{words[i % 6]},{words[i % 6]},"
@@ -159,3 +160,42 @@ def test_null_like_words_stay_text(tmp_path, monkeypatch, chunk):
     assert df["host"].eq("N/A").sum() == 500
     assert df["amount"].dtype == "float64"
     assert df["amount"].isna().sum() == 500  # the NaN rows
+
+
+def test_gzip_is_read_in_parallel_with_the_same_result(tmp_path, small_chunks):
+    import gzip
+
+    from postmortem_nb.ingest.sources import open_source
+
+    p = make(tmp_path, 20000)
+    gz = tmp_path / "logs.csv.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    src = open_source(gz)
+    names, _ = csvread.header(src.head, ",")
+    assert csvread.read_chunked(src, columns=names, delimiter=",", types={}) is not None
+    plain, packed = load_logs(p), load_logs(gz)
+    pd.testing.assert_frame_equal(plain.drop(columns="_file"), packed.drop(columns="_file"))
+
+
+def test_gzip_window_in_parallel_counts_unplaced_rows(tmp_path, small_chunks, monkeypatch):
+    import gzip
+
+    from postmortem_nb.errors import InputFormatError
+    from postmortem_nb.ingest import window
+
+    p = make(tmp_path, 20000, "not-a-time,INFO,api,web-1,stray,200\n")
+    gz = tmp_path / "logs.csv.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    start, end = "2026-03-10T01:00:00Z", "2026-03-10T02:00:00Z"
+    with monkeypatch.context() as m:
+        m.setattr(window, "_stream_filter", None)  # the one-thread fallback is not needed
+        got = load_logs(gz, start=start, end=end)
+    assert len(got) == 3600
+    assert got["message"].iloc[0] == "req 3600"
+    assert got["_line"].iloc[0] == 3602
+    assert got.attrs["source"]["skipped_count"] == 1
+    assert any("unparseable time" in w for w in got.attrs["source"]["warnings"])
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gz.read_bytes()[: gz.stat().st_size // 2])
+    with pytest.raises(InputFormatError, match=r"cut\.csv\.gz"):
+        load_logs(cut, start=start, end=end)
