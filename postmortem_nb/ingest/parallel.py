@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 THREADS_ENV = "POSTMORTEM_CSV_THREADS"
 CHUNK_BYTES = 8 << 20  # slices that stay in cache: 64 MB slices parsed 30-50% slower here
-NULL_VALUES = [""]  # only an empty field is missing: "null", "N/A", "None" in a log line are text
+NULL_VALUES = [""]  # only an empty field is missing: "null" or "N/A" in a log line is text
 NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
 # keep(table) -> (rows to keep, rows whose time could not be read): a per-slice filter
