@@ -273,6 +273,7 @@ def read_csv(
     *,
     string_columns: set[str] | None = None,
     utc_columns: set[str] | None = None,
+    names: list[str] | None = None,
 ) -> CsvTable:
     """Read a CSV/TSV source; encoding and oversize-field problems are retried, then reported.
 
@@ -283,6 +284,8 @@ def read_csv(
         raise InputFormatError("the file is empty; expected a header line and rows", path=src.path)
     delimiter = sniff_delimiter(src.head)
     columns, warnings = header(src.head, delimiter)
+    if names is not None and len(names) == len(columns):
+        columns = list(names)  # the header renamed by the caller (loose format matching)
     warnings = [f"{src.path.name}: {w}" for w in warnings]
     for w in warnings:
         log.warning(w)

@@ -16,6 +16,7 @@ A few mapping keys are options, not columns: ``time_format`` (strptime),
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -413,3 +414,49 @@ def detect(kind: str, container: str, fields: set[str], top: set[str] | None = N
         if not fmt.detect and container in fmt.containers:
             return fmt
     raise ParameterError(f"No {kind} format reads {container} input.")
+
+
+def _loose(name: str) -> str:
+    """Case and word separators ignored; a leading "@" or "_" (Splunk, CloudWatch) kept."""
+    name = name.strip()
+    lead = re.match(r"^[^0-9A-Za-z]*", name).group(0)
+    return lead + re.sub(r"[\s_.\-]", "", name[len(lead) :].lower())
+
+
+def mapping_sources(mapping: Mapping[str, MappingValue]) -> set[str]:
+    """Every source column a mapping names (alternatives, ``a+b`` joins; not ``=constants``)."""
+    out: set[str] = set()
+    for value in mapping.values():
+        for v in value if isinstance(value, tuple) else (value,):
+            if not str(v).startswith("="):
+                out.update(str(v).split("+"))
+    return out
+
+
+def detect_csv(kind: str, names: list[str]) -> tuple[Format, dict[str, str]]:
+    """``detect`` on a CSV header; failing that, the same rules ignoring case, spaces and
+    punctuation (a UI export's "Created At" for the API's ``createdAt``).
+
+    Returns the format and the renaming {header name: the format's name} that makes the
+    header match; the renaming is empty for an exact match or no match.
+    """
+    fmt = detect(kind, "csv", set(names))
+    if fmt.detect:
+        return fmt, {}
+    by_loose: dict[str, str] = {}
+    for name in names:
+        by_loose.setdefault(_loose(name), name)
+    for cand in formats_for(kind):
+        if "csv" not in cand.containers or not cand.detect or cand.top:
+            continue
+        if not all(_loose(f) in by_loose for f in cand.detect):
+            continue
+        if any(_loose(a) in by_loose for a in cand.absent):
+            continue
+        rename = {}
+        for wanted in cand.detect | mapping_sources(cand.mapping):
+            actual = by_loose.get(_loose(wanted))
+            if actual is not None and actual != wanted and wanted not in names:
+                rename[actual] = wanted
+        return cand, rename
+    return fmt, {}

@@ -18,7 +18,14 @@ import pyarrow as pa
 
 from ..errors import InputFormatError, ParameterError, PostmortemError
 from . import csvread, jsonread
-from .formats import Format, detect, detect_json, get_format
+from .formats import (
+    Format,
+    detect,
+    detect_csv,
+    detect_json,
+    get_format,
+    mapping_sources,
+)
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
 from .sources import Source, open_source, sha256
 from .timestamps import UTC_DTYPE, TimeRule, check_zone
@@ -119,7 +126,13 @@ def read_source(
     else:
         delim = csvread.sniff_delimiter(src.head)
         names, _ = csvread.header(src.head, delim)
-        fmt = get_format(format, kind) if format else detect(kind, "csv", set(names))
+        fmt, rename = (get_format(format, kind), {}) if format else detect_csv(kind, names)
+        mine = mapping_sources(user_cols)  # names the user mapped are the file's own
+        rename = {a: b for a, b in rename.items() if a not in mine}
+        if rename:
+            names = [rename.get(n, n) for n in names]
+            shown = ", ".join(f"{a!r} as {b!r}" for a, b in rename.items())
+            warnings.append(f"{src.path.name}: {fmt.name} header matched loosely: read {shown}")
         spec = {**fmt.mapping, **user_cols}
         primary = KIND_COLUMNS[kind][2][0]
         if primary not in spec and primary in names:
@@ -131,7 +144,9 @@ def read_source(
             rule = time_rule(fmt, opts)
             table = _read_window(src, spec, names, delim, strings, utc, window, tz, rule)
         if table is None:
-            table = csvread.read_csv(src, string_columns=strings - utc, utc_columns=utc)
+            table = csvread.read_csv(
+                src, string_columns=strings - utc, utc_columns=utc, names=names if rename else None
+            )
         raw = table.frame
         skipped, skipped_count = table.skipped, table.skipped_count
         warnings.extend(table.warnings)

@@ -199,3 +199,14 @@ def test_gzip_window_in_parallel_counts_unplaced_rows(tmp_path, small_chunks, mo
     cut.write_bytes(gz.read_bytes()[: gz.stat().st_size // 2])
     with pytest.raises(InputFormatError, match=r"cut\.csv\.gz"):
         load_logs(cut, start=start, end=end)
+
+
+def test_crlf_lines_in_parallel(tmp_path, small_chunks):
+    """Windows line ends: one row per line, no stray carriage returns in the last column."""
+    p = make(tmp_path, 5000)
+    p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    df = load_logs(p)
+    assert len(df) == 5000
+    assert df["message"].iloc[-1] == "req 4999"
+    assert df["http_status"].iloc[-1] == 4999 % 500
+    assert df["_line"].iloc[-1] == 5001

@@ -98,6 +98,31 @@ def test_opsgenie(data, name):
         assert pd.isna(a.loc["1792", "resolved_at"])
 
 
+def test_header_in_other_case_and_spacing_is_matched(data, tmp_path):
+    """A UI export may write "Tiny ID"/"Created At" for the API's tinyId/createdAt."""
+    text = (data / "opsgenie_alerts.csv").read_text()
+    head, body = text.split("\n", 1)
+    titled = {
+        "tinyId": "Tiny ID",
+        "message": "Message",
+        "createdAt": "Created At",
+        "priority": "Priority",
+        "status": "Status",
+    }
+    p = tmp_path / "opsgenie_ui.csv"
+    p.write_text(",".join(titled.get(c, c) for c in head.split(",")) + "\n" + body)
+    df = load_alerts(p)
+    assert df.attrs["source"]["format"] == "opsgenie"
+    want = load_alerts(data / "opsgenie_alerts.csv")
+    cols = ["alert_id", "title", "severity", "started_at", "status"]
+    pd.testing.assert_frame_equal(df[cols], want[cols])
+    notes = df.attrs["source"]["warnings"]
+    assert any("matched loosely" in w and "'Created At'" in w for w in notes)
+    # a column the user maps by its own name is left as it is
+    mapped = load_alerts(p, mapping={"title": "Message"})
+    assert mapped["title"].tolist() == want["title"].tolist()
+
+
 def test_alertmanager_webhook(data):
     df = load_alerts(data / "alertmanager_webhook.json")
     assert df.attrs["source"]["format"] == "alertmanager_webhook"
