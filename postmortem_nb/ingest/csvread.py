@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 from ..errors import InputFormatError
 from . import parallel
 from .parallel import NULL_VALUES, NULLABLE_INTS, THREADS_ENV
-from .sources import Source, text_stream
+from .sources import Source, byte_stream, text_stream
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,6 @@ def header(head: str, delimiter: str) -> tuple[list[str], list[str]]:
             seen[base] = 0
             out.append(base)
     return out, warnings
-
-
-def _stream(src: Source) -> pa.NativeFile:
-    return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
 
 
 _NUMBER = re.compile(
@@ -170,7 +166,7 @@ def read_table(
     conv = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
     )
-    with _stream(src) as fh:
+    with byte_stream(src) as fh:
         if os.environ.get(THREADS_ENV) == "1":
             return pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
         reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
@@ -188,26 +184,11 @@ def read_chunked(
         parallel.CHUNK_BYTES if src.compressed else 2 * parallel.CHUNK_BYTES
     ):
         return None
-    if src.compressed:
-        slices = parallel.stream_slices(_stream(src))
-        size_hint = max(src.size * 4, _gzip_size(src.path))
-    else:
-        with open(src.path, "rb") as fh:
-            fh.readline()  # a header with quoted newlines fails the row check: streamed instead
-            start = fh.tell()
-        slices = parallel.file_slices(src.path, start, src.size)
-        size_hint = src.size
+    slices, size_hint = parallel.body_slices(src)
     got = parallel.read_parallel(
         slices, columns=columns, delimiter=delimiter, types=types, first_line=2, size_hint=size_hint
     )
     return None if got is None else got[0]
-
-
-def _gzip_size(path) -> int:
-    """The uncompressed size a gzip file states (modulo 4 GiB; a guess for sizing only)."""
-    with open(path, "rb") as fh:
-        fh.seek(-4, os.SEEK_END)
-        return int.from_bytes(fh.read(4), "little")
 
 
 def count_newlines(path, start: int = 0, end: int | None = None) -> int:

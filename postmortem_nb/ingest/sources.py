@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from ..errors import InputFormatError
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,11 @@ def sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def byte_stream(src: Source) -> pa.NativeFile:
+    """The file's bytes, decompressed when it is gzip (Arrow's stream: for the CSV readers)."""
+    return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
 
 
 def text_stream(path: Path, encoding: str) -> io.TextIOBase:

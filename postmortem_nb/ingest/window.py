@@ -27,7 +27,7 @@ from ..errors import InputFormatError
 from . import parallel
 from .csvread import BLOCK_SIZE, CsvTable, column_types, count_newlines, row_lines
 from .parallel import NULL_VALUES, NULLABLE_INTS
-from .sources import Source
+from .sources import Source, byte_stream
 from .timestamps import TimeRule, parse_times
 
 log = logging.getLogger(__name__)
@@ -219,13 +219,7 @@ def stream_window(
         return _time_mask(table, columns, time_sources, tz, rule, lo, hi)
 
     if src.encoding == "utf-8":
-        if src.compressed:
-            slices = parallel.stream_slices(_open(src))
-        else:
-            with open(src.path, "rb") as fh:
-                fh.readline()
-                start = fh.tell()
-            slices = parallel.file_slices(src.path, start, src.size)
+        slices, size_hint = parallel.body_slices(src)
         # times stay text here: one bad value must not fail a slice, it is counted instead
         types = column_types(src.head, delimiter, columns, string_columns)
         got = parallel.read_parallel(
@@ -234,7 +228,7 @@ def stream_window(
             delimiter=delimiter,
             types=types,
             first_line=2,
-            size_hint=src.size,
+            size_hint=size_hint,
             keep=keep,
         )
         if got is not None:
@@ -254,7 +248,9 @@ def stream_window(
         column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
     )
     try:
-        reader, kept, kept_lines, unplaced = _stream_filter(_open(src), read, parse, conv, keep)
+        reader, kept, kept_lines, unplaced = _stream_filter(
+            byte_stream(src), read, parse, conv, keep
+        )
     except (OSError, EOFError, pa.ArrowInvalid) as exc:  # truncated gzip, broken CSV
         raise InputFormatError(f"cannot read the file: {exc}", path=src.path) from exc
     schema = reader.schema
@@ -262,10 +258,6 @@ def stream_window(
     frame = table.to_pandas(self_destruct=True, split_blocks=True, types_mapper=NULLABLE_INTS.get)
     frame["_line"] = np.concatenate(kept_lines) if kept_lines else np.zeros(0, "int64")
     return CsvTable(frame, columns, delimiter, [], unplaced, _unplaced(src, unplaced))
-
-
-def _open(src: Source) -> pa.NativeFile:
-    return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
 
 
 def _unplaced(src: Source, unplaced: int) -> list[str]:
