@@ -42,36 +42,64 @@ def _iso(ts: Any) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+INPUTS = ("alerts", "logs", "changes")
+
+
+def path_list(value: str | Path | list | tuple | None) -> str:
+    """One or several input paths as one parameter: absolute, one per line."""
+    if not value:
+        return ""
+    items = value if isinstance(value, list | tuple) else [value]
+    return "\n".join(str(Path(v).expanduser().resolve()) for v in items)
+
+
 def build_params(
     alerts: str | Path,
-    logs: str | Path | None = None,
+    logs: str | Path | list | tuple | None = None,
     changes: str | Path | None = None,
     *,
     tz: str = "UTC",
     extra: dict[str, Any] | None = None,
 ) -> Params:
-    """Template parameters from CLI-style inputs; paths become absolute."""
+    """Template parameters from CLI-style inputs; paths become absolute.
+
+    ``logs`` may be several files (daily exports, say): they are read together.
+    """
     values: dict[str, Any] = dict(extra or {})
-    values["alerts"] = str(Path(alerts).expanduser().resolve())
+    values["alerts"] = path_list(alerts)
     if logs:
-        values["logs"] = str(Path(logs).expanduser().resolve())
+        values["logs"] = path_list(logs)
     if changes:
-        values["changes"] = str(Path(changes).expanduser().resolve())
+        values["changes"] = path_list(changes)
     values.setdefault("tz", tz)
     params = Params.from_mapping(values)
-    for name in ("alerts", "logs", "changes"):
-        value = getattr(params, name)
-        if value and not Path(value).exists():
-            raise ParameterError(f"--{name}: {value} does not exist.")
+    for name in INPUTS:
+        for path in params.paths(getattr(params, name)):
+            if not path.exists():
+                raise ParameterError(f"--{name}: {path} does not exist.")
     return params
 
 
-def input_hashes(params: Params) -> dict[str, str]:
-    return {
-        name: file_sha256(getattr(params, name))
-        for name in ("alerts", "logs", "changes")
-        if getattr(params, name)
-    }
+def input_hashes(values: dict[str, Any], hasher=file_sha256) -> dict[str, str | list[str]]:
+    """SHA-256 of every input file named by the parameters (a list for several files).
+
+    A missing file raises OSError: callers comparing with a record take that as changed.
+    """
+    out: dict[str, str | list[str]] = {}
+    for name in INPUTS:
+        paths = [v.strip() for v in str(values.get(name) or "").splitlines() if v.strip()]
+        if paths:
+            digests = [hasher(p) for p in paths]
+            out[name] = digests[0] if len(digests) == 1 else digests
+    return out
+
+
+def inputs_changed(record: dict[str, Any], hasher=file_sha256) -> bool:
+    """True when an input named in a draft record differs from what it was made from."""
+    try:
+        return input_hashes(record.get("parameters") or {}, hasher) != (record.get("inputs") or {})
+    except OSError:
+        return True
 
 
 def template_version() -> str:
@@ -154,7 +182,7 @@ def run_draft(
         "incident_id": ws.incident_id,
         "drafted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "template_version": template_version(),
-        "inputs": input_hashes(params),
+        "inputs": input_hashes(params.to_dict()),
         "parameters": params.to_dict(),
     }
     atomic_write_text(ws.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
@@ -209,7 +237,7 @@ def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
 
 def draft(
     alerts: str | Path,
-    logs: str | Path | None = None,
+    logs: str | Path | list | tuple | None = None,
     changes: str | Path | None = None,
     *,
     incident: str | None = None,

@@ -68,15 +68,9 @@ def _team_zone(ws: Workspace) -> str:
 
 def inputs_changed(ws: Workspace) -> bool:
     """True when an input file's content differs from what the draft was made from."""
-    from .workspace import file_sha256
+    from .draft import inputs_changed as changed
 
-    record = ws.read_json(ws.record) or {}
-    params = record.get("parameters") or {}
-    for name, digest in (record.get("inputs") or {}).items():
-        path = params.get(name)
-        if not path or not Path(path).exists() or file_sha256(path) != digest:
-            return True
-    return False
+    return changed(ws.read_json(ws.record) or {})
 
 
 def export_workspace(

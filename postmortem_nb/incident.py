@@ -75,7 +75,7 @@ def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
         window = log_window(params, frames["alerts"])
         lo, hi = window if window else (None, None)
         frames["logs"] = load_logs(
-            params.resolve_path(params.logs),
+            params.paths(params.logs),
             format=params.logs_format or None,
             tz=tz,
             start=lo,

@@ -55,6 +55,11 @@ class Params:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def paths(self, value: str) -> list[Path]:
+        """An input parameter's files: one path, or several one per line (daily log files)."""
+        found = (self.resolve_path(v.strip()) for v in value.splitlines() if v.strip())
+        return [p for p in found if p is not None]
+
     def resolve_path(self, value: str) -> Path | None:
         """Input paths may be relative to the workspace folder: resolve them against it."""
         if not value:

@@ -1,10 +1,12 @@
-"""Which log file each incident reads when batch is given several (one per day, say).
+"""Which log files each incident reads when batch is given several (one per day, say).
 
-A notebook reads one log export. With one ``--logs`` every incident reads it. With
-several, each file is taken to cover the time from its first row until the next
-file's first row (daily or hourly exports); an incident reads the file covering its
-first alert. Only the first rows of each file are read to find where it starts, so a
-file that is corrupt further in still gets its incidents, which then fail alone.
+With one ``--logs`` every incident reads it. With several, each file is taken to cover
+the time from its first row until the next file's first row (daily or hourly exports);
+an incident reads every file that covers part of [first alert - baseline margin, last
+alert + 1 h], so one that crosses midnight, or starts just after it and needs the
+previous day for its baseline, reads both days. Only the first rows of each file are
+read to find where it starts, so a file that is corrupt further in still gets its
+incidents, which then fail alone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .grouping import Incident
 log = logging.getLogger(__name__)
 
 PROBE_LINES = 50
+DEFAULT_MARGIN = pd.Timedelta("3h")  # the 2 h baseline and an hour to spare
 
 
 def first_timestamp(path: Path, tz: str | None = "UTC") -> pd.Timestamp:
@@ -43,13 +46,20 @@ def first_timestamp(path: Path, tz: str | None = "UTC") -> pd.Timestamp:
 
 
 def assign_logs(
-    incidents: list[Incident], paths: list[Path], *, tz: str | None = "UTC"
-) -> tuple[dict[str, Path | None], list[str]]:
-    """Map incident id -> the log file it should read; plus warnings for unusable files."""
+    incidents: list[Incident],
+    paths: list[Path],
+    *,
+    tz: str | None = "UTC",
+    margin: pd.Timedelta = DEFAULT_MARGIN,
+) -> tuple[dict[str, list[Path]], list[str]]:
+    """Map incident id -> the log files it should read; plus warnings for unusable files.
+
+    ``margin`` is how much log before the first alert the analysis needs (its baseline).
+    """
     if not paths:
-        return {i.id: None for i in incidents}, []
+        return {i.id: [] for i in incidents}, []
     if len(paths) == 1:
-        return {i.id: paths[0] for i in incidents}, []
+        return {i.id: [paths[0]] for i in incidents}, []
     starts: list[tuple[pd.Timestamp, Path]] = []
     warnings: list[str] = []
     for p in paths:
@@ -60,11 +70,16 @@ def assign_logs(
             log.warning(msg)
             warnings.append(msg)
     starts.sort(key=lambda sp: sp[0])
-    picks: dict[str, Path | None] = {}
+    picks: dict[str, list[Path]] = {}
     for inc in incidents:
-        chosen = starts[0][1] if starts else None
-        for t, p in starts:
-            if t <= inc.start:
-                chosen = p
+        lo, hi = inc.start - margin, inc.end + pd.Timedelta("1h")
+        chosen = []
+        for k, (t, p) in enumerate(starts):
+            covers_from = t if k else pd.Timestamp.min.tz_localize("UTC")
+            covers_to = (
+                starts[k + 1][0] if k + 1 < len(starts) else pd.Timestamp.max.tz_localize("UTC")
+            )
+            if covers_from <= hi and covers_to > lo:
+                chosen.append(p)
         picks[inc.id] = chosen
     return picks, warnings

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ..draft import inputs_changed, path_list
 from ..errors import ParameterError, WorkspaceError
 from ..workspace import DEFAULT_OUT, Workspace, atomic_write_text, file_sha256
 from .grouping import DEFAULT_GAP, Incident, find_incidents
@@ -64,12 +67,12 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-def incident_params(inc: Incident, base: Any, logs: str | None) -> Any:
+def incident_params(inc: Incident, base: Any, logs: list[Path] | None) -> Any:
     """The template parameters for one incident: the same ones `draft` would pass."""
     from ..params import Params
 
     values = base.to_dict()
-    values["logs"] = logs or ""
+    values["logs"] = path_list(logs)
     if inc.key:
         values["incident_key"], values["alert_ids"] = inc.key, ""
     else:
@@ -100,14 +103,7 @@ def is_up_to_date(ws: Workspace, params: Any, template: str, hashes: _Hashes) ->
     wanted = params.to_dict()
     if any(str(recorded.get(k) or "") != str(wanted.get(k) or "") for k in _SAME_PARAMS):
         return False
-    inputs = record.get("inputs") or {}
-    for name in ("alerts", "logs", "changes"):
-        path = wanted.get(name)
-        if bool(path) != (name in inputs):
-            return False
-        if path and (not Path(path).exists() or hashes(path) != inputs[name]):
-            return False
-    return True
+    return not inputs_changed({"parameters": wanted, "inputs": record.get("inputs")}, hashes)
 
 
 def run_batch(
@@ -169,7 +165,10 @@ def run_batch(
         for p in log_paths:
             if not p.exists():
                 raise ParameterError(f"--logs: {p} does not exist.")
-        picks, warnings = assign_logs(incidents, log_paths, tz=base.input_tz or tz)
+        from ..timeutil import duration
+
+        margin = duration(base.baseline or "2h", "baseline") + pd.Timedelta("1h")
+        picks, warnings = assign_logs(incidents, log_paths, tz=base.input_tz or tz, margin=margin)
         result = BatchResult(out=root, outcomes=[], criteria=criteria, warnings=warnings)
         template, hashes = template_version(), _Hashes()
         todo: list[tuple[Outcome, Any]] = []
@@ -180,7 +179,7 @@ def run_batch(
             if not inc.significant:
                 continue
             outcome.workspace = ws
-            p = incident_params(inc, base, str(picks[inc.id]) if picks.get(inc.id) else None)
+            p = incident_params(inc, base, picks.get(inc.id))
             if ws.root.exists() and ws.review_status() == "final" and not force:
                 outcome.action = "frozen"
             elif not force and is_up_to_date(ws, p, template, hashes):

@@ -15,7 +15,12 @@ from ._common import out_option, param_option, print_draft, tz_option
     type=click.Path(dir_okay=False),
     help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).",
 )
-@click.option("--logs", type=click.Path(dir_okay=False), help="Log export (optional).")
+@click.option(
+    "--logs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Log export (optional; repeat for several files, e.g. one per day).",
+)
 @click.option(
     "--changes",
     type=click.Path(dir_okay=False),
@@ -38,7 +43,7 @@ def command(alerts, logs, changes, incident, start, end, tz, params, out, force)
 
     result = draft(
         alerts,
-        logs,
+        list(logs),
         changes,
         incident=incident,
         start=start,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 
 import nbformat
+import pandas as pd
 import pytest
 
 from postmortem_nb.analysis import AnalysisStore
 from postmortem_nb.demo import DEMO_TZ, demo_inputs
 from postmortem_nb.draft import draft
 from postmortem_nb.export import export_workspace
+from postmortem_nb.resources import demo_dir
 from postmortem_nb.workspace import Workspace
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
@@ -129,3 +132,28 @@ def test_a_moved_workspace_notebook_works_on_its_own_folder(demo_draft, demo_cop
     execute(demo_copy / "postmortem.ipynb", demo_copy / "rerun.ipynb", {}, cwd=demo_copy)
     assert (demo_copy / "facts.json").is_file()
     assert original.facts.read_bytes() == before
+
+
+def test_logs_split_across_two_files_give_the_same_facts(tmp_path):
+    """An incident whose logs span two files (daily exports) reads both: exact impact."""
+    inputs = demo_inputs()
+    header, *rows = gzip.decompress(inputs["logs"].read_bytes()).decode().splitlines(True)
+    cut = next(i for i, r in enumerate(rows) if r >= "2026-03-10T15:00")  # mid-incident
+    parts = []
+    for name, chunk in (("logs-a.csv.gz", rows[:cut]), ("logs-b.csv.gz", rows[cut:])):
+        p = tmp_path / name
+        p.write_bytes(gzip.compress((header + "".join(chunk)).encode()))
+        parts.append(p)
+    result = draft(
+        inputs["alerts"], parts, inputs["changes"], tz=DEMO_TZ,
+        params={"currency": "EUR"}, out=tmp_path / "reports",
+    )
+    facts = json.loads(result.workspace.facts.read_text())
+    truth = json.loads((demo_dir() / "ground_truth.json").read_text())
+    assert facts["impact"]["failed_transactions"]["value"] == truth["failed_transactions"]
+    assert facts["impact"]["affected_customers"]["value"] == truth["affected_customers"]
+    got = pd.Timestamp(facts["milestones"]["mitigated"]["at"])
+    assert abs(got - pd.Timestamp(truth["mitigated"])) <= pd.Timedelta("2min")
+    record = json.loads(result.workspace.record.read_text())
+    assert len(record["inputs"]["logs"]) == 2
+    assert record["parameters"]["logs"].splitlines() == [str(p.resolve()) for p in parts]
