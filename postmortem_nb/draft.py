@@ -162,8 +162,12 @@ def run_draft(
     params: Params,
     *,
     timeout: float | None = 900,
+    record: dict[str, Any] | None = None,
 ) -> None:
-    """Execute the template into the workspace and record how the draft was made."""
+    """Execute the template into the workspace and record how the draft was made.
+
+    ``record`` adds fields to draft.json (batch: the fingerprint of the nearby alerts).
+    """
     import nbformat
 
     from .execute import execute
@@ -178,7 +182,9 @@ def run_draft(
     nb.metadata.pop("widgets", None)
     strip_widget_views(nb)
     atomic_write_text(ws.notebook, nbformat.writes(nb))
+    extra = record or {}
     record = {
+        **extra,
         "incident_id": ws.incident_id,
         "drafted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "template_version": template_version(),

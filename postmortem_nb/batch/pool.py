@@ -106,7 +106,9 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
             log.info("kept %s", path)
         _emit(ws.incident_id, "execute")
         t1 = time.perf_counter()
-        run_draft(ws, Params.from_mapping(job["params"]), timeout=timeout)
+        run_draft(
+            ws, Params.from_mapping(job["params"]), timeout=timeout, record=job.get("record")
+        )
         t2 = time.perf_counter()
         _emit(ws.incident_id, "export")
         export_workspace(ws)
@@ -235,7 +237,8 @@ def run_pool(
             futures = {}
             for outcome, params in todo:
                 job = {"root": str(outcome.workspace.root), "params": params.to_dict(),
-                       "timeout": timeout, "force": force}
+                       "timeout": timeout, "force": force,
+                       "record": {"alerts_fingerprint": outcome.fingerprint}}
                 futures[pool.submit(draft_one, job)] = outcome
             pending = set(futures)
             while pending:

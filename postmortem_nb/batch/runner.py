@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..draft import inputs_changed, path_list
+from ..draft import input_hashes, path_list
 from ..errors import ParameterError, WorkspaceError
 from ..workspace import DEFAULT_OUT, Workspace, atomic_write_text, file_sha256
 from .grouping import DEFAULT_GAP, Incident, find_incidents
@@ -44,6 +44,7 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    fingerprint: str = ""  # of the alerts the draft depends on (alerts_fingerprint)
 
 
 @dataclass
@@ -92,8 +93,36 @@ class _Hashes:
         return self._cache[path]
 
 
-def is_up_to_date(ws: Workspace, params: Any, template: str, hashes: _Hashes) -> bool:
-    """The draft exists and was made from the same inputs, parameters and template."""
+def alerts_fingerprint(alerts: pd.DataFrame, params: Any) -> str:
+    """SHA-256 of the alert rows a draft can see: those overlapping its log window.
+
+    A weekly export grows at the end; an incident whose window gained no alert keeps its
+    fingerprint, so it is not drafted again just because the file's hash changed.
+    """
+    import hashlib
+
+    from ..incident import log_window
+    from ..incident_window import alert_ends
+    from ..schema import ALERT_COLUMNS
+
+    window = log_window(params, alerts)
+    if window is None or alerts.empty:
+        return ""
+    lo, hi = window
+    near = alerts[(alerts["started_at"] < hi) & (alert_ends(alerts) >= lo)]
+    cols = [c for c in ALERT_COLUMNS if c in near.columns]
+    near = near[cols].sort_values(["started_at", "alert_id"], kind="stable")
+    return hashlib.sha256(near.to_csv(index=False).encode()).hexdigest()
+
+
+def is_up_to_date(
+    ws: Workspace, params: Any, template: str, hashes: _Hashes, fingerprint: str = ""
+) -> bool:
+    """The draft exists and was made from the same inputs, parameters and template.
+
+    A changed alerts file still counts as the same input when the alerts near the
+    incident are unchanged (``fingerprint``, recorded by the previous batch).
+    """
     record = ws.read_json(ws.record)
     if not record or not ws.notebook.exists() or not ws.report.exists():
         return False
@@ -103,7 +132,14 @@ def is_up_to_date(ws: Workspace, params: Any, template: str, hashes: _Hashes) ->
     wanted = params.to_dict()
     if any(str(recorded.get(k) or "") != str(wanted.get(k) or "") for k in _SAME_PARAMS):
         return False
-    return not inputs_changed({"parameters": wanted, "inputs": record.get("inputs")}, hashes)
+    inputs = dict(record.get("inputs") or {})
+    try:
+        now = input_hashes(wanted, hashes)
+    except OSError:
+        return False
+    if fingerprint and record.get("alerts_fingerprint") == fingerprint:
+        now["alerts"] = inputs.get("alerts")
+    return now == inputs
 
 
 def run_batch(
@@ -180,9 +216,10 @@ def run_batch(
                 continue
             outcome.workspace = ws
             p = incident_params(inc, base, picks.get(inc.id))
+            outcome.fingerprint = alerts_fingerprint(frames["alerts"], p)
             if ws.root.exists() and ws.review_status() == "final" and not force:
                 outcome.action = "frozen"
-            elif not force and is_up_to_date(ws, p, template, hashes):
+            elif not force and is_up_to_date(ws, p, template, hashes, outcome.fingerprint):
                 outcome.action = "up to date"
             else:
                 todo.append((outcome, p))

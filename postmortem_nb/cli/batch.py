@@ -15,7 +15,7 @@ from ._common import out_option, param_option, tz_option
               help="Alert export (PagerDuty, Opsgenie, Alertmanager, Grafana, CSV/JSON).")
 @click.option("--logs", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Log export; repeat for one file per day/hour (each incident reads the "
-                   "file covering its first alert).")
+                   "files covering its alerts and the baseline before them).")
 @click.option("--changes", type=click.Path(dir_okay=False, exists=True),
               help="Change events: deploys, config changes (optional).")
 @tz_option
@@ -40,10 +40,13 @@ from ._common import out_option, param_option, tz_option
                    "(analysis.json is never touched; final reports are kept as dated copies).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=900, show_default=True,
               help="Seconds one incident's draft may take before it is stopped and failed.")
+@click.option("--stale-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="The index flags a significant incident still without analysis after "
+                   "this many days.")
 @param_option
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(alerts, logs, changes, tz, min_severity, min_duration, min_services, group_by, gap,
-            since, until, jobs, out, force, timeout, params, quiet):
+            since, until, jobs, out, force, timeout, stale_days, params, quiet):
     """Draft a post-mortem for every significant incident in an alert export.
 
     Incidents are grouped by incident key when the export has one, else by time
@@ -61,6 +64,7 @@ def command(alerts, logs, changes, tz, min_severity, min_duration, min_services,
         alerts, list(logs), changes, tz=tz, criteria=criteria, group_by=group_by, gap=gap,
         since=since, until=until, jobs=jobs or os.cpu_count() or 1, out=out, force=force,
         timeout=timeout, params=params, progress=not quiet and sys.stderr.isatty(),
+        stale_days=stale_days,
     )
     n = len(result.outcomes)
     sig = sum(o.incident.significant for o in result.outcomes)

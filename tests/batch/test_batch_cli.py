@@ -11,7 +11,7 @@ from postmortem_nb.cli import cli
 
 OPTIONS = ["--alerts", "--logs", "--changes", "--tz", "--min-severity", "--min-duration",
            "--min-services", "--group-by", "--gap", "--since", "--until", "--jobs", "--out",
-           "--force", "--timeout"]
+           "--force", "--timeout", "--stale-days"]
 
 
 def test_help_lists_every_option():

@@ -109,6 +109,34 @@ def test_a_rerun_skips_up_to_date_drafts(batch_run, broken_export):
     assert ws.notebook.stat().st_mtime_ns == before[ws.incident_id]
 
 
+def test_a_grown_export_re_drafts_only_incidents_whose_alerts_changed(batch_run, broken_export):
+    """Next week's export has more rows: old incidents with no new alert nearby are kept."""
+    path = Path(broken_export["alerts"])
+    original = path.read_text()
+    later = ("Q00009001,9001,Disk 80% on log host,web-frontend,2026-04-20T02:00:00+00:00,"
+             "2026-04-20T02:20:00+00:00,,1200,low,P5,resolved,\n")
+    nearby = ("Q00009002,9002,Search latency above 2s,search,2026-04-06T13:00:00+00:00,"
+              "2026-04-06T13:10:00+00:00,,600,low,P5,resolved,\n")
+    day0 = {"since": "2026-04-06T00:00:00Z", "until": "2026-04-07T00:00:00Z"}
+    try:
+        path.write_text(original + later)
+        grown = run_batch(path, broken_export["logs"], tz="Europe/Berlin", jobs=1,
+                          out=batch_run.out, progress=False, timeout=600, **day0)
+        assert {o.incident.id: o.action for o in grown.outcomes if o.incident.significant} == {
+            "20260406-1000-checkout-api": "up to date"}
+        path.write_text(original + later + nearby)  # a new alert the same day
+        again = run_batch(path, broken_export["logs"], tz="Europe/Berlin", jobs=1,
+                          out=batch_run.out, progress=False, timeout=600, **day0)
+        assert {o.incident.id: o.action for o in again.outcomes if o.incident.significant} == {
+            "20260406-1000-checkout-api": "drafted"}
+        drafted = next(o for o in again.outcomes if o.incident.significant)
+        assert read_json(drafted.workspace.record)["alerts_fingerprint"] == drafted.fingerprint
+        assert drafted.fingerprint != next(
+            o.fingerprint for o in grown.outcomes if o.incident.significant)
+    finally:
+        path.write_text(original)
+
+
 def test_force_re_executes_without_touching_analysis(batch_run, broken_export):
     ws = next(o.workspace for o in batch_run.outcomes
               if o.incident.id == "20260406-1000-checkout-api")
