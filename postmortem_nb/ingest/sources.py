@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from isal import igzip, isal_zlib
 
 from ..errors import InputFormatError
 
@@ -116,9 +117,37 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def byte_stream(src: Source) -> pa.NativeFile:
-    """The file's bytes, decompressed when it is gzip (Arrow's stream: for the CSV readers)."""
-    return pa.input_stream(str(src.path), compression="gzip" if src.compressed else None)
+class _Gunzip(io.RawIOBase):
+    """A gzip file's bytes through ISA-L (3x zlib's speed here: 1.1 s against 3.4 s for
+    760 MB); truncated or corrupt data is an OSError like any other read failure."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = igzip.open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._fh.read(size)
+        except (EOFError, isal_zlib.error) as exc:
+            raise gzip.BadGzipFile(f"damaged or truncated gzip: {exc}") from exc
+
+    def readinto(self, buf) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def byte_stream(src: Source) -> pa.NativeFile | io.RawIOBase:
+    """The file's bytes, decompressed when it is gzip: for the CSV readers."""
+    if src.compressed:
+        return _Gunzip(src.path)
+    return pa.input_stream(str(src.path))
 
 
 def text_stream(path: Path, encoding: str) -> io.TextIOBase:
