@@ -65,14 +65,25 @@ def _markdown():
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
-def sanitize_html(fragment: str) -> str:
-    """Clean an HTML fragment to the small allow-list above (links get rel=noopener)."""
+def sanitize_html(
+    fragment: str,
+    *,
+    tags: set[str] | None = None,
+    attributes: dict[str, set[str]] | None = None,
+    style_properties: set[str] | None = None,
+) -> str:
+    """Clean an HTML fragment to an allow-list (default: the small one above).
+
+    Links get rel=noopener and only safe URL schemes; comments are dropped.
+    """
     return nh3.clean(
         fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=ALLOWED_TAGS if tags is None else tags,
+        attributes=ALLOWED_ATTRIBUTES if attributes is None else attributes,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer",
+        filter_style_properties=style_properties,
+        strip_comments=True,
     )
 
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nbformat
-import nh3
 
 from ..display import WIDGET_MIME
-from ..safehtml import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, markdown_to_html
+from ..safehtml import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, markdown_to_html, sanitize_html
 from .plotlyjs import PLOTLY_MIME, figure_dict, figure_html
 from .redact import Redactor
 
@@ -64,14 +63,11 @@ _TAG_RE = re.compile(r"<[^>]+>")
 
 def sanitize_output_html(fragment: str) -> str:
     """Clean HTML that a notebook output (or a caller's section) carries."""
-    return nh3.clean(
+    return sanitize_html(
         fragment,
         tags=OUTPUT_TAGS,
         attributes=OUTPUT_ATTRIBUTES,
-        url_schemes=ALLOWED_SCHEMES,
-        link_rel="noopener noreferrer",
-        filter_style_properties=OUTPUT_STYLE_PROPERTIES,
-        strip_comments=True,
+        style_properties=OUTPUT_STYLE_PROPERTIES,
     )
 
 
