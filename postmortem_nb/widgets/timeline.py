@@ -63,14 +63,17 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
                     setattr(ev, attr, value)
         return apply
 
+    shown: list[str] = []  # event ids the rows show, in store order
+
     def rebuild_events() -> None:
         form.drop_group("events")
+        shown[:] = [ev.event_id for ev in st.analysis.timeline.added_events]
         rows = []
         for ev in sorted(st.analysis.timeline.added_events, key=lambda e: e.timestamp):
             desc = form.text(lambda e=ev: e.description, by_id(ev.event_id, "description"),
                              cls="pm-event-edit-desc", label=ev.timestamp)
             remove = _button("Unpin" if ev.pinned else "Remove", "pm-event-remove", "trash")
-            remove.on_click(lambda _, eid=ev.event_id: (st.remove_event(eid), rebuild_events()))
+            remove.on_click(lambda _, eid=ev.event_id: st.remove_event(eid))
             source = " ".join(x for x in (ev.evidence.source, ev.evidence.ref) if x)
             evidence = w.HTML(f"<small>{'pinned from ' if ev.pinned else ''}{escape(source)} "
                               f"<code>{escape(ev.evidence.text[:200])}</code></small>")
@@ -94,7 +97,6 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
         def run() -> None:
             st.add_event(new_time.value, new_desc.value, service=new_service.value, tz=tz)
             new_time.value = new_desc.value = ""
-            rebuild_events()
         guarded(run)
 
     add.on_click(add_event)
@@ -156,6 +158,14 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
     win_clear.on_click(clear_window)
 
     rebuild_events()
+
+    def sync_events() -> None:
+        # events added or removed anywhere (this form, a pin from an explorer, code):
+        # the rows follow; an edit of a description does not rebuild (focus stays)
+        if [ev.event_id for ev in st.analysis.timeline.added_events] != shown:
+            rebuild_events()
+
+    form.on_refresh(sync_events)
     children = [
         w.HTML("<b>Analyst and pinned events</b>"), events_box,
         w.HBox([new_time, new_desc, new_service, add], layout=FULL), message,

@@ -225,6 +225,26 @@ def test_timeline_form(store):
     assert t["milestone_overrides"] == {}
 
 
+def test_timeline_rows_follow_pins_made_elsewhere(store):
+    """A pin from an explorer (or code) adds a row to an open timeline form at once."""
+    box = timeline_form(store, tz="UTC", today=TODAY).widget
+    assert find_all(box, "pm-event-row") == []
+    ev = store.pin_event("2026-03-08T14:03:11Z", "pool exhausted", source="logs",
+                         ref="logs.csv.gz:1234", text="FATAL pool exhausted")
+    rows = find_all(box, "pm-event-row")
+    assert len(rows) == 1
+    assert find(box, "pm-event-edit-desc").value == "pool exhausted"
+    evidence = rows[0].children[1].value
+    assert "logs.csv.gz:1234" in evidence
+    assert "FATAL pool exhausted" in evidence
+    assert find(box, "pm-event-remove").description == "Unpin"
+    edit = find(box, "pm-event-edit-desc")
+    edit.value = "connection pool exhausted"  # an edit keeps the same row widgets
+    assert find(box, "pm-event-edit-desc") is edit
+    store.remove_event(ev.event_id)
+    assert find_all(box, "pm-event-row") == []
+
+
 def test_typing_is_saved_by_the_debounce_timer(tmp_path):
     store = AnalysisStore(tmp_path, debounce_s=0.05)
     box = lessons_form(store).widget
