@@ -28,7 +28,7 @@ from .formats import (
 )
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
 from .sources import Source, open_source, sha256
-from .timestamps import UTC_DTYPE, TimeRule, check_zone
+from .timestamps import ISO_AWARE, UTC_DTYPE, TimeRule, check_zone
 from .window import bisect_window, stream_window
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,6 @@ def read_source(
     return frame, fmt, rep
 
 
-_ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
 
 
 def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[str]:
@@ -186,7 +185,7 @@ def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[
     idx = names.index(source)
     rows = csvread.head_rows(head, delim)
     values = [r[idx] for r in rows if len(r) == len(names)]
-    if values and all(_ISO_AWARE.match(v) for v in values):
+    if values and all(ISO_AWARE.match(v) for v in values):
         return {source}
     return set()
 

@@ -33,6 +33,8 @@ DEFAULT_TZ_ENV = "POSTMORTEM_DEFAULT_TZ"
 UTC_DTYPE = "datetime64[ns, UTC]"
 
 _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
+# ISO 8601 with an offset: Arrow (whole columns) and pd.Timestamp (single values) read it
+ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
 _OFFSET = r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
