@@ -6,17 +6,8 @@ log file is cut in half, so the incident of that day fails while the others comp
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from alertgen import corrupt_gzip, make_logs, scenarios, write_alerts
-
-SIGNIFICANT = {
-    "20260406-1000-checkout-api",  # flapping, SEV2
-    "20260407-0900-search",  # SEV1 while the long disk alert is open
-    "20260408-1400-payments",  # payments + checkout-api together, SEV1
-}
-BROKEN = "20260407-0900-search"  # its day's log file is corrupt
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +37,3 @@ def batch_run(broken_export, tmp_path_factory):
     out = tmp_path_factory.mktemp("batch") / "reports"
     return run_batch(broken_export["alerts"], broken_export["logs"], tz="Europe/Berlin",
                      jobs=2, out=out, progress=False, timeout=600)
-
-
-def read_json(path):
-    return json.loads(path.read_text(encoding="utf-8"))

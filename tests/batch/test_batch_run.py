@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import BROKEN, SIGNIFICANT, read_json
+from alertgen import BROKEN, SIGNIFICANT, read_json
 from filelock import FileLock
 
 from postmortem_nb.analysis import ActionItem, AnalysisStore
