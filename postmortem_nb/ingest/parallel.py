@@ -261,14 +261,13 @@ class _Assembly:
 
     def commit(self, item: tuple[pa.Table, np.ndarray | None, int]) -> None:
         table, keep, unplaced = item
+        start = self.first_line + self.rows_seen
+        self.rows_seen += table.num_rows
         if keep is not None:
             if self.kept_lines is None:
                 self.kept_lines = []
-            self.kept_lines.append(self.first_line + self.rows_seen + np.flatnonzero(keep))
-            self.rows_seen += table.num_rows
+            self.kept_lines.append(start + np.flatnonzero(keep))
             table = table.filter(pa.array(keep))
-        else:
-            self.rows_seen += table.num_rows
         self.unplaced += unplaced
         for name, col in self.numbers.items():
             col.add(table.column(name))
@@ -282,13 +281,11 @@ class _Assembly:
         )
         del rest
         data = {c: self.numbers[c].to_pandas() if c in self.numbers else frame[c] for c in order}
-        out = pd.DataFrame(data, index=frame.index, copy=False)
         if self.kept_lines is None:
-            lines = np.arange(self.first_line, self.first_line + len(out), dtype="int64")
+            data["_line"] = np.arange(self.first_line, self.first_line + len(frame), dtype="int64")
         else:
-            lines = np.concatenate([np.zeros(0, "int64"), *self.kept_lines])
-        out["_line"] = lines
-        return out
+            data["_line"] = np.concatenate([np.zeros(0, "int64"), *self.kept_lines])
+        return pd.DataFrame(data, index=frame.index, copy=False)
 
 
 def read_parallel(
