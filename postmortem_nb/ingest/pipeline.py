@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputFormatError, ParameterError, PostmortemError
-from . import csvread, jsonread
+from . import csvhead, csvread, jsonread
 from .formats import (
     Format,
     detect,
@@ -124,8 +124,8 @@ def read_source(
             raise InputFormatError(f"format {fmt.name} is not a text format", path=src.path)
         raw = text_reader(src)
     else:
-        delim = csvread.sniff_delimiter(src.head)
-        names, _ = csvread.header(src.head, delim)
+        delim = csvhead.sniff_delimiter(src.head)
+        names, _ = csvhead.header(src.head, delim)
         fmt, rename = (get_format(format, kind), {}) if format else detect_csv(kind, names)
         mine = mapping_sources(user_cols)  # names the user mapped are the file's own
         rename = {a: b for a, b in rename.items() if a not in mine}
@@ -176,14 +176,12 @@ def read_source(
     return frame, fmt, rep
 
 
-
-
 def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[str]:
     """The primary time column, when the head shows ISO times with offsets (Arrow parses them)."""
     if not isinstance(source, str) or source not in names or opts.get("time_format"):
         return set()
     idx = names.index(source)
-    rows = csvread.head_rows(head, delim)
+    rows = csvhead.head_rows(head, delim)
     values = [r[idx] for r in rows if len(r) == len(names)]
     if values and all(ISO_AWARE.match(v) for v in values):
         return {source}

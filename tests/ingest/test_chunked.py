@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from postmortem_nb.ingest import csvread, load_logs, parallel
+from postmortem_nb.ingest import csvhead, csvread, load_logs, parallel
 
 
 def make(tmp_path, n, extra=""):
@@ -40,7 +40,7 @@ def test_chunked_is_used(tmp_path, small_chunks):
 
     p = make(tmp_path, 3000)
     src = open_source(p)
-    names, _ = csvread.header(src.head, ",")
+    names, _ = csvhead.header(src.head, ",")
     frame = csvread.read_chunked(src, columns=names, delimiter=",", types={})
     assert frame is not None
     assert len(frame) == 3000
@@ -55,7 +55,7 @@ def test_quoted_newlines_fall_back(tmp_path, small_chunks):
     from postmortem_nb.ingest.sources import open_source
 
     src = open_source(p)
-    names, _ = csvread.header(src.head, ",")
+    names, _ = csvhead.header(src.head, ",")
     assert csvread.read_chunked(src, columns=names, delimiter=",", types={}) is None
     df = load_logs(p)
     assert len(df) == 3001
@@ -137,7 +137,7 @@ def test_an_unexpected_error_in_a_worker_is_raised_not_lost(tmp_path, small_chun
 
     monkeypatch.setattr(parallel._Numbers, "add", add)
     src = open_source(p)
-    names, _ = csvread.header(src.head, ",")
+    names, _ = csvhead.header(src.head, ",")
     with pytest.raises(RuntimeError, match="boom"):
         csvread.read_chunked(src, columns=names, delimiter=",", types={})
 
@@ -171,7 +171,7 @@ def test_gzip_is_read_in_parallel_with_the_same_result(tmp_path, small_chunks):
     gz = tmp_path / "logs.csv.gz"
     gz.write_bytes(gzip.compress(p.read_bytes()))
     src = open_source(gz)
-    names, _ = csvread.header(src.head, ",")
+    names, _ = csvhead.header(src.head, ",")
     assert csvread.read_chunked(src, columns=names, delimiter=",", types={}) is not None
     plain, packed = load_logs(p), load_logs(gz)
     pd.testing.assert_frame_equal(plain.drop(columns="_file"), packed.drop(columns="_file"))
