@@ -49,3 +49,10 @@ EVENT_COLUMNS = (
 MILESTONES = ("impact_start", "detected", "acknowledged", "mitigated", "resolved")
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+
+# kind -> (canonical columns, required columns, time columns; the first is the primary)
+KIND_COLUMNS = {
+    "alerts": (ALERT_COLUMNS, ALERT_REQUIRED, ALERT_TIME_COLUMNS),
+    "logs": (LOG_COLUMNS, LOG_REQUIRED, LOG_TIME_COLUMNS),
+    "changes": (CHANGE_COLUMNS, CHANGE_REQUIRED, CHANGE_TIME_COLUMNS),
+}

@@ -1,24 +1,27 @@
 """Readers for alert, log and change exports -> canonical, UTC-based pandas frames.
 
 See docs in each module: formats.py (the registry of formats), frame.py (column
-naming rule for extras), timestamps.py (time rules), window.py (fast time windows).
+naming rule for extras), timestamps.py (time rules), window.py (fast time windows),
+early.py (a log read started before pandas is imported).
+
+Names load on first use: importing a pandas-free module of this package (formats,
+csvhead, sources, parallel, early) must not import pandas.
 """
 
 from __future__ import annotations
 
-from .alerts import load_alerts
-from .changes import load_changes
-from .formats import FORMATS
-from .inspect import Inspection, inspect_file
-from .logs import load_logs
-from .pipeline import file_sha256
+from .._lazy import lazy_getattr
 
-__all__ = [
-    "FORMATS",
-    "Inspection",
-    "file_sha256",
-    "inspect_file",
-    "load_alerts",
-    "load_changes",
-    "load_logs",
-]
+_LAZY = {
+    "FORMATS": "formats",
+    "Inspection": "inspect",
+    "file_sha256": "pipeline",
+    "inspect_file": "inspect",
+    "load_alerts": "alerts",
+    "load_changes": "changes",
+    "load_logs": "logs",
+}
+
+__all__ = sorted(_LAZY)
+
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -21,10 +21,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError
-from .timestamps import TimeRule
 
 MappingValue = str | tuple[str, ...]
+# ISO 8601 with an offset: Arrow reads such a column straight to UTC timestamps
+ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
 OPTION_KEYS = ("time_format", "dayfirst", "year", "time_unit")
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    """How a format's time column is written (declared with the format, or by the user)."""
+
+    format: str | None = None  # strptime format; None: ISO 8601 / epoch, detected
+    dayfirst: bool = False
+    year: int | None = None  # for formats without a year (syslog)
+    unit: str | None = None  # epoch unit when the format states it: s, ms, us, ns
+    zone: str | None = None  # zone the format itself states for naive values
+    zone_hint: str = ""  # where the format's naive times get their zone, for the error
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,7 @@ MAX_BAD_FRACTION = 0.01
 MAX_BAD_ENV = "POSTMORTEM_MAX_BAD_ROWS"
 MAX_EXAMPLES = 20
 
-KIND_COLUMNS = {
-    "alerts": (schema.ALERT_COLUMNS, schema.ALERT_REQUIRED, schema.ALERT_TIME_COLUMNS),
-    "logs": (schema.LOG_COLUMNS, schema.LOG_REQUIRED, schema.LOG_TIME_COLUMNS),
-    "changes": (schema.CHANGE_COLUMNS, schema.CHANGE_REQUIRED, schema.CHANGE_TIME_COLUMNS),
-}
+KIND_COLUMNS = schema.KIND_COLUMNS
 INTERNAL = ("_file", "_line")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,24 +16,17 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InputFormatError, ParameterError, PostmortemError
-from . import csvhead, csvread, jsonread
-from .formats import (
-    Format,
-    detect,
-    detect_csv,
-    detect_json,
-    get_format,
-    mapping_sources,
-)
+from . import csvread, jsonread
+from .formats import Format, detect, detect_json, get_format
 from .frame import KIND_COLUMNS, Report, canonical_frame, split_mapping, time_rule
+from .plan import CsvPlan, container_of, plan_csv, window_time_sources
 from .sources import Source, open_source, sha256
-from .timestamps import ISO_AWARE, UTC_DTYPE, TimeRule, check_zone
+from .timestamps import UTC_DTYPE, TimeRule, check_zone
 from .window import bisect_window, stream_window
 
 log = logging.getLogger(__name__)
 
 SHA256_MAX_BYTES = 256 << 20  # larger files: hash on request (file_sha256), not on load
-_GIT_LOG = re.compile(r"^[0-9a-f]{7,40}\t\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 @dataclass
@@ -65,27 +57,6 @@ def as_paths(path_or_paths: str | os.PathLike | Iterable[str | os.PathLike]) -> 
     if not paths:
         raise ParameterError("no input files given")
     return paths
-
-
-def container_of(src: Source, kind: str) -> str:
-    head = src.head.lstrip()
-    if head[:1] in ("{", "["):
-        return "json"
-    if kind == "changes" and _GIT_LOG.match(head):
-        return "text"
-    return "csv"
-
-
-def _time_sources(spec: Mapping[str, object], kind: str) -> set[str]:
-    out: set[str] = set()
-    time_cols = KIND_COLUMNS[kind][2]
-    for canon, value in spec.items():
-        if canon not in (*time_cols, "alert_id", "incident_key"):
-            continue
-        parts = value if isinstance(value, tuple) else (str(value),)
-        for p in parts:
-            out.update(p.split("+"))
-    return out
 
 
 def read_source(
@@ -124,28 +95,18 @@ def read_source(
             raise InputFormatError(f"format {fmt.name} is not a text format", path=src.path)
         raw = text_reader(src)
     else:
-        delim = csvhead.sniff_delimiter(src.head)
-        names, _ = csvhead.header(src.head, delim)
-        fmt, rename = (get_format(format, kind), {}) if format else detect_csv(kind, names)
-        mine = mapping_sources(user_cols)  # names the user mapped are the file's own
-        rename = {a: b for a, b in rename.items() if a not in mine}
-        if rename:
-            names = [rename.get(n, n) for n in names]
-            shown = ", ".join(f"{a!r} as {b!r}" for a, b in rename.items())
-            warnings.append(f"{src.path.name}: {fmt.name} header matched loosely: read {shown}")
-        spec = {**fmt.mapping, **user_cols}
-        primary = KIND_COLUMNS[kind][2][0]
-        if primary not in spec and primary in names:
-            spec[primary] = primary
-        strings = _time_sources(spec, kind) | set(KIND_COLUMNS[kind][2])
+        plan = plan_csv(src, kind, format=format, user_cols=user_cols, opts=opts)
+        fmt = plan.fmt
+        warnings.extend(plan.warnings)
         table = None
-        utc = _aware_column(src.head, delim, names, spec.get(primary), opts)
         if window is not None:
-            rule = time_rule(fmt, opts)
-            table = _read_window(src, spec, names, delim, strings, utc, window, tz, rule)
+            table = _read_window(src, plan, window, tz, time_rule(fmt, opts))
         if table is None:
             table = csvread.read_csv(
-                src, string_columns=strings - utc, utc_columns=utc, names=names if rename else None
+                src,
+                string_columns=plan.strings - plan.utc,
+                utc_columns=plan.utc,
+                names=plan.names if plan.renamed else None,
             )
         raw = table.frame
         skipped, skipped_count = table.skipped, table.skipped_count
@@ -176,44 +137,29 @@ def read_source(
     return frame, fmt, rep
 
 
-def _aware_column(head: str, delim: str, names: list[str], source, opts) -> set[str]:
-    """The primary time column, when the head shows ISO times with offsets (Arrow parses them)."""
-    if not isinstance(source, str) or source not in names or opts.get("time_format"):
-        return set()
-    idx = names.index(source)
-    rows = csvhead.head_rows(head, delim)
-    values = [r[idx] for r in rows if len(r) == len(names)]
-    if values and all(ISO_AWARE.match(v) for v in values):
-        return {source}
-    return set()
-
-
 def _stated_zone(doc: jsonread.JsonDoc, key: str) -> str | None:
     top = doc.tops[0] if doc.tops else None
     value = top.get(key) if isinstance(top, dict) else None
     return check_zone(value) if isinstance(value, str) and value else None
 
 
-def _read_window(src, spec, names, delim, strings, utc, window, tz, rule):
+def _read_window(src: Source, plan: CsvPlan, window, tz, rule):
     """Bisect (sorted, plain) or stream (gzip, unsorted); None falls back to a full read."""
-    source = spec.get("timestamp")
-    if not isinstance(source, str) or source.startswith("="):
-        return None
-    parts = [source] if source in names else source.split("+")
-    if any(p not in names for p in parts) or src.encoding != "utf-8":
+    parts = window_time_sources(plan)
+    if parts is None or src.encoding != "utf-8":
         return None
     kw = {
-        "columns": names,
-        "delimiter": delim,
+        "columns": plan.names,
+        "delimiter": plan.delimiter,
         "time_sources": parts,
-        "string_columns": strings,
+        "string_columns": plan.strings,
         "lo": window[0],
         "hi": window[1],
         "tz": tz,
         "rule": rule,
     }
     try:
-        table = bisect_window(src, **kw, utc_columns=utc)
+        table = bisect_window(src, **kw, utc_columns=plan.utc)
         return table if table is not None else stream_window(src, **kw)
     except (pa.ArrowInvalid, PostmortemError) as exc:
         log.info("%s: window read failed (%s); reading the whole file", src.path.name, exc)

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ParameterError, TimestampError
+from .formats import TimeRule
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +34,10 @@ DEFAULT_TZ_ENV = "POSTMORTEM_DEFAULT_TZ"
 UTC_DTYPE = "datetime64[ns, UTC]"
 
 _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
-# ISO 8601 with an offset: Arrow (whole columns) and pd.Timestamp (single values) read it
-ISO_AWARE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$")
 _OFFSET = r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
 _KIBANA_FORMAT = "%b %d, %Y @ %H:%M:%S.%f"
-
-
-@dataclass(frozen=True)
-class TimeRule:
-    """How a format's time column is written (declared with the format, or by the user)."""
-
-    format: str | None = None  # strptime format; None: ISO 8601 / epoch, detected
-    dayfirst: bool = False
-    year: int | None = None  # for formats without a year (syslog)
-    unit: str | None = None  # epoch unit when the format states it: s, ms, us, ns
-    zone: str | None = None  # zone the format itself states for naive values
-    zone_hint: str = ""  # where the format's naive times get their zone, for the error
 
 
 @dataclass

@@ -27,9 +27,10 @@ from ..errors import InputFormatError
 from . import parallel
 from .csvhead import column_types
 from .csvread import BLOCK_SIZE, CsvTable, row_lines
+from .formats import ISO_AWARE
 from .parallel import NULL_VALUES, NULLABLE_INTS
 from .sources import Source, byte_stream, count_newlines
-from .timestamps import ISO_AWARE, TimeRule, parse_times
+from .timestamps import TimeRule, parse_times
 
 log = logging.getLogger(__name__)
 
