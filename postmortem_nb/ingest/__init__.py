@@ -1,11 +1,10 @@
 """Readers for alert, log and change exports -> canonical, UTC-based pandas frames.
 
 See docs in each module: formats.py (the registry of formats), frame.py (column
-naming rule for extras), timestamps.py (time rules), window.py (fast time windows),
-early.py (a log read started before pandas is imported).
+naming rule for extras), timestamps.py (time rules), window.py (fast time windows).
 
-Names load on first use: importing a pandas-free module of this package (formats,
-csvhead, sources, parallel, early) must not import pandas.
+Names load on first use, so importing one module of this package (e.g. formats) does
+not import every reader.
 """
 
 from __future__ import annotations

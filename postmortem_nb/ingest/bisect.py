@@ -1,10 +1,9 @@
 """Find the bytes of a time-sorted, uncompressed CSV that hold a time window.
 
 Bisection on byte offsets: each probe reads the first whole line at an offset and
-parses its time. Sortedness is checked on 64 evenly spaced probe lines first. Free of
-pandas, so a window read can be planned before pandas is imported (early.py); the time
-of a probe line comes from the caller (``time_of``), with ``iso_time`` for the common
-ISO-with-offset case.
+parses its time. Sortedness is checked on 64 evenly spaced probe lines first. The time
+of a probe line comes from the caller (``time_of``); ``iso_time`` reads the common
+ISO-with-offset case with the standard library.
 
 Probe times are compared to bounds widened to whole microseconds (``lo`` down, ``hi``
 up): the range may hold a few rows just outside the window, never miss one inside it.
@@ -25,6 +24,7 @@ from .sources import Source
 PROBES = 64
 LINEAR_BYTES = 64 * 1024
 MAX_LINE = 1 << 20
+PROBE_BYTES = 16 << 10
 
 TimeOf = Callable[[str], "datetime | None"]
 
@@ -70,8 +70,11 @@ class _Probe:
             start = data_start
         else:
             self.fh.seek(offset - 1)
-            chunk = self.fh.read(MAX_LINE)
+            chunk = self.fh.read(PROBE_BYTES)  # most lines end well within this
             nl = chunk.find(b"\n")
+            if nl < 0 and len(chunk) == PROBE_BYTES:
+                chunk += self.fh.read(MAX_LINE - PROBE_BYTES)
+                nl = chunk.find(b"\n")
             if nl < 0:
                 return -1, b""
             start = offset + nl
@@ -158,4 +161,3 @@ def byte_range(
         a = data_start if lo_us is None else _first_at_or_after(probe, lo_us, data_start, size)
         b = size if hi_us is None else _first_at_or_after(probe, hi_us, a, size)
     return ByteRange(data_start, a, b)
-

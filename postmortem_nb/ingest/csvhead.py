@@ -1,7 +1,6 @@
 """The head of a CSV: delimiter, header names, sample rows and the Arrow types they imply.
 
-Kept free of pandas (csv, re and pyarrow only) so a read can be planned and started
-before pandas is imported (early.py).
+Works on the decoded head only (csv, re and pyarrow), before any row is parsed.
 """
 
 from __future__ import annotations

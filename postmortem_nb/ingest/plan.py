@@ -1,7 +1,6 @@
 """What a CSV's head decides before any row is read: delimiter, names, format, time columns.
 
-One function for the pipeline and for the read started before pandas is imported
-(early.py), so both plan the same read from the same head. Free of pandas.
+Decided from the decoded head alone (no rows parsed), free of pandas.
 """
 
 from __future__ import annotations

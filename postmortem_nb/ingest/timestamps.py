@@ -75,6 +75,20 @@ def _fast_utc(arr: pa.ChunkedArray | pa.Array) -> pd.Series | None:
     return pd.Series(ts.to_pandas(), copy=False).astype(UTC_DTYPE)
 
 
+def _ns(t: pd.Series) -> pd.Series:
+    """Nanosecond units; a time a nanosecond clock cannot hold (before 1677 or after 2262,
+    e.g. "1" read as the year 1) becomes NaT, so it is reported as a bad value."""
+    dtype = t.dtype
+    unit = dtype.unit if hasattr(dtype, "unit") else np.datetime_data(dtype)[0]
+    if unit == "ns":
+        return t
+    tz = getattr(t.dtype, "tz", None)
+    lo, hi = pd.Timestamp.min, pd.Timestamp.max
+    if tz is not None:
+        lo, hi = lo.tz_localize(tz), hi.tz_localize(tz)
+    return t.where((t >= lo) & (t <= hi)).astype(UTC_DTYPE if tz is not None else "M8[ns]")
+
+
 def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
     if unit is None:
         mag = float(np.nanmedian(np.abs(num.to_numpy(dtype="float64"))))
@@ -124,6 +138,8 @@ def parse_times(
     n = len(s)
     none = np.zeros(n, bool)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        if s.dtype == UTC_DTYPE:  # read as UTC already (Arrow): no 40 MB copy per 5M rows
+            return ParsedTimes(s, none, none.copy())
         if getattr(s.dtype, "tz", None) is not None:
             return ParsedTimes(s.dt.tz_convert("UTC").astype(UTC_DTYPE), none, none.copy())
         s = s.astype("str").where(s.notna())
@@ -158,16 +174,16 @@ def parse_times(
     if fmt is not None:
         aware = pd.Series(np.zeros(n, bool))
         if "%z" in fmt or "%Z" in fmt:
-            parsed = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+            parsed = _ns(pd.to_datetime(s, format=fmt, errors="coerce", utc=True))
             return ParsedTimes(parsed.astype(UTC_DTYPE), present & parsed.isna().to_numpy(), none)
-        naive = pd.to_datetime(s, format=fmt, errors="coerce")
+        naive = _ns(pd.to_datetime(s, format=fmt, errors="coerce"))
         parsed_aware = None
     else:
         aware = s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
         parsed_aware = None
         if aware.any():
-            parsed_aware = pd.to_datetime(
-                s.where(aware), format="ISO8601", utc=True, errors="coerce"
+            parsed_aware = _ns(
+                pd.to_datetime(s.where(aware), format="ISO8601", utc=True, errors="coerce")
             )
         naive_in = s.where(~aware)
         naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -178,6 +194,7 @@ def parse_times(
                 naive = pd.to_datetime(naive_in, format="ISO8601", errors="coerce")
                 if naive.isna().sum() > naive_in.isna().sum():
                     naive = pd.to_datetime(naive_in, format="mixed", errors="coerce")
+            naive = _ns(naive)
     out = pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE)
     dst = none.copy()
     zone_used = None

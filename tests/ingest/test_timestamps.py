@@ -98,3 +98,21 @@ def test_split_date_and_time_columns(tmp_path):
 def test_garbage_is_bad_not_an_exception():
     got = parse(["2026-03-10T14:02:11Z", "yesterday", ""])
     assert got.bad.tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("values", "kw"),
+    [
+        (["1;", "2026-03-10 14:02:11"], {"tz": "UTC"}),  # "1;" read as the year 1
+        (["0001-01-01T00:00:00Z", "2026-03-10T14:02:11Z"], {}),
+        (["9999-12-31 23:59:59", "2026-03-10 14:02:11"], {"tz": "Europe/Berlin"}),
+        (["01/01/0001", "10/03/2026"], {"tz": "UTC", "rule": TimeRule(format="%d/%m/%Y")}),
+    ],
+)
+def test_times_a_nanosecond_clock_cannot_hold_are_bad_values(values, kw):
+    """Found by hypothesis: such a value raised OutOfBoundsDatetime from inside pandas."""
+    got = parse(values, **kw)
+    assert got.bad.tolist() == [True, False]
+    assert pd.isna(got.values[0])
+    assert got.values[1].year == 2026
+    assert str(got.values.dtype) == "datetime64[ns, UTC]"

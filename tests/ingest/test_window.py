@@ -107,3 +107,24 @@ def test_window_on_times_with_offsets(tmp_path):
     assert len(got) == 30
     assert got["message"].iloc[0] == "m 720"  # 12:00+02:00 is 10:00Z
     assert got["_line"].iloc[0] == 722
+
+
+def test_window_bounds_finer_than_a_microsecond(tmp_path, caplog):
+    """Probes read times to the microsecond; bounds are widened, rows then cut exactly."""
+    t0 = pd.Timestamp("2026-03-10T12:00:00Z")
+    rows = [
+        f"{(t0 + pd.Timedelta(nanoseconds=250 * i)).isoformat().replace('+00:00', 'Z')},"
+        f"INFO,api,web-1,m {i}\n"
+        for i in range(20_000)
+    ]
+    p = tmp_path / "nanos.csv"
+    p.write_text("timestamp,level,service,host,message\n" + "".join(rows))
+    lo = t0 + pd.Timedelta(nanoseconds=1_000_100)
+    hi = t0 + pd.Timedelta(nanoseconds=2_000_100)
+    with caplog.at_level("INFO", logger="postmortem_nb.ingest.window"):
+        got = load_logs(p, start=lo, end=hi)
+    assert "byte-offset bisection" in caplog.text
+    assert got["message"].iloc[0] == "m 4001"  # 4001 * 250 ns is the first >= lo
+    assert got["message"].iloc[-1] == "m 8000"  # 8000 * 250 ns is the last < hi
+    assert len(got) == 4000
+    assert got["_line"].iloc[0] == 4003
