@@ -91,7 +91,11 @@ def _ns(t: pd.Series) -> pd.Series:
 
 def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
     if unit is None:
-        mag = float(np.nanmedian(np.abs(num.to_numpy(dtype="float64"))))
+        values = np.abs(num.to_numpy(dtype="float64", na_value=np.nan))
+        values = values[np.isfinite(values)]
+        if not len(values):  # nothing to read a unit from: every value is missing
+            return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
+        mag = float(np.median(values))
         unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
     return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
 

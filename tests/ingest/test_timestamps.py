@@ -116,3 +116,11 @@ def test_times_a_nanosecond_clock_cannot_hold_are_bad_values(values, kw):
     assert pd.isna(got.values[0])
     assert got.values[1].year == 2026
     assert str(got.values.dtype) == "datetime64[ns, UTC]"
+
+
+def test_numeric_column_with_no_values_is_all_missing_without_warnings(recwarn):
+    """Found by hypothesis: an all-missing numeric column warned from numpy's nanmedian."""
+    got = parse_times(pd.Series([None, None], dtype="float64"))
+    assert got.values.isna().all()
+    assert str(got.values.dtype) == "datetime64[ns, UTC]"
+    assert not recwarn.list
