@@ -160,6 +160,12 @@ def read_csv(
         raise InputFormatError("the file is empty; expected a header line and rows", path=src.path)
     delimiter = sniff_delimiter(src.head)
     columns, warnings = header(src.head, delimiter)
+    if not columns:  # the first line is blank (csv gives no fields for it)
+        raise InputFormatError(
+            "line 1 is empty: expected a header line with the column names "
+            "(remove the blank lines before it)",
+            path=src.path,
+        )
     if names is not None and len(names) == len(columns):
         columns = list(names)  # the header renamed by the caller (loose format matching)
     warnings = [f"{src.path.name}: {w}" for w in warnings]

@@ -190,3 +190,11 @@ def test_corrupt_gzip(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputFormatError, match="not found"):
         load_changes(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("load", [load_alerts, load_logs, load_changes])
+def test_blank_first_line_is_named(tmp_path, load):
+    """Found by hypothesis: a blank line 1 gave Arrow unnamed columns and a pandas TypeError."""
+    p = write(tmp_path, "blank.csv", "\n" + HEADER + rows(3))
+    with pytest.raises(InputFormatError, match=r"blank\.csv: line 1 is empty: expected a header"):
+        load(p)
