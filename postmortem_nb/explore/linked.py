@@ -121,6 +121,16 @@ def link_figure(fig: Any, selection: Selection) -> None:
 
     for trace in fig.data:
         trace.on_selection(on_box)
+    # Hover and selection events share one channel to the kernel, and ipywidgets keeps
+    # only the latest value of a channel while the kernel is busy: the hover events that
+    # follow a box select overwrote it, so the box never reached Python. No hover while
+    # box or lasso selecting; zoom and pan keep it.
+    hover = fig.layout.hovermode
+
+    def on_dragmode(_layout: Any, mode: Any) -> None:
+        fig.layout.hovermode = False if mode in ("select", "lasso") else hover
+
+    fig.layout.on_change(on_dragmode, "dragmode")
     axes = [k for k in fig.layout if k.startswith("xaxis")] or ["xaxis"]
     for axis in axes:
         fig.layout.on_change(on_range, f"{axis}.range")

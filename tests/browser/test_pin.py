@@ -149,3 +149,37 @@ def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace
     # dates reached the browser as dates (a FigureWidget sent int64 nanoseconds before)
     assert window["start"].startswith("2026-03-10T")
     assert page.page_errors == []
+
+
+def test_box_select_on_a_lower_panel_filters_the_explorer(page, lab, lab_workspace):
+    """Box-select on the failure-rate panel (x2): the selection reaches Python.
+
+    It did not before: the hover events that follow a selection went to the kernel on
+    the same widget channel and overwrote it while the kernel was busy.
+    """
+    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
+    run_all(page)
+    assert error_outputs(page) == []
+    status = explorer(page).locator(".pm-explore-status")
+    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)
+    before = status.inner_text()
+
+    linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
+    linked.locator("button.pm-linked-show").click(timeout=UI_TIMEOUT)
+    plot = linked.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=UI_TIMEOUT)
+    plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    plot.hover()
+    plot.locator('.modebar-btn[data-val="select"]').first.click(timeout=UI_TIMEOUT)
+    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel
+    drag.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    box = drag.bounding_box()
+    top, bottom = box["y"] + 2, box["y"] + box["height"] - 2  # the whole panel's height
+    page.mouse.move(box["x"] + box["width"] * 0.35, top)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, (top + bottom) / 2, steps=8)
+    page.mouse.move(box["x"] + box["width"] * 0.55, bottom, steps=8)
+    page.mouse.up()
+    expect(linked.locator(".pm-linked-status")).to_contain_text("Selected", timeout=UI_TIMEOUT)
+    expect(status).not_to_have_text(before, timeout=UI_TIMEOUT)
+    assert page.page_errors == []

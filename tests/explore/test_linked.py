@@ -117,3 +117,17 @@ def test_zoom_on_a_lower_panel_of_subplots_sets_the_range():
     link_figure(widget, Selection(BERLIN, on_range=lambda a, b: ranges.append((a, b))))
     widget.layout.xaxis2.range = ["2026-03-10 15:20:00", "2026-03-10 15:25:00"]
     assert ranges == [(pd.Timestamp("2026-03-10T14:20Z"), pd.Timestamp("2026-03-10T14:25Z"))]
+
+
+def test_no_hover_while_box_selecting():
+    """Hover events would overwrite a selection on the widget's shared channel."""
+    fig = go.FigureWidget(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 2, 3]), layout={"hovermode": "x"}))
+    link_figure(fig, Selection(BERLIN))
+    fig.layout.dragmode = "select"
+    assert fig.layout.hovermode is False
+    fig.layout.dragmode = "lasso"
+    assert fig.layout.hovermode is False
+    fig.layout.dragmode = "zoom"
+    assert fig.layout.hovermode == "x"
+    fig.layout.dragmode = "pan"
+    assert fig.layout.hovermode == "x"
