@@ -121,7 +121,8 @@ def test_zoom_on_a_lower_panel_of_subplots_sets_the_range():
 
 def test_no_hover_while_box_selecting():
     """Hover events would overwrite a selection on the widget's shared channel."""
-    fig = go.FigureWidget(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 2, 3]), layout={"hovermode": "x"}))
+    scatter = go.Scatter(x=[1, 2, 3], y=[1, 2, 3])
+    fig = go.FigureWidget(go.Figure(scatter, layout={"hovermode": "x"}))
     link_figure(fig, Selection(BERLIN))
     fig.layout.dragmode = "select"
     assert fig.layout.hovermode is False
