@@ -113,32 +113,48 @@ def test_filter_to_failure_template_pin_a_row_and_see_it_after_rerun(page, lab, 
     assert page.page_errors == []
 
 
-def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace):
-    """Zoom into a time range on the timeline FigureWidget: the explorer's time range
-    follows, and the selection is saved as the incident window on request."""
-    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
+def open_linked_figure(page, lab, workspace):
+    """Run the workspace notebook and draw the linked figures.
+
+    Returns the linked view, its first plot, the explorer's status line and its text.
+    """
+    open_notebook(page, lab.url, notebook_path(lab, workspace))
     run_all(page)
     assert error_outputs(page) == []
     status = explorer(page).locator(".pm-explore-status")
-    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)
-    before = status.inner_text()
-
+    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)  # views render async
     linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
     linked.locator("button.pm-linked-show").click(timeout=UI_TIMEOUT)  # drawn on request
     plot = linked.locator(".js-plotly-plot").first
     plot.wait_for(timeout=UI_TIMEOUT)
     plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
+    return linked, plot, status, status.inner_text()
+
+
+def drag_on_failure_panel(page, plot, mode: str, y0: float, y1: float) -> None:
+    """Pick ``mode`` in the mode bar, then drag across 35-55% of the failure-rate panel's
+    width, from height ``y0`` to ``y1`` (fractions of the panel, from its top)."""
     plot.hover()
-    plot.locator('.modebar-btn[data-val="zoom"]').first.click(timeout=UI_TIMEOUT)
-    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel
+    plot.locator(f'.modebar-btn[data-val="{mode}"]').first.click(timeout=UI_TIMEOUT)
+    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel (x2)
     drag.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
     box = drag.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.35, y)
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+
+    page.mouse.move(*at(0.35, y0))
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.45, y + 5, steps=8)
-    page.mouse.move(box["x"] + box["width"] * 0.55, y + 10, steps=8)
+    page.mouse.move(*at(0.45, (y0 + y1) / 2), steps=8)
+    page.mouse.move(*at(0.55, y1), steps=8)
     page.mouse.up()
+
+
+def test_zoom_on_the_linked_figure_filters_the_explorer(page, lab, lab_workspace):
+    """Zoom into a time range on the timeline FigureWidget: the explorer's time range
+    follows, and the selection is saved as the incident window on request."""
+    linked, plot, status, before = open_linked_figure(page, lab, lab_workspace)
+    drag_on_failure_panel(page, plot, "zoom", 0.5, 0.55)  # a flat drag zooms in x only
     expect(linked.locator(".pm-linked-status")).to_contain_text("Selected", timeout=UI_TIMEOUT)
     expect(status).not_to_have_text(before, timeout=UI_TIMEOUT)
 
@@ -157,29 +173,8 @@ def test_box_select_on_a_lower_panel_filters_the_explorer(page, lab, lab_workspa
     It did not before: the hover events that follow a selection went to the kernel on
     the same widget channel and overwrote it while the kernel was busy.
     """
-    open_notebook(page, lab.url, notebook_path(lab, lab_workspace))
-    run_all(page)
-    assert error_outputs(page) == []
-    status = explorer(page).locator(".pm-explore-status")
-    expect(status).to_contain_text("rows match", timeout=UI_TIMEOUT)
-    before = status.inner_text()
-
-    linked = page.locator(".jp-OutputArea .widget-vbox.pm-linked")
-    linked.locator("button.pm-linked-show").click(timeout=UI_TIMEOUT)
-    plot = linked.locator(".js-plotly-plot").first
-    plot.wait_for(timeout=UI_TIMEOUT)
-    plot.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
-    plot.hover()
-    plot.locator('.modebar-btn[data-val="select"]').first.click(timeout=UI_TIMEOUT)
-    drag = plot.locator(".nsewdrag").nth(1)  # the failure-rate panel
-    drag.scroll_into_view_if_needed(timeout=UI_TIMEOUT)
-    box = drag.bounding_box()
-    top, bottom = box["y"] + 2, box["y"] + box["height"] - 2  # the whole panel's height
-    page.mouse.move(box["x"] + box["width"] * 0.35, top)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.45, (top + bottom) / 2, steps=8)
-    page.mouse.move(box["x"] + box["width"] * 0.55, bottom, steps=8)
-    page.mouse.up()
+    linked, plot, status, before = open_linked_figure(page, lab, lab_workspace)
+    drag_on_failure_panel(page, plot, "select", 0.02, 0.98)  # the panel's whole height
     expect(linked.locator(".pm-linked-status")).to_contain_text("Selected", timeout=UI_TIMEOUT)
     expect(status).not_to_have_text(before, timeout=UI_TIMEOUT)
     assert page.page_errors == []
