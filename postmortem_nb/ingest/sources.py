@@ -1,6 +1,7 @@
 """Opening input files: transparent gzip, encoding checks, a decoded head for detection.
 
-Only the first bytes are decoded in Python; bulk parsing is left to pyarrow.
+Only the first bytes are decoded in Python; bulk parsing is left to pyarrow. Also the
+byte-level helpers the readers share: the (inflating) byte stream and newline counts.
 """
 
 from __future__ import annotations
