@@ -62,6 +62,20 @@ def _error(exc: Exception) -> str:
     return f'<span class="pm-error">{escape(exc)}</span>'
 
 
+def _pin(on_pin: Callable, row: Any, desc: w.Text, status: w.HTML,
+         detail: Callable[[Any], str] = lambda ev: "") -> Any:
+    """Pin ``row`` with the typed description; the outcome (or the error) in ``status``."""
+    try:
+        ev = on_pin(row, desc.value.strip())
+    except PostmortemError as exc:
+        status.value = _error(exc)
+        return None
+    status.value = (f'<span class="pm-saved">Pinned {escape(ev.event_id)}: '
+                    f"{escape(ev.description)}{detail(ev)}</span>")
+    desc.value = ""
+    return ev
+
+
 class LogExplorerView:
     """Filter controls, a paged table, counts, templates and a pin row over a LogExplorer."""
 
@@ -176,17 +190,9 @@ class LogExplorerView:
             self.pin_status.value = _error(ValueError("Choose a row to pin."))
             return None
         row = self._rows.iloc[int(self.pin_row.value)]
-        try:
-            ev = self.on_pin(row, self.pin_desc.value.strip())
-        except PostmortemError as exc:
-            self.pin_status.value = _error(exc)
-            return None
-        self.pin_status.value = (f'<span class="pm-saved">Pinned {escape(ev.event_id)}: '
-                                 f"{escape(ev.description)} (evidence {escape(ev.evidence.source)} "
-                                 f"{escape(ev.evidence.ref)}). Re-run the timeline cells to see "
-                                 "it in the figure.</span>")
-        self.pin_desc.value = ""
-        return ev
+        return _pin(self.on_pin, row, self.pin_desc, self.pin_status, lambda ev: (
+            f" (evidence {escape(ev.evidence.source)} {escape(ev.evidence.ref)}). Re-run the "
+            "timeline cells to see it in the figure."))
 
     def live(self) -> Live:
         self.apply()
@@ -245,15 +251,7 @@ class AlertExplorerView:
             self.pin_status.value = _error(ValueError("Choose an alert to pin."))
             return None
         row = self.ax.alerts.loc[self.alert.value]
-        try:
-            ev = self.on_pin(row, self.pin_desc.value.strip())
-        except PostmortemError as exc:
-            self.pin_status.value = _error(exc)
-            return None
-        self.pin_status.value = (f'<span class="pm-saved">Pinned {escape(ev.event_id)}: '
-                                 f"{escape(ev.description)}</span>")
-        self.pin_desc.value = ""
-        return ev
+        return _pin(self.on_pin, row, self.pin_desc, self.pin_status)
 
     def live(self) -> Live:
         self.refresh()
