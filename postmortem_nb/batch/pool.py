@@ -122,7 +122,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         if isinstance(exc, KeyboardInterrupt):
             raise
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, IncidentTimeout) or isinstance(exc.__cause__, IncidentTimeout):
+        if timeout and _timed_out(exc):
             error = f"timed out after {timeout:g} s; the partly executed notebook is kept."
         log.error("draft failed: %s\n%s", error, traceback.format_exc())
         try:
@@ -139,6 +139,16 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         _emit(ws.incident_id, "done")
         root_logger.removeHandler(handler)
         handler.close()
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """The incident's --timeout ended it: the alarm, or papermill's cell time-out.
+
+    The cell time-out is the same limit, so under load either can fire first.
+    """
+    from nbclient.exceptions import CellTimeoutError
+
+    return any(isinstance(e, IncidentTimeout | CellTimeoutError) for e in (exc, exc.__cause__))
 
 
 def _mark_generated(path: Path) -> None:

@@ -208,3 +208,24 @@ def test_a_final_workspace_is_left_alone(batch_run, broken_export):
     row = next(r for r in read_json(again.index["json"])["incidents"] if r["id"] == ws.incident_id)
     assert row["status"] == "final"
     assert read_json(again.index["json"])["counts"]["frozen"] == 1
+
+
+def test_a_cell_time_out_is_the_incident_time_out():
+    """papermill's cell time-out has the same limit as the incident's alarm; under load it
+    can fire first, and the draft still failed because of --timeout."""
+    from nbclient.exceptions import CellTimeoutError
+
+    from postmortem_nb.batch.pool import IncidentTimeout, _timed_out
+    from postmortem_nb.errors import ExecutionError
+
+    def wrapped(cause: BaseException) -> ExecutionError:
+        try:
+            raise ExecutionError("Executing postmortem.ipynb failed") from cause
+        except ExecutionError as exc:
+            return exc
+
+    assert _timed_out(wrapped(CellTimeoutError("a cell timed out")))
+    assert _timed_out(IncidentTimeout())
+    assert _timed_out(wrapped(IncidentTimeout()))
+    assert not _timed_out(wrapped(RuntimeError("kernel died")))
+    assert not _timed_out(ValueError("bad data"))
