@@ -31,6 +31,22 @@ def source_fingerprint(nb: Any) -> str:
     return h.hexdigest()
 
 
+def kernel_config() -> Any:
+    """Kernel manager settings: encrypt the kernel's sockets when the kernel supports it.
+
+    A kernel listens on localhost TCP ports that any local user can reach; ipykernel
+    offers CurveZMQ encryption (and warns on every start without it). "auto" keeps
+    kernels that do not declare support working as before.
+    """
+    import zmq
+    from jupyter_client import KernelManager
+    from traitlets.config import Config
+
+    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_traits():
+        return Config()  # a pyzmq without libsodium, or an older jupyter_client
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
 def execute(
     template: Path,
     output: Path,
@@ -62,6 +78,7 @@ def execute(
             # Saving after every cell costs seconds per draft; papermill still writes
             # the notebook at the end and when a cell fails.
             request_save_on_cell_execute=False,
+            config=kernel_config(),
         )
     except PapermillExecutionError as exc:
         raise ExecutionError(
