@@ -208,10 +208,13 @@ def main() -> None:
         )
     base = next((r for r in results if r["case"] == "baseline"), None)
     imp = {r["case"]: r["wall_s"] for r in results}
-    print(f"median of {args.repeat} interleaved round(s); speed-up = baseline / case")
+    print(
+        f"median of {args.repeat} interleaved round(s); speed-up = baseline / case; "
+        "paired = median over rounds of (baseline / case in the same round)"
+    )
     print(
         f"{'case':<15}{'wall s':>8}{'best s':>8}{'cpu s':>7}{'peak MB':>9}{'rows':>11}"
-        f"{'rows/s':>12}{'MB/s':>8}{'speed-up':>9}{'best/best':>10}{'mem %':>7}"
+        f"{'rows/s':>12}{'MB/s':>8}{'speed-up':>9}{'best/best':>10}{'paired':>8}{'mem %':>7}"
     )
     for r in results:
         rate = r["rows"] / r["wall_s"] if r["rows"] else 0
@@ -220,11 +223,14 @@ def main() -> None:
         up = base["wall_s"] / r["wall_s"] if base else 0
         up_best = base["best_wall_s"] / r["best_wall_s"] if base else 0
         mem = 100 * r["peak_rss_mb"] / base["peak_rss_mb"] if base else 0
-        r.update(speedup=up, speedup_best=up_best, mem_pct=mem)
+        pairs = zip(base["walls"], r["walls"], strict=True) if base else [(0, 1)]
+        ratios = sorted(b / c for b, c in pairs)
+        paired = ratios[len(ratios) // 2]
+        r.update(speedup=up, speedup_best=up_best, speedup_paired=paired, mem_pct=mem)
         print(
             f"{r['case']:<15}{r['wall_s']:>8.2f}{r['best_wall_s']:>8.2f}{r['cpu_s']:>7.1f}"
             f"{r['peak_rss_mb']:>9.0f}{r['rows']:>11,}{rate:>12,.0f}{mbs:>8.0f}"
-            f"{up:>8.1f}x{up_best:>9.1f}x{mem:>6.0f}%"
+            f"{up:>8.1f}x{up_best:>9.1f}x{paired:>7.2f}x{mem:>6.0f}%"
         )
     for case in ("import_pkg", "import_ingest"):
         if "import_pandas" in imp and case in imp:
