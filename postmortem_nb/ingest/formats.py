@@ -150,6 +150,9 @@ FORMATS: tuple[Format, ...] = (
         {
             "alert_id": "tinyId",
             "source": "=opsgenie",
+            # Opsgenie alerts have no service; entity is its field for "the application or
+            # server the alert is about" (docs: Alerts and alert fields)
+            "service": ("details.service", "entity"),
             "title": "message",
             "severity_raw": "priority",
             "started_at": "createdAt",

@@ -92,6 +92,9 @@ def test_opsgenie(data, name):
     assert a.loc["1791", "severity"] == "SEV1"
     assert a.loc["1791", "title"] == "Payment error rate above 5% for 5m"
     assert a.loc["1792", "severity"] == "SEV4"
+    # Opsgenie alerts have no service field: the entity names the application
+    assert a.loc["1791", "service"] == "payments"
+    assert pd.isna(a.loc["1792", "service"])  # an empty entity is not a service
     if name.endswith(".json"):
         assert a.loc["1791", "acknowledged_at"] == T("2026-03-10T14:07:02.129Z")
         assert a.loc["1791", "resolved_at"] == T("2026-03-10T16:30:10.129Z")
