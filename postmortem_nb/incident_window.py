@@ -77,10 +77,13 @@ def best_cluster(
     chosen = alerts.loc[labels == best]
     r = int(agg.at[best, "rank"])
     sev_text = f"SEV{r}" if r <= 5 else "unknown severity"
-    reason = (
-        f"the highest-severity alert cluster ({sev_text}, {len(chosen)} alerts overlapping or "
-        f"within {_minutes(gap)} of each other; {len(agg)} clusters in the export)"
+    members = (
+        "1 alert"
+        if len(chosen) == 1
+        else f"{len(chosen)} alerts overlapping or within {_minutes(gap)} of each other"
     )
+    clusters = "1 cluster" if len(agg) == 1 else f"{len(agg)} clusters"
+    reason = f"the highest-severity alert cluster ({sev_text}, {members}; {clusters} in the export)"
     return chosen, reason
 
 

@@ -220,6 +220,8 @@ def test_highest_severity_cluster_wins_over_a_bigger_one():
     start, end, reason = propose_window(alerts)
     assert (start, end) == (pd.Timestamp("2026-05-05T15:00Z"), pd.Timestamp("2026-05-05T15:40Z"))
     assert "SEV1" in reason
+    assert "(SEV1, 1 alert;" in reason  # a lone alert is not "1 alerts overlapping"
+    assert "1 cluster" not in reason  # this export has several clusters
     three = select_incident_alerts(alerts, start="2026-05-05T19:55Z", end="2026-05-05T21:00Z")
     assert list(three["title"]) == ["a", "b", "c"]
     assert list(select_incident_alerts(alerts, alert_ids=["A1"])["title"]) == ["disk 1"]
