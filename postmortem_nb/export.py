@@ -29,10 +29,10 @@ def _when(iso: str | None, tz: str) -> tuple[str, str]:
     t = pd.Timestamp(iso)
     if t.tzinfo is None:
         t = t.tz_localize("UTC")
-    return (
-        t.tz_convert("UTC").strftime("%Y-%m-%d %H:%M"),
-        t.tz_convert(tz).strftime("%Y-%m-%d %H:%M %Z"),
-    )
+    utc = t.tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+    if tz == "UTC":  # the team's zone is UTC: the time once, not "… UTC (UTC) · … UTC"
+        return utc, ""
+    return utc, t.tz_convert(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict[str, Any]:

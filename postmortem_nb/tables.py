@@ -77,23 +77,18 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
             kind = f"milestone: {marker}"
         if str(d.get("source", "")).startswith("analyst") or d.get("pinned"):
             kind = f"{kind} (analyst)"
-        rows.append(
-            [
-                _local(d["timestamp"], tz, short=True),
-                _utc(d["timestamp"]),
-                kind,
-                d.get("service") or "",
-                text,
-                evidence,
-            ]
-        )
+        when = [_local(d["timestamp"], tz, short=True)]
+        if tz != "UTC":
+            when.append(_utc(d["timestamp"]))
+        rows.append([*when, kind, d.get("service") or "", text, evidence])
     more = len(ev) - len(rows)
     note = f'<p class="pm-note">{more} more events not shown.</p>' if more > 0 else ""
+    times = [f"Time ({tz})"] if tz == "UTC" else [f"Time ({tz})", "UTC"]
     return (
         html_table(
-            [f"Time ({tz})", "UTC", "Kind", "Service", "Event", "Evidence"],
+            [*times, "Kind", "Service", "Event", "Evidence"],
             rows,
-            nowrap=(0, 1),
+            nowrap=tuple(range(len(times))),
         )
         + note
     )

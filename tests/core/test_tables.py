@@ -48,6 +48,34 @@ def test_events_table_shows_visible_events_in_both_zones():
     assert all(tag not in {"script", "img"} for tag, _ in _tags(out))
 
 
+def test_events_table_in_utc_has_one_time_column():
+    events = pd.DataFrame({
+        "timestamp": pd.to_datetime(["2026-03-10T14:03:07Z"]),
+        "kind": ["alert_fired"], "source": ["alert 1"], "service": ["db"],
+        "description": ["DB down"],
+    })  # fmt: skip
+    out = events_table(events, "UTC")
+    heads = [h.split("</th>")[0] for h in out.split("<th>")[1:]]
+    assert heads == ["Time (UTC)", "Kind", "Service", "Event", "Evidence"]
+    assert out.count("14:03:07") == 1
+
+
+def test_report_header_in_utc_states_each_time_once():
+    from postmortem_nb.analysis.model import Analysis
+    from postmortem_nb.export import header_info
+    from postmortem_nb.report.page import header_html
+
+    analysis = Analysis()
+    analysis.summary.title = "DB down"
+    facts = {"window": {"start": "2026-03-10T14:03:00Z", "end": "2026-03-10T15:00:00Z"}}
+    utc = header_html(header_info(facts, analysis, "UTC"), "x")
+    assert utc.count("2026-03-10 14:03") == 1
+    assert "(UTC)" not in utc
+    berlin = header_html(header_info(facts, analysis, "Europe/Berlin"), "x")
+    assert "2026-03-10 15:03 CET (Europe/Berlin)" in berlin
+    assert "2026-03-10 14:03 UTC" in berlin
+
+
 def test_impact_and_provenance_tables():
     facts = {"impact": {"revenue_lost": {"value": 1234.5, "unit": "EUR", "method": "sum"}}}
     assert "1,234.50 EUR" in impact_table(facts)
