@@ -165,6 +165,7 @@ def provenance_table(records: Iterable[Mapping[str, Any]], tz: str) -> str:
     table = html_table(
         ["Kind", "File", "Format", "SHA-256", "Rows", "Skipped", "Time range (UTC)"],
         rows,
+        cls="pm-table pm-provenance",  # paths and hashes may wrap anywhere (report.css)
         empty="No input files.",
     )
     if warn_items:

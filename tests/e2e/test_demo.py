@@ -63,6 +63,10 @@ def test_report_renders_offline_in_chromium(demo_draft, page):
     rendered = page.locator(".js-plotly-plot:has(svg.main-svg)").count()
     assert figures >= 2
     assert rendered == figures
+    # the input files' paths and 64-digit hashes wrap: the table fits the page column
+    wrap = page.locator("table.pm-provenance").locator("xpath=..")
+    assert page.locator("table.pm-provenance tbody tr").count() == 3
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")
     assert page.console_errors == []
     assert page.page_errors == []
     assert [u for u in page.requests if not u.startswith("file://")] == []
