@@ -38,6 +38,7 @@ _OFFSET = r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
 _KIBANA_FORMAT = "%b %d, %Y @ %H:%M:%S.%f"
+_NUMERIC_DATE = r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b"  # 03/10/2026, 10.03.2026
 
 
 @dataclass
@@ -98,6 +99,47 @@ def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
         mag = float(np.median(values))
         unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
     return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
+
+
+def _date_fields(values: pd.Series) -> pd.DataFrame:
+    """The first two numbers of dates written 03/10/2026 or 10.03.2026 (NaN elsewhere)."""
+    return values.str.extract(_NUMERIC_DATE).astype("float64")
+
+
+def _order_contradicted(values: pd.Series, *, dayfirst: bool) -> pd.Series:
+    """Rows whose month field is over 12 in the declared order (a parser would swap them)."""
+    fields = _date_fields(values)
+    month = fields[1] if dayfirst else fields[0]
+    return (month > 12).reindex(values.index, fill_value=False)
+
+
+def _check_month_first(
+    values: pd.Series, what: str, path: str | None, column: str | None
+) -> list[str]:
+    """Numeric dates without a declared order are month first; say so, never mix orders.
+
+    A parser left to guess reads 10/03 as October 3 but 13/03 as March 13: one file, two
+    orders, times silently days apart. A value that only reads day first is an error.
+    """
+    fields = _date_fields(values).dropna()
+    if fields.empty:
+        return []
+    day_first_only = values[fields.index[fields[0] > 12]]
+    if len(day_first_only):
+        raise TimestampError(
+            f"{what} write the day first (e.g. {day_first_only.iloc[0]!r}), which was not "
+            'declared: pass mapping={"dayfirst": "true"} (or --map dayfirst=true), or the '
+            'exact format, e.g. mapping={"time_format": "%d.%m.%Y %H:%M:%S"}.',
+            path=path,
+            column=column,
+        )
+    if (fields[1] > 12).any():
+        return []  # 03/13/2026: month first beyond doubt
+    example = values[fields.index[0]]
+    return [
+        f"{what}: day and month order is ambiguous in every date (e.g. {example!r}); read "
+        "month first. If the export writes the day first, declare dayfirst=true."
+    ]
 
 
 def _resolve_zone(tz: str | None, rule: TimeRule, what: str) -> tuple[str | None, list[str]]:
@@ -194,9 +236,11 @@ def parse_times(
         if naive_in.notna().any():
             if rule.dayfirst:
                 naive = pd.to_datetime(naive_in, dayfirst=True, errors="coerce", format="mixed")
+                naive = naive.where(~_order_contradicted(naive_in, dayfirst=True))
             else:
                 naive = pd.to_datetime(naive_in, format="ISO8601", errors="coerce")
                 if naive.isna().sum() > naive_in.isna().sum():
+                    warnings += _check_month_first(naive_in, what, path, column)
                     naive = pd.to_datetime(naive_in, format="mixed", errors="coerce")
             naive = _ns(naive)
     out = pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE)
@@ -204,7 +248,8 @@ def parse_times(
     zone_used = None
     naive_ok = naive.notna().to_numpy()
     if naive_ok.any():
-        zone, warnings = _resolve_zone(tz, rule, what)
+        zone, zone_notes = _resolve_zone(tz, rule, what)
+        warnings += zone_notes
         if zone is None:
             raise TimestampError(
                 f"{what} have no time zone (e.g. {sample!r}) and no zone was given: "

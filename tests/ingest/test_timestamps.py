@@ -81,6 +81,33 @@ def test_day_first_only_when_declared(tmp_path):
     assert fmt.loc[1, "timestamp"] == T("2026-10-04T15:03Z")
 
 
+def test_a_day_first_date_is_never_read_in_two_orders(tmp_path):
+    """10.03 and 13.03 in one file: a guessing parser reads October 3 and March 13."""
+    p = tmp_path / "de.csv"
+    p.write_text("Zeit;Meldung\n10.03.2026 14:00;a\n13.03.2026 14:05;b\n")
+    mapping = {"timestamp": "Zeit", "message": "Meldung"}
+    with pytest.raises(TimestampError, match=r"day first \(e\.g\. '13\.03\.2026 14:05'\)") as e:
+        load_logs(p, tz="Europe/Berlin", mapping=mapping)
+    assert "de.csv" in str(e.value)
+    assert "dayfirst" in str(e.value)
+    eu = load_logs(p, tz="Europe/Berlin", mapping={**mapping, "dayfirst": "true"})
+    assert eu["timestamp"].tolist() == [T("2026-03-10T13:00Z"), T("2026-03-13T13:05Z")]
+
+
+def test_an_ambiguous_month_first_reading_is_stated():
+    got = parse(["03/10/2026 15:02", "04/10/2026 15:03"], tz="UTC")
+    assert got.values[0] == T("2026-03-10T15:02Z")
+    assert any("ambiguous" in w and "dayfirst" in w for w in got.warnings)
+    # a date that can only be month first needs no warning
+    assert parse(["03/13/2026 15:02"], tz="UTC").warnings == []
+
+
+def test_a_declared_day_first_date_that_cannot_be_is_bad_not_swapped():
+    got = parse(["10/03/2026 15:02", "03/13/2026 15:02"], tz="UTC", rule=TimeRule(dayfirst=True))
+    assert got.values[0] == T("2026-03-10T15:02Z")
+    assert got.bad.tolist() == [False, True]
+
+
 def test_syslog_without_year_needs_a_year():
     with pytest.raises(TimestampError, match="no year"):
         parse(["Mar 10 15:02:11"], tz="UTC")
