@@ -35,6 +35,7 @@ th button::after{content:" \\2195";color:#8c959f}
 th[aria-sort=ascending] button::after{content:" \\2191"}
 th[aria-sort=descending] button::after{content:" \\2193"}
 td.num{text-align:right;white-space:nowrap}
+td.time{white-space:nowrap}
 tr.minor td{color:#59636e}
 tr.stale{background:#fff8c5}
 tr.failed{background:#ffebe9}
@@ -141,7 +142,7 @@ def _row(r: dict[str, Any], tz: str) -> str:
         _td(escape(r["title"] or "")),
         _td(escape(sev), sev or "SEV9"),
         _td(escape(", ".join(r["services"]))),
-        _td(escape(_local(r["start"], tz)), r["start"] or ""),
+        _td(escape(_local(r["start"], tz)), r["start"] or "", "time"),
         _td(_dur(r["duration_s"]), r["duration_s"], "num"),
         _td(_dur(r["time_to_detect_s"]), r["time_to_detect_s"] if r["time_to_detect_s"]
             is not None else "", "num"),

@@ -82,6 +82,14 @@ def test_index_opens_offline_sorts_and_runs_no_data_script(index, page):
                                     "cells => cells.map(c => c.textContent)")
     assert sev[:2] == ["SEV1", "SEV1"]
     assert sev == sorted(sev)
+    # a start time stays on one line, however narrow the column gets
+    page.set_viewport_size({"width": 900, "height": 800})
+    lines = page.eval_on_selector_all(
+        "#incidents tbody td:nth-child(5)",
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })")
+    assert lines
+    assert set(lines) == {1}
     page.click("#incidents th:nth-child(6) button")  # duration, numeric sort
     durations = page.eval_on_selector_all(
         "#incidents tbody tr td:nth-child(6)", "cells => cells.map(c => +c.dataset.sort)")
