@@ -75,6 +75,9 @@ BLAME_PHRASES: tuple[Phrase, ...] = (
 PERSON_VERBS = r"(?:failed|forgot|neglected|omitted|refused)\s+to|messed\s+up|screwed\s+up|" \
     r"(?:didn['’]t|did\s+not)\s+(?:check|notice|test|follow|read)"
 
+# Verbs whose subject can only be a person, whatever word names them
+HUMAN_ONLY_VERBS = r"(?:forgot|neglected)\s+to"
+
 # A person's name used as a cause: "<name> caused / broke / deleted ...", "because of <name>"
 CAUSE_VERBS = r"caused|broke|forgot|deleted|dropped|pushed|deployed|missed|ignored|failed|" \
     r"made\s+a\s+mistake|messed|screwed|should\s+have|didn['’]t|did\s+not|was\s+responsible"
@@ -151,6 +154,8 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
     alts = _name_alternatives(list(names))
     person = "|".join([*PERSON_WORDS, *alts])
     m = re.search(rf"\b(?:{person})\s+(?:{PERSON_VERBS})\b", text, re.IGNORECASE)
+    # only people forget or neglect: "Bob forgot to" whoever Bob is (not in the people list)
+    m = m or re.search(rf"\b[\w'’-]+\s+{HUMAN_ONLY_VERBS}\b", text, re.IGNORECASE)
     if m:
         found.append(Finding(
             "blame-person-failed", field,

@@ -28,6 +28,8 @@ MUST_FLAG = [
     ("He failed to check the dashboard.", "blame-person-failed"),
     ("The on-call engineer forgot to acknowledge the page.", "blame-person-failed"),
     ("Dana failed to follow the runbook.", "blame-person-failed"),
+    ("Bob forgot to check the config before the deploy.", "blame-person-failed"),
+    ("Priya neglected to update the runbook.", "blame-person-failed"),
     ("Lee Okafor deployed the bad config.", "blame-named-cause"),
     ("The outage happened because of Dana.", "blame-named-cause"),
     ("Lee's change caused the outage.", "blame-named-cause"),
