@@ -256,7 +256,8 @@ def read_csv(
     frame["_line"] = lines
     examples = [r for r in invalid if r][:MAX_EXAMPLES]
     if invalid:
-        msg = f"{src.path.name}: {len(invalid)} rows with the wrong number of fields skipped"
+        rows = "1 row" if len(invalid) == 1 else f"{len(invalid)} rows"
+        msg = f"{src.path.name}: {rows} with the wrong number of fields skipped"
         warnings.append(msg)
         log.warning(msg)
     return CsvTable(frame, columns, delimiter, examples, len(invalid), warnings)

@@ -101,6 +101,35 @@ def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
     return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
 
 
+def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
+    """(naive, zoned in UTC) for values ISO 8601 did not read, parsed the dateutil way.
+
+    dateutil also reads zone names ("Tue Mar 10 14:00:00 UTC 2026", "… 14:00 GMT"): those
+    values are aware and must not be localised again. Zoned and unzoned values side by
+    side make pandas refuse the whole column, so then each is parsed alone.
+    """
+    naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    zoned = pd.Series(pd.NaT, index=values.index, dtype=UTC_DTYPE)
+    try:
+        out = pd.to_datetime(values, format="mixed", dayfirst=dayfirst, errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        out = None
+    if out is not None:
+        if getattr(out.dtype, "tz", None) is None:
+            return out, zoned
+        return naive, out.dt.tz_convert("UTC")
+    for idx, value in values.dropna().items():
+        try:
+            t = pd.to_datetime(value, dayfirst=dayfirst)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if t.tzinfo is None:
+            naive[idx] = t
+        else:
+            zoned[idx] = t.tz_convert("UTC")
+    return naive, zoned
+
+
 def _date_fields(values: pd.Series) -> pd.DataFrame:
     """The first two numbers of dates written 03/10/2026 or 10.03.2026 (NaN elsewhere)."""
     return values.str.extract(_NUMERIC_DATE).astype("float64")
@@ -228,21 +257,30 @@ def parse_times(
         aware = s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
         parsed_aware = None
         if aware.any():
-            parsed_aware = _ns(
-                pd.to_datetime(s.where(aware), format="ISO8601", utc=True, errors="coerce")
-            )
+            iso = pd.to_datetime(s.where(aware), format="ISO8601", utc=True, errors="coerce")
+            retry = aware & iso.isna()  # an explicit offset, not ISO: "Tue, 10 Mar 2026 … +0000"
+            if retry.any():
+                loose = pd.to_datetime(s.where(retry), format="mixed", utc=True, errors="coerce")
+                iso = iso.where(~retry, loose)
+            parsed_aware = _ns(iso)
         naive_in = s.where(~aware)
         naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        zoned = None
         if naive_in.notna().any():
             if rule.dayfirst:
-                naive = pd.to_datetime(naive_in, dayfirst=True, errors="coerce", format="mixed")
+                naive, zoned = _loose(naive_in, dayfirst=True)
                 naive = naive.where(~_order_contradicted(naive_in, dayfirst=True))
             else:
                 naive = pd.to_datetime(naive_in, format="ISO8601", errors="coerce")
                 if naive.isna().sum() > naive_in.isna().sum():
                     warnings += _check_month_first(naive_in, what, path, column)
-                    naive = pd.to_datetime(naive_in, format="mixed", errors="coerce")
+                    naive, zoned = _loose(naive_in, dayfirst=False)
             naive = _ns(naive)
+        if zoned is not None and zoned.notna().any():  # a zone name the offset test missed
+            has_zone = zoned.notna()
+            aware = aware | has_zone
+            zoned = _ns(zoned)
+            parsed_aware = zoned if parsed_aware is None else parsed_aware.where(~has_zone, zoned)
     out = pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE)
     dst = none.copy()
     zone_used = None

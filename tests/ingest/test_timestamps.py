@@ -108,6 +108,36 @@ def test_a_declared_day_first_date_that_cannot_be_is_bad_not_swapped():
     assert got.bad.tolist() == [False, True]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-10 14:00:00 UTC",
+        "Tue Mar 10 14:00:00 UTC 2026",  # `date` output
+        "Tue, 10 Mar 2026 15:00:00 +0100",  # RFC 2822 (mail, HTTP)
+    ],
+)
+def test_times_that_name_their_zone_need_no_zone(value):
+    got = parse([value])  # no tz: the value states it
+    assert got.values[0] == T("2026-03-10T14:00Z")
+    assert got.zone_used is None
+
+
+def test_zoned_and_local_values_side_by_side():
+    got = parse(["Tue Mar 10 14:00:00 UTC 2026", "Mar 10 2026 15:00"], tz="Europe/Berlin")
+    assert list(got.values) == [T("2026-03-10T14:00Z"), T("2026-03-10T14:00Z")]
+
+
+def test_an_unknown_zone_abbreviation_is_bad_not_ignored():
+    got = parse(["2026-03-10 14:00:00 CET"], tz="UTC")
+    assert got.bad.tolist() == [True]
+
+
+def test_a_zone_inside_a_garbled_value_is_no_crash():
+    """Found by hypothesis: ',20000101T00Z,' parsed as aware where naive was expected."""
+    got = parse([",20000101T00Z,"], tz="UTC")
+    assert got.values[0] == T("2000-01-01T00:00Z")
+
+
 def test_syslog_without_year_needs_a_year():
     with pytest.raises(TimestampError, match="no year"):
         parse(["Mar 10 15:02:11"], tz="UTC")
