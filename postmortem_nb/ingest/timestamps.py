@@ -98,7 +98,7 @@ def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
             return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
         mag = float(np.median(values))
         unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
-    return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
+    return _ns(pd.to_datetime(num, unit=unit, utc=True, errors="coerce"))
 
 
 def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
@@ -119,14 +119,14 @@ def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
             return out, zoned
         return naive, out.dt.tz_convert("UTC")
     for idx, value in values.dropna().items():
-        try:
+        try:  # a value that does not parse, or is beyond 1677-2262, stays NaT: a bad value
             t = pd.to_datetime(value, dayfirst=dayfirst)
+            if t.tzinfo is None:
+                naive[idx] = t
+            else:
+                zoned[idx] = t.tz_convert("UTC")
         except (ValueError, TypeError, OverflowError):
             continue
-        if t.tzinfo is None:
-            naive[idx] = t
-        else:
-            zoned[idx] = t.tz_convert("UTC")
     return naive, zoned
 
 

@@ -6,12 +6,14 @@ import json
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postmortem_nb.errors import PostmortemError
 from postmortem_nb.ingest import load_alerts, load_changes, load_logs
+from postmortem_nb.ingest.timestamps import TimeRule, parse_times
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 LOADERS = {"alerts": load_alerts, "logs": load_logs, "changes": load_changes}
@@ -123,6 +125,30 @@ def test_mutated_fixtures(kind, pick, cuts):
     kw = {"mapping": {"service": "=svc"}} if SEEDS[kind][pick].endswith(".txt") else {}
     suffix = Path(SEEDS[kind][pick]).suffix
     run(kind, bytes(data), suffix=suffix, **kw)
+
+
+# pieces of real and broken time values: every parsing path (ISO, epoch, offsets, zone
+# names, day/month order, years a nanosecond clock cannot hold) gets exercised
+TIME_PARTS = st.sampled_from([
+    "2026", "03", "10", "13", "31", "1", "0", "99", "-", "/", ".", " ", "T", ":", "Z",
+    "+01:00", "-0500", "+0000", "UTC", "GMT", "CET", "Tue", "Mar", ",", "@", "AM", "PM",
+    "14", "60", ".123", "000000000", "1773151331", "0001-01-01", "9999", "12:00", "",
+])  # fmt: skip
+
+
+@SETTINGS
+@given(
+    values=st.lists(st.lists(TIME_PARTS, max_size=8).map("".join), min_size=1, max_size=6),
+    tz=st.sampled_from([None, "UTC", "Europe/Berlin", "America/New_York"]),
+    dayfirst=st.booleans(),
+)
+def test_random_time_values(values, tz, dayfirst):
+    try:
+        got = parse_times(pd.Series(values, dtype="str"), tz=tz, rule=TimeRule(dayfirst=dayfirst))
+    except PostmortemError:
+        return
+    assert str(got.values.dtype) == "datetime64[ns, UTC]"
+    assert len(got.values) == len(values)
 
 
 @pytest.mark.parametrize("kind", list(LOADERS))

@@ -138,6 +138,13 @@ def test_a_zone_inside_a_garbled_value_is_no_crash():
     assert got.values[0] == T("2000-01-01T00:00Z")
 
 
+@pytest.mark.parametrize("values", [["20261773151331"], ["03", "12:00UTC"]])
+def test_times_beyond_a_nanosecond_clock_are_bad_values(values):
+    """Found by hypothesis: epoch ms in the year 2612; '03' read as the year 3."""
+    got = parse(values, tz="UTC")
+    assert got.bad[0]
+
+
 def test_syslog_without_year_needs_a_year():
     with pytest.raises(TimestampError, match="no year"):
         parse(["Mar 10 15:02:11"], tz="UTC")
