@@ -39,6 +39,7 @@ _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
 _KIBANA_FORMAT = "%b %d, %Y @ %H:%M:%S.%f"
 _NUMERIC_DATE = r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b"  # 03/10/2026, 10.03.2026
+_HAS_YEAR = r"\d{4}|^\d{1,2}[./-]\d{1,2}[./-]\d{2}\b"  # 2026 anywhere, or 10.03.26
 
 
 @dataclass
@@ -110,6 +111,9 @@ def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     """
     naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     zoned = pd.Series(pd.NaT, index=values.index, dtype=UTC_DTYPE)
+    # dateutil completes a date from today ("12:00" is today at noon): without a year in
+    # the text, a value is not a time we can place
+    values = values.where(values.str.contains(_HAS_YEAR, regex=True).fillna(False).astype(bool))
     try:
         out = pd.to_datetime(values, format="mixed", dayfirst=dayfirst, errors="coerce")
     except (ValueError, TypeError, OverflowError):
@@ -118,15 +122,19 @@ def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
         if getattr(out.dtype, "tz", None) is None:
             return out, zoned
         return naive, out.dt.tz_convert("UTC")
+    lo, hi = pd.Timestamp.min, pd.Timestamp.max
     for idx, value in values.dropna().items():
-        try:  # a value that does not parse, or is beyond 1677-2262, stays NaT: a bad value
+        try:
             t = pd.to_datetime(value, dayfirst=dayfirst)
-            if t.tzinfo is None:
-                naive[idx] = t
-            else:
-                zoned[idx] = t.tz_convert("UTC")
         except (ValueError, TypeError, OverflowError):
             continue
+        wall = t if t.tzinfo is None else t.tz_convert("UTC").tz_localize(None)
+        if pd.isna(wall) or not lo <= wall <= hi:  # beyond 1677-2262: stays NaT, a bad value
+            continue
+        if t.tzinfo is None:
+            naive[idx] = wall.as_unit("ns")
+        else:
+            zoned[idx] = wall.as_unit("ns").tz_localize("UTC")
     return naive, zoned
 
 

@@ -138,11 +138,19 @@ def test_a_zone_inside_a_garbled_value_is_no_crash():
     assert got.values[0] == T("2000-01-01T00:00Z")
 
 
-@pytest.mark.parametrize("values", [["20261773151331"], ["03", "12:00UTC"]])
+@pytest.mark.parametrize(
+    "values", [["20261773151331"], ["03", "12:00UTC"], ["2026-03-10 14:00", "03AM+01:0003"]]
+)
 def test_times_beyond_a_nanosecond_clock_are_bad_values(values):
-    """Found by hypothesis: epoch ms in the year 2612; '03' read as the year 3."""
+    """Found by hypothesis: epoch ms in the year 2612; '03' read as the year 3; the year 1."""
     got = parse(values, tz="UTC")
-    assert got.bad[0]
+    assert got.bad[-1]
+
+
+@pytest.mark.parametrize("value", ["12:00UTC", "14:02:11", "10 Mar 14:00:00"])
+def test_a_time_without_a_year_is_bad_never_dated_today(value):
+    got = parse([value], tz="UTC")
+    assert got.bad.tolist() == [True]
 
 
 def test_syslog_without_year_needs_a_year():
