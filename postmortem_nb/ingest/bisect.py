@@ -146,7 +146,7 @@ def byte_range(
     idx = [columns.index(c) for c in time_sources]
     lo_us, hi_us = bound_us(lo, up=False), bound_us(hi, up=True)
     with open(src.path, "rb") as fh:
-        data_start = len(fh.readline(MAX_LINE))
+        data_start = sum(len(fh.readline(MAX_LINE)) for _ in range(src.header_rows))
         size = src.size
         probe = _Probe(fh, delimiter=delimiter, ncols=len(columns), time_idx=idx, time_of=time_of)
         times = []

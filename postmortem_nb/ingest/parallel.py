@@ -109,15 +109,18 @@ def file_slices(path, start: int, end: int, size: int = 0) -> Iterator[memoryvie
             yield memoryview(data)[:cut]
 
 
-def stream_slices(stream: pa.NativeFile, size: int = 0) -> Iterator[memoryview]:
-    """A (decompressing) stream after its header line, as slices cut after a newline.
+def stream_slices(
+    stream: pa.NativeFile, size: int = 0, header_rows: int = 1
+) -> Iterator[memoryview]:
+    """A (decompressing) stream after its first ``header_rows`` lines, as slices cut after
+    a newline.
 
     Workers take slices under a lock, so one decompresses (outside the GIL) while the
     other parses: gzip's single-threaded inflate no longer adds to the parse time.
     """
     size = size or CHUNK_BYTES
     carry = b""
-    header = True
+    skip = header_rows
     with stream as fh:
         while True:
             data = fh.read(size)
@@ -126,12 +129,14 @@ def stream_slices(stream: pa.NativeFile, size: int = 0) -> Iterator[memoryview]:
                     yield memoryview(carry)
                 return
             buf = carry + data if carry else data
-            if header:
+            while skip:
                 nl = buf.find(b"\n")
                 if nl < 0:
-                    carry = buf
-                    continue
-                buf, header = buf[nl + 1 :], False
+                    break
+                buf, skip = buf[nl + 1 :], skip - 1
+            if skip:
+                carry = buf
+                continue
             cut = buf.rfind(b"\n") + 1
             if cut == 0:
                 carry = buf
@@ -146,9 +151,11 @@ def body_slices(src: Source) -> tuple[Iterator[memoryview], int]:
         with open(src.path, "rb") as fh:  # gzip states its size, modulo 4 GiB
             fh.seek(-4, os.SEEK_END)
             stated = int.from_bytes(fh.read(4), "little")
-        return stream_slices(byte_stream(src)), max(src.size * 4, stated)
+        slices = stream_slices(byte_stream(src), header_rows=src.header_rows)
+        return slices, max(src.size * 4, stated)
     with open(src.path, "rb") as fh:
-        fh.readline()  # a header with quoted newlines fails the row check later
+        for _ in range(src.header_rows):
+            fh.readline()  # a header with quoted newlines fails the row check later
         start = fh.tell()
     return file_slices(src.path, start, src.size), src.size
 

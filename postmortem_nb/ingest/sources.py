@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import io
 import logging
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,18 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 256 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
+_PREAMBLE = re.compile(r"[ \t]*(?:sep=.)?[ \t]*\r?")  # a blank line, or Excel's "sep=;"
+
+
+def preamble_lines(text: str) -> int:
+    """Lines before the first one with content: blank ones, or Excel's delimiter hint."""
+    n = 0
+    lines = text.split("\n")
+    for line in lines[:-1]:  # the last piece has no newline: the header, or a cut-off head
+        if not _PREAMBLE.fullmatch(line):
+            break
+        n += 1
+    return n
 
 
 @dataclass
@@ -34,9 +47,20 @@ class Source:
     path: Path
     compressed: bool
     size: int
-    head: str  # decoded first bytes (BOM stripped), for detection only
+    head: str  # decoded first bytes (BOM and skipped lines stripped), for detection only
     encoding: str  # "utf-8" or the fallback actually used
     warnings: list[str] = field(default_factory=list)
+    skip_lines: int = 0  # lines before a CSV's header: blank, or Excel's "sep=;" hint
+
+    @property
+    def header_rows(self) -> int:
+        """Lines up to and including a CSV's header (Arrow's ``skip_rows``)."""
+        return self.skip_lines + 1
+
+    @property
+    def first_row_line(self) -> int:
+        """Line number of a CSV's first row."""
+        return self.skip_lines + 2
 
 
 class _Gunzip(io.RawIOBase):
@@ -128,7 +152,18 @@ def open_source(path: str | Path) -> Source:
         )
     complete = len(raw) < HEAD_BYTES
     text, enc = decode(raw, path=p, complete=complete)
-    src = Source(path=p, compressed=compressed, size=p.stat().st_size, head=text, encoding=enc)
+    skip = preamble_lines(text)
+    if skip:
+        text = text.split("\n", skip)[skip]
+    src = Source(
+        path=p, compressed=compressed, size=p.stat().st_size, head=text, encoding=enc,
+        skip_lines=skip,
+    )
+    if skip and not text.lstrip().startswith(("{", "[")):
+        what = "line" if skip == 1 else "lines"
+        msg = f"{p.name}: {skip} {what} before the header skipped (blank, or Excel's sep= hint)"
+        src.warnings.append(msg)
+        log.warning(msg)
     if enc != "utf-8":
         msg = f"{p.name}: not valid UTF-8, read as {enc}"
         src.warnings.append(msg)

@@ -74,7 +74,7 @@ def bisect_window(
             first_line=0,  # numbered from 0 here, the offset is added below
             size_hint=rng.end - rng.start,
         )
-        first_line = 2 + counted.result()
+        first_line = src.first_row_line + counted.result()
     if got is not None:  # every row one line
         frame = got[0]
         frame["_line"] = frame["_line"].to_numpy() + first_line
@@ -162,7 +162,7 @@ def stream_window(
             columns=columns,
             delimiter=delimiter,
             types=types,
-            first_line=2,
+            first_line=src.first_row_line,
             size_hint=size_hint,
             keep=keep,
         )
@@ -172,7 +172,7 @@ def stream_window(
     types = {c: pa.string() for c in columns if c in string_columns}
     read = pacsv.ReadOptions(
         column_names=columns,
-        skip_rows=1,
+        skip_rows=src.header_rows,
         block_size=BLOCK_SIZE,
         encoding="utf8" if src.encoding == "utf-8" else src.encoding,
     )
@@ -184,7 +184,7 @@ def stream_window(
     )
     try:
         reader, kept, kept_lines, unplaced = _stream_filter(
-            byte_stream(src), read, parse, conv, keep
+            byte_stream(src), read, parse, conv, keep, src.first_row_line
         )
     except (OSError, EOFError, pa.ArrowInvalid) as exc:  # truncated gzip, broken CSV
         raise InputFormatError(f"cannot read the file: {exc}", path=src.path) from exc
@@ -221,10 +221,10 @@ def _time_mask(batch, columns, time_sources, tz, rule, lo, hi) -> tuple[np.ndarr
     return mask, unplaced
 
 
-def _stream_filter(stream, read, parse, conv, keep):
+def _stream_filter(stream, read, parse, conv, keep, first_line: int):
     """Read ``stream`` block by block, keeping the rows ``keep`` selects."""
     kept, kept_lines, unplaced = [], [], 0
-    next_line = 2
+    next_line = first_line
     with stream as fh:
         reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
         for batch in reader:

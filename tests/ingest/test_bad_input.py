@@ -192,9 +192,61 @@ def test_missing_file(tmp_path):
         load_changes(tmp_path / "nope.csv")
 
 
-@pytest.mark.parametrize("load", [load_alerts, load_logs, load_changes])
-def test_blank_first_line_is_named(tmp_path, load):
-    """Found by hypothesis: a blank line 1 gave Arrow unnamed columns and a pandas TypeError."""
-    p = write(tmp_path, "blank.csv", "\n" + HEADER + rows(3))
-    with pytest.raises(InputFormatError, match=r"blank\.csv: line 1 is empty: expected a header"):
-        load(p)
+@pytest.mark.parametrize(
+    ("preamble", "delim"),
+    [("\n", ","), ("\n\r\n  \n", ","), ("sep=;\n", ";"), ("sep=;\r\n", ";")],
+)
+def test_lines_before_the_header_are_skipped_and_counted(tmp_path, preamble, delim):
+    """Blank lines, or Excel's "sep=;" hint, before the header (a blank line 1 once gave a
+    pandas TypeError, found by hypothesis)."""
+    body = (HEADER + rows(3)).replace(",", delim)
+    p = write(tmp_path, "pre.csv", preamble + body)
+    df = load_logs(p)
+    skipped = preamble.count("\n")
+    assert df["message"].tolist() == ["request 0 ok", "request 1 ok", "request 2 ok"]
+    assert df["_line"].tolist() == [skipped + 2, skipped + 3, skipped + 4]
+    assert any("before the header skipped" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_lines_before_the_header_count_in_skipped_and_multi_line_rows(tmp_path):
+    p = write(
+        tmp_path,
+        "rag.csv",
+        "\n\n" + HEADER + "2026-03-10T14:00:00Z,INFO,api,web-1,a\n"
+        "2026-03-10T14:00:01Z,INFO,api,web-1,b,extra\n"
+        '2026-03-10T14:00:02Z,INFO,api,web-1,"multi\nline"\n'
+        "2026-03-10T14:00:03Z,INFO,api,web-1,d\n",
+    )
+    df = load_logs(p)
+    assert df["_line"].tolist() == [4, 6, 8]
+    assert [r["line"] for r in df.attrs["source"]["skipped_rows"]] == [5]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_lines_before_the_header_on_the_fast_paths(tmp_path, gz, monkeypatch, caplog):
+    """The parallel reader (64 KB slices here) and the window bisection skip them too."""
+    from postmortem_nb.ingest import parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 64 << 10)
+    done = []
+    real = parallel.read_parallel
+
+    def spy(*args, **kwargs):
+        done.append(real(*args, **kwargs))
+        return done[-1]
+
+    monkeypatch.setattr(parallel, "read_parallel", spy)
+    text = "sep=,\n\n" + HEADER + rows(20_000)
+    name = "big.csv.gz" if gz else "big.csv"
+    p = write(tmp_path, name, gzip.compress(text.encode(), 1) if gz else text)
+    df = load_logs(p)
+    assert done[0] is not None  # read in slices
+    assert len(df) == 20_000
+    assert df["_line"].iloc[[0, -1]].tolist() == [4, 20_003]
+    assert df["message"].iloc[-1] == "request 19999 ok"
+    caplog.set_level("INFO")
+    win = load_logs(p, start="2026-03-10T14:10:00Z", end="2026-03-10T14:20:00Z")
+    assert len(win) == 600
+    assert win["_line"].iloc[0] == 600 + 4
+    assert win["message"].iloc[0] == "request 600 ok"
+    assert ("byte-offset bisection" in caplog.text) is not gz  # gzip: streamed and filtered
