@@ -69,7 +69,10 @@ def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
     frames: dict[str, Any] = {"alerts": None, "logs": None, "changes": None}
     if params.alerts:
         frames["alerts"] = load_alerts(
-            params.resolve_path(params.alerts), format=params.alerts_format or None, tz=tz
+            params.resolve_path(params.alerts),
+            format=params.alerts_format or None,
+            mapping=params.mapping("alerts"),
+            tz=tz,
         )
     if logs and params.logs:
         window = log_window(params, frames["alerts"])
@@ -77,13 +80,17 @@ def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
         frames["logs"] = load_logs(
             params.paths(params.logs),
             format=params.logs_format or None,
+            mapping=params.mapping("logs"),
             tz=tz,
             start=lo,
             end=hi,
         )
     if params.changes:
         frames["changes"] = load_changes(
-            params.resolve_path(params.changes), format=params.changes_format or None, tz=tz
+            params.resolve_path(params.changes),
+            format=params.changes_format or None,
+            mapping=params.mapping("changes"),
+            tz=tz,
         )
     return frames
 

@@ -22,10 +22,13 @@ class Params:
     title: str = ""
     alerts: str = ""
     alerts_format: str = ""
+    alerts_map: str = ""  # canonical=source per line (or @mapping-file), as --map takes
     logs: str = ""
     logs_format: str = ""
+    logs_map: str = ""
     changes: str = ""
     changes_format: str = ""
+    changes_map: str = ""  # e.g. service==checkout for a git log
     incident_key: str = ""
     start: str = ""
     end: str = ""
@@ -54,6 +57,13 @@ class Params:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def mapping(self, kind: str) -> dict[str, str] | None:
+        """The column mapping for ``alerts``, ``logs`` or ``changes``; None when not given."""
+        from .ingest.frame import parse_map_items
+
+        text = getattr(self, f"{kind}_map")
+        return parse_map_items(text.splitlines(), option=f"{kind}_map") or None
 
     def paths(self, value: str) -> list[Path]:
         """An input parameter's files: one path, or several one per line (daily log files)."""

@@ -26,7 +26,13 @@ PROBE_LINES = 50
 DEFAULT_MARGIN = pd.Timedelta("3h")  # the 2 h baseline and an hour to spare
 
 
-def first_timestamp(path: Path, tz: str | None = "UTC") -> pd.Timestamp:
+def first_timestamp(
+    path: Path,
+    tz: str | None = "UTC",
+    *,
+    format: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> pd.Timestamp:
     """The earliest time among the first rows of a log export (any supported format)."""
     from ..ingest import load_logs
     from ..ingest.sources import open_source
@@ -39,7 +45,7 @@ def first_timestamp(path: Path, tz: str | None = "UTC") -> pd.Timestamp:
     with tempfile.TemporaryDirectory(prefix="pm-probe-") as tmp:
         probe = Path(tmp) / name
         probe.write_text("".join(lines), encoding="utf-8")
-        frame = load_logs(probe, tz=tz)
+        frame = load_logs(probe, tz=tz, format=format, mapping=mapping)
     if frame.empty:
         raise PostmortemError(f"{path}: no log rows with a time in the first {PROBE_LINES} lines.")
     return frame["timestamp"].min()
@@ -51,6 +57,8 @@ def assign_logs(
     *,
     tz: str | None = "UTC",
     margin: pd.Timedelta = DEFAULT_MARGIN,
+    format: str | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[Path]], list[str]]:
     """Map incident id -> the log files it should read; plus warnings for unusable files.
 
@@ -64,7 +72,7 @@ def assign_logs(
     warnings: list[str] = []
     for p in paths:
         try:
-            starts.append((first_timestamp(p, tz), p))
+            starts.append((first_timestamp(p, tz, format=format, mapping=mapping), p))
         except (PostmortemError, OSError, ValueError) as exc:
             msg = f"{p}: cannot tell which time it covers ({exc}); not used."
             log.warning(msg)

@@ -204,7 +204,14 @@ def run_batch(
         from ..timeutil import duration
 
         margin = duration(base.baseline or "2h", "baseline") + pd.Timedelta("1h")
-        picks, warnings = assign_logs(incidents, log_paths, tz=base.input_tz or tz, margin=margin)
+        picks, warnings = assign_logs(
+            incidents,
+            log_paths,
+            tz=base.input_tz or tz,
+            margin=margin,
+            format=base.logs_format or None,
+            mapping=base.mapping("logs"),
+        )
         result = BatchResult(out=root, outcomes=[], criteria=criteria, warnings=warnings)
         template, hashes = template_version(), _Hashes()
         todo: list[tuple[Outcome, Any]] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..workspace import DEFAULT_OUT
@@ -39,6 +41,46 @@ param_option = click.option(
     metavar="NAME=VALUE",
     help="Any template parameter, e.g. --param avg_value=42.5 --param amount_column=amount.",
 )
+
+
+KINDS = ("alerts", "logs", "changes")
+
+
+def _join_maps(ctx, param, values):
+    """Items as the ``*_map`` parameter holds them: one per line, @FILE made absolute
+    (the notebook runs in the workspace folder, not where the command was typed)."""
+    items = []
+    for item in values:
+        if item.startswith("@"):
+            item = "@" + str(Path(item[1:]).expanduser().resolve())
+        items.append(item)
+    return "\n".join(items)
+
+
+def map_options(command):
+    """--alerts-map/--logs-map/--changes-map: the column mapping of each input, as for
+    ``postmortem inspect --map`` (canonical=source, service==constant, @mapping-file)."""
+    examples = {
+        "alerts": "started_at=Created --alerts-map title=Summary",
+        "logs": "timestamp=ts --logs-map message=msg",
+        "changes": "service==checkout (a git log names no service)",
+    }
+    for kind in reversed(KINDS):
+        command = click.option(
+            f"--{kind}-map",
+            f"{kind}_map",
+            multiple=True,
+            callback=_join_maps,
+            metavar="CANONICAL=SOURCE",
+            help=f"Map a canonical column of the {kind} export to its column, e.g. "
+            f"--{kind}-map {examples[kind]}; @FILE reads a mapping file.",
+        )(command)
+    return command
+
+
+def with_maps(params: dict, **maps: str) -> dict:
+    """``--param`` values plus the non-empty ``--*-map`` options as ``*_map`` parameters."""
+    return {**params, **{name: value for name, value in maps.items() if value}}
 
 
 def print_draft(result) -> None:

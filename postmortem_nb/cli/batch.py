@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ._common import out_option, param_option, tz_option
+from ._common import map_options, out_option, param_option, tz_option, with_maps
 
 
 @click.command("batch")
@@ -19,6 +19,7 @@ from ._common import out_option, param_option, tz_option
 @click.option("--changes", type=click.Path(dir_okay=False, exists=True),
               help="Change events: deploys, config changes (optional).")
 @tz_option
+@map_options
 @click.option("--min-severity", help="Draft incidents at least this severe (SEV1..SEV5, P1..P5, "
               "critical/high/warning/info). Default, when no criterion is given: SEV2.")
 @click.option("--min-duration", help="Draft incidents longer than this (e.g. 30min, 2h).")
@@ -45,8 +46,9 @@ from ._common import out_option, param_option, tz_option
                    "this many days.")
 @param_option
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def command(alerts, logs, changes, tz, min_severity, min_duration, min_services, group_by, gap,
-            since, until, jobs, out, force, timeout, stale_days, params, quiet):
+def command(alerts, logs, changes, tz, alerts_map, logs_map, changes_map, min_severity,
+            min_duration, min_services, group_by, gap, since, until, jobs, out, force, timeout,
+            stale_days, params, quiet):
     """Draft a post-mortem for every significant incident in an alert export.
 
     Incidents are grouped by incident key when the export has one, else by time
@@ -63,7 +65,9 @@ def command(alerts, logs, changes, tz, min_severity, min_duration, min_services,
     result = run_batch(
         alerts, list(logs), changes, tz=tz, criteria=criteria, group_by=group_by, gap=gap,
         since=since, until=until, jobs=jobs or os.cpu_count() or 1, out=out, force=force,
-        timeout=timeout, params=params, progress=not quiet and sys.stderr.isatty(),
+        timeout=timeout,
+        params=with_maps(params, alerts_map=alerts_map, logs_map=logs_map, changes_map=changes_map),
+        progress=not quiet and sys.stderr.isatty(),
         stale_days=stale_days,
     )
     n = len(result.outcomes)

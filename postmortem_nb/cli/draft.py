@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import out_option, param_option, print_draft, tz_option
+from ._common import map_options, out_option, param_option, print_draft, tz_option, with_maps
 
 
 @click.command("draft")
@@ -30,10 +30,14 @@ from ._common import out_option, param_option, print_draft, tz_option
 @click.option("--start", help="Window start (ISO 8601; naive times are read in --tz).")
 @click.option("--end", help="Window end (ISO 8601).")
 @tz_option
+@map_options
 @param_option
 @out_option
 @click.option("--force", is_flag=True, help="Re-draft even a final workspace (keeps dated copies).")
-def command(alerts, logs, changes, incident, start, end, tz, params, out, force):
+def command(
+    alerts, logs, changes, incident, start, end, tz, alerts_map, logs_map, changes_map, params,
+    out, force,
+):
     """Draft a post-mortem for one incident: workspace, executed notebook, report.html.
 
     Without --incident or --start/--end, the incident window is proposed from the
@@ -49,7 +53,9 @@ def command(alerts, logs, changes, incident, start, end, tz, params, out, force)
         start=start,
         end=end,
         tz=tz,
-        params=params,
+        params=with_maps(
+            params, alerts_map=alerts_map, logs_map=logs_map, changes_map=changes_map
+        ),
         out=out,
         force=force,
     )

@@ -6,26 +6,6 @@ import json
 
 import click
 
-from ..errors import ParameterError
-
-
-def parse_maps(values: tuple[str, ...]) -> dict[str, str]:
-    """``canonical=source`` pairs (``service==checkout-api`` for a constant) into a mapping."""
-    out: dict[str, str] = {}
-    for item in values:
-        if item.startswith("@"):
-            from ..ingest.frame import read_mapping_file
-
-            out.update({k: str(v) for k, v in read_mapping_file(item[1:]).items()})
-            continue
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError(
-                f"--map {item!r}: expected canonical=source, e.g. --map started_at=Created"
-            )
-        out[key.strip()] = value
-    return out
-
 
 @click.command(name="inspect")
 @click.argument("path", type=click.Path(dir_okay=False))
@@ -54,9 +34,11 @@ def command(
     as_json: bool,
 ) -> None:
     """Show the detected format, rows, time range, columns and unparsed rows of PATH."""
+    from ..ingest.frame import parse_map_items
     from ..ingest.inspect import inspect_file
 
-    result = inspect_file(path, kind=kind, format=fmt, mapping=parse_maps(maps) or None, tz=tz)
+    mapping = parse_map_items(maps) or None
+    result = inspect_file(path, kind=kind, format=fmt, mapping=mapping, tz=tz)
     if as_json:
         click.echo(json.dumps(result.to_dict(), default=str))
     else:

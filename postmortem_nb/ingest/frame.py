@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +82,26 @@ def read_mapping_file(path: str | os.PathLike) -> dict[str, object]:
         if not sep:
             raise ParameterError(f"mapping file {p}, line {i}: expected canonical=source")
         out[key.strip()] = value.strip()
+    return out
+
+
+def parse_map_items(items: Iterable[str], option: str = "--map") -> dict[str, str]:
+    """``canonical=source`` items (``service==checkout`` for a constant; ``@FILE`` reads a
+    mapping file) into a mapping: what ``--map`` and the ``*_map`` parameters hold."""
+    out: dict[str, str] = {}
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        if item.startswith("@"):
+            out.update({k: str(v) for k, v in read_mapping_file(item[1:]).items()})
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(
+                f"{option} {item!r}: expected canonical=source, e.g. {option} started_at=Created"
+            )
+        out[key.strip()] = value
     return out
 
 
@@ -174,7 +194,8 @@ def missing_error(path: str, canonical: str, raw: pd.DataFrame, fmt: Format) -> 
         hint = " The header has a single column: is the delimiter something else?"
     return MissingColumnError(
         f"no column for the required {canonical!r} (format {fmt.name}). Map one with "
-        f'mapping={{"{canonical}": "<column>"}} or --map {canonical}=<column>.{hint}',
+        f'mapping={{"{canonical}": "<column>"}}, or --map {canonical}=<column> '
+        f"(draft and batch: --{fmt.kind}-map).{hint}",
         path=path,
         column=canonical,
         found=found,

@@ -11,7 +11,7 @@ from postmortem_nb.cli import cli
 
 OPTIONS = ["--alerts", "--logs", "--changes", "--tz", "--min-severity", "--min-duration",
            "--min-services", "--group-by", "--gap", "--since", "--until", "--jobs", "--out",
-           "--force", "--timeout", "--stale-days"]
+           "--force", "--timeout", "--stale-days", "--alerts-map", "--logs-map", "--changes-map"]
 
 
 def test_help_lists_every_option():
@@ -45,3 +45,29 @@ def test_nothing_significant_writes_the_index_and_exits_0(tmp_path):
     assert res.exit_code == 0, res.output
     assert "1 incidents, 0 significant" in res.output
     assert (tmp_path / "r" / "index.html").is_file()
+
+
+def test_an_export_with_its_own_column_names_is_mapped(tmp_path):
+    """A ticket system's CSV: without a mapping it is one clean error, with one it runs."""
+    alerts = tmp_path / "tickets.csv"
+    alerts.write_text("Ticket,Opened,Closed,Summary,Svc,Prio\n"
+                      "T-1,2026-04-06T10:00:00Z,2026-04-06T10:05:00Z,Slow search,search,P4\n")
+    out = str(tmp_path / "r")
+    proc = subprocess.run(
+        [sys.executable, "-m", "postmortem_nb", "batch", "--alerts", str(alerts), "--out", out],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert "no column for the required 'started_at'" in proc.stderr
+    assert "--alerts-map" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    maps = ["--alerts-map", "started_at=Opened", "--alerts-map", "resolved_at=Closed",
+            "--alerts-map", "title=Summary", "--alerts-map", "service=Svc",
+            "--alerts-map", "severity=Prio", "--alerts-map", "alert_id=Ticket"]
+    res = CliRunner().invoke(cli, ["batch", "--alerts", str(alerts), *maps, "--out", out,
+                                   "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "1 incidents, 0 significant" in res.output  # P4 is below the default SEV2
+    index = (tmp_path / "r" / "index.json").read_text()
+    assert "Slow search" in index
+    assert '"SEV4"' in index

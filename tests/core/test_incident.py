@@ -70,3 +70,21 @@ def test_unknown_incident_key_lists_known_ones():
     params = Params(alerts=str(demo_dir() / "alerts.csv"), tz="UTC", incident_key="nope")
     with pytest.raises(ParameterError, match="nope"):
         choose_incident(params)
+
+
+def test_input_mappings_come_from_the_map_parameters(tmp_path):
+    """The *_map parameters hold --map items, one per line; @FILE reads a mapping file."""
+    from postmortem_nb.errors import ParameterError
+    from postmortem_nb.params import Params
+
+    mapping_file = tmp_path / "logs.map"
+    mapping_file.write_text("# the log export's names\ntimestamp=ts\nmessage = msg\n")
+    p = Params.from_mapping({
+        "alerts_map": "started_at=Created\nservice==checkout\n",
+        "logs_map": f"@{mapping_file}",
+    })  # fmt: skip
+    assert p.mapping("alerts") == {"started_at": "Created", "service": "=checkout"}
+    assert p.mapping("logs") == {"timestamp": "ts", "message": "msg"}
+    assert p.mapping("changes") is None
+    with pytest.raises(ParameterError, match=r"changes_map 'service': expected canonical=source"):
+        Params.from_mapping({"changes_map": "service"}).mapping("changes")
