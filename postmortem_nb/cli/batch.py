@@ -73,7 +73,7 @@ def command(alerts, logs, changes, tz, alerts_map, logs_map, changes_map, min_se
     n = len(result.outcomes)
     sig = sum(o.incident.significant for o in result.outcomes)
     click.echo(
-        f"{n} incidents, {sig} significant ({criteria.describe()}): "
+        f"{n} incident{'' if n == 1 else 's'}, {sig} significant ({criteria.describe()}): "
         f"{len(result.by_action('drafted'))} drafted, {len(result.failed)} failed, "
         f"{len(result.by_action('up to date'))} up to date, "
         f"{len(result.by_action('frozen'))} final (left alone) in {result.seconds:.0f} s."

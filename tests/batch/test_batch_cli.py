@@ -43,7 +43,7 @@ def test_nothing_significant_writes_the_index_and_exits_0(tmp_path):
     res = CliRunner().invoke(cli, ["batch", "--alerts", str(alerts), "--out",
                                    str(tmp_path / "r"), "--quiet"])
     assert res.exit_code == 0, res.output
-    assert "1 incidents, 0 significant" in res.output
+    assert "1 incident, 0 significant" in res.output
     assert (tmp_path / "r" / "index.html").is_file()
 
 
@@ -67,7 +67,7 @@ def test_an_export_with_its_own_column_names_is_mapped(tmp_path):
     res = CliRunner().invoke(cli, ["batch", "--alerts", str(alerts), *maps, "--out", out,
                                    "--quiet"])
     assert res.exit_code == 0, res.output
-    assert "1 incidents, 0 significant" in res.output  # P4 is below the default SEV2
+    assert "1 incident, 0 significant" in res.output  # P4 is below the default SEV2
     index = (tmp_path / "r" / "index.json").read_text()
     assert "Slow search" in index
     assert '"SEV4"' in index
