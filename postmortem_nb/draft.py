@@ -86,8 +86,10 @@ def input_hashes(values: dict[str, Any], hasher=file_sha256) -> dict[str, str | 
     A missing file raises OSError: callers comparing with a record take that as changed.
     """
     out: dict[str, str | list[str]] = {}
-    for name in INPUTS:
+    for name in (*INPUTS, *(f"{kind}_map" for kind in INPUTS)):
         paths = [v.strip() for v in str(values.get(name) or "").splitlines() if v.strip()]
+        if name.endswith("_map"):  # mapping files (@FILE items) are inputs too
+            paths = [v[1:] for v in paths if v.startswith("@")]
         if paths:
             digests = [hasher(p) for p in paths]
             out[name] = digests[0] if len(digests) == 1 else digests

@@ -102,3 +102,17 @@ def test_several_log_files_are_one_parameter_and_read_together(daily, tmp_path):
     assert inputs_changed(record)
     daily[1].unlink()
     assert inputs_changed(record)
+
+
+def test_an_edited_mapping_file_is_a_changed_input(tmp_path):
+    alerts = tmp_path / "tickets.csv"
+    alerts.write_text("Ticket,Opened,Summary\nT-1,2026-04-06T10:00:00Z,Slow search\n")
+    mapping = tmp_path / "tickets.map"
+    mapping.write_text("alert_id=Ticket\nstarted_at=Opened\ntitle=Summary\n")
+    params = build_params(alerts, None, extra={"alerts_map": f"@{mapping}\nservice==search"})
+    assert load_inputs(params, logs=False)["alerts"]["service"].tolist() == ["search"]
+    record = {"parameters": params.to_dict(), "inputs": input_hashes(params.to_dict())}
+    assert set(record["inputs"]) == {"alerts", "alerts_map"}
+    assert not inputs_changed(record)
+    mapping.write_text("alert_id=Ticket\nstarted_at=Opened\ntitle=Ticket\n")
+    assert inputs_changed(record)
