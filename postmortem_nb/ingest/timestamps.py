@@ -266,7 +266,10 @@ def parse_times(
         parsed_aware = None
         if aware.any():
             iso = pd.to_datetime(s.where(aware), format="ISO8601", utc=True, errors="coerce")
-            retry = aware & iso.isna()  # an explicit offset, not ISO: "Tue, 10 Mar 2026 … +0000"
+            # an explicit offset but not ISO ("Tue, 10 Mar 2026 … +0000"); a year is needed,
+            # or dateutil dates "12:00Z" today
+            has_year = s.str.contains(_HAS_YEAR, regex=True).fillna(False).astype(bool)
+            retry = aware & iso.isna() & has_year
             if retry.any():
                 loose = pd.to_datetime(s.where(retry), format="mixed", utc=True, errors="coerce")
                 iso = iso.where(~retry, loose)

@@ -147,7 +147,7 @@ def test_times_beyond_a_nanosecond_clock_are_bad_values(values):
     assert got.bad[-1]
 
 
-@pytest.mark.parametrize("value", ["12:00UTC", "14:02:11", "10 Mar 14:00:00"])
+@pytest.mark.parametrize("value", ["12:00UTC", "14:02:11", "10 Mar 14:00:00", "12:00Z"])
 def test_a_time_without_a_year_is_bad_never_dated_today(value):
     got = parse([value], tz="UTC")
     assert got.bad.tolist() == [True]
