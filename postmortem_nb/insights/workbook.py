@@ -132,16 +132,19 @@ class InsightsWorkbook:
         months = self.monthly[self.monthly["severity"] == "all"].dropna(
             subset=["time_to_resolve_min"]
         )
-        ttr = ""
+        ttr, ttr_note = "", "first and last month"
         if len(months) >= 2:
             a, b = months.iloc[0], months.iloc[-1]
             ttr = (f"{a['month']}: {t._minutes(a['time_to_resolve_min'])} → {b['month']}: "
                    f"{t._minutes(b['time_to_resolve_min'])}")
+        elif len(months) == 1:  # no trend yet, but the one month's median is known
+            a = months.iloc[0]
+            ttr, ttr_note = f"{a['month']}: {t._minutes(a['time_to_resolve_min'])}", "one month"
         numbers = [
             ("Period", period, f"first {first}, last {last}" if first else ""),
             ("Incidents", len(inc), f"{int(inc['significant'].sum())} significant "
                                     f"(at least {c.min_severity})"),
-            ("Median time to resolve", ttr or "—", "first and last month"),
+            ("Median time to resolve", ttr or "—", ttr_note),
             ("Recurring services", int((self.services["incidents"] >= 2).sum()), ""),
             ("Overdue action items", counts["overdue"], f"of {counts['total']} (as of {c.today})"),
             ("Significant incidents without analysis", len(self.without_analysis_frame), ""),

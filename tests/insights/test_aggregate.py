@@ -148,3 +148,25 @@ def test_empty_frames_give_empty_aggregates(tmp_path):
     assert ag.action_counts(c.actions)["total"] == 0
     assert ag.actions_by(c.actions, "owner").empty
     assert ag.top_findings(c.findings).empty
+
+
+def test_key_numbers_show_the_trend_or_the_single_month(wb, tmp_path):
+    import datetime as dt
+    import json
+
+    from postmortem_nb.insights.params import InsightsParams
+    from postmortem_nb.insights.workbook import InsightsWorkbook
+
+    from .reportsgen import TODAY, facts_for
+
+    trend = str(wb.overview().html)
+    assert "first and last month" in trend
+    assert "→" in trend
+    ws = tmp_path / "reports" / "20260310-1408-payments"
+    ws.mkdir(parents=True)
+    start = dt.datetime(2026, 3, 10, 14, 8, tzinfo=dt.UTC)
+    (ws / "facts.json").write_text(json.dumps(facts_for(ws.name, start, 130, "SEV1", ["pay"])))
+    params = InsightsParams(reports_dir=str(tmp_path / "reports"), today=TODAY.isoformat())
+    one = str(InsightsWorkbook.load(params).overview().html)
+    assert "2026-03: 130 min" in one  # one incident: its month's median, not a dash
+    assert "one month" in one
