@@ -117,14 +117,20 @@ def response_times_figure(rt: pd.DataFrame, tz: str = "UTC", window: str = "28D"
     return fig
 
 
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
 def incidents_per_week_figure(weekly: pd.DataFrame) -> go.Figure:
     """Stacked bars: incidents per week by severity."""
     title = "Incidents per week, by severity"
     if weekly.empty:
         return _empty(title, "No incidents in the period.")
     fig = go.Figure()
+    weeks = [str(w) for w in weekly["week"]]
     for sev in [c for c in weekly.columns if c not in ("week", "total")]:
-        fig.add_trace(go.Bar(x=[str(w) for w in weekly["week"]], y=weekly[sev], name=_t(sev),
+        # each bar spans its week: a lone week's bar would otherwise be a millisecond wide
+        fig.add_trace(go.Bar(x=weeks, y=weekly[sev], name=_t(sev),
+                             width=[0.85 * WEEK_MS] * len(weeks), offset=0,
                              marker_color=_color(SEVERITY_COLORS, sev),
                              hovertemplate="week of %{x}: %{y}<extra>" + _t(sev) + "</extra>"))
     fig.update_layout(title=title, barmode="stack", height=360, yaxis_title="incidents",

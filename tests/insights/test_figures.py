@@ -46,6 +46,17 @@ def test_incidents_per_week_figure_stacks_severities(wb):
     assert fig.layout.barmode == "stack"
 
 
+def test_a_single_week_is_a_week_wide_bar():
+    """Plotly draws a lone date bar a millisecond wide, on a sub-millisecond axis."""
+    import pandas as pd
+
+    weekly = pd.DataFrame({"week": [pd.Timestamp("2026-03-09").date()], "SEV1": [1], "total": [1]})
+    fig = f.incidents_per_week_figure(weekly)
+    bar = fig.data[0]
+    assert bar.offset == 0
+    assert bar.width[0] >= 5 * 24 * 3600 * 1000  # most of a week, in ms on a date axis
+
+
 def test_services_figure_puts_the_recurring_service_on_top(wb):
     fig = wb.services_figure()
     bar = fig.data[0]
