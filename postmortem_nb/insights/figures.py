@@ -112,6 +112,11 @@ def response_times_figure(rt: pd.DataFrame, tz: str = "UTC", window: str = "28D"
             row=row, col=1,
         )
         fig.update_yaxes(title_text="min", rangemode="tozero", row=row, col=1)
+    starts = _local(rt["start"], tz).dropna()
+    if len(starts) and starts.max() - starts.min() < pd.Timedelta("1D"):
+        # one day of incidents: plotly would zoom to a millisecond around them
+        mid = starts.min() + (starts.max() - starts.min()) / 2
+        fig.update_xaxes(range=[mid - pd.Timedelta("4D"), mid + pd.Timedelta("4D")])
     fig.update_layout(title=title, height=230 * len(metrics) + 80, hovermode="closest",
                       legend={"orientation": "h", "y": -0.08}, **_LAYOUT)
     return fig

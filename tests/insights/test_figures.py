@@ -122,3 +122,24 @@ def test_templates_section_says_when_facts_do_not_list_them():
     html = templates_html(pd.DataFrame(columns=["template"]), 0, 12, "UTC")
     assert "None of the facts.json files lists its new error messages" in html
     assert "12 incident(s)" in html
+
+
+def test_one_incident_is_shown_on_a_days_wide_axis(tmp_path):
+    """Plotly zooms a lone point to a millisecond; the axis spans days around it instead."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from postmortem_nb.insights.collect import collect
+
+    from .reportsgen import facts_for
+
+    ws = tmp_path / "20260310-1408-payments"
+    ws.mkdir()
+    start = dt.datetime(2026, 3, 10, 14, 8, tzinfo=dt.UTC)
+    (ws / "facts.json").write_text(json.dumps(facts_for(ws.name, start, 130, "SEV1", ["pay"])))
+    c = collect(tmp_path)
+    fig = f.response_times_figure(ag.response_times(c.incidents), tz="Europe/Berlin")
+    lo, hi = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    assert hi - lo >= pd.Timedelta("7D")
+    assert lo < pd.Timestamp("2026-03-10 15:08") < hi
