@@ -99,15 +99,7 @@ def read_chunked(
         parallel.CHUNK_BYTES if src.compressed else 2 * parallel.CHUNK_BYTES
     ):
         return None
-    slices, size_hint = parallel.body_slices(src)
-    got = parallel.read_parallel(
-        slices,
-        columns=columns,
-        delimiter=delimiter,
-        types=types,
-        first_line=src.first_row_line,
-        size_hint=size_hint,
-    )
+    got = parallel.read_body(src, columns=columns, delimiter=delimiter, types=types)
     return None if got is None else got[0]
 
 

@@ -386,3 +386,24 @@ def read_parallel(
     if not ok:
         return None
     return done.frame(list(current), pool), done.unplaced
+
+
+def read_body(
+    src: Source,
+    *,
+    columns: list[str],
+    delimiter: str,
+    types: dict[str, pa.DataType],
+    keep: Keep | None = None,
+) -> tuple[pd.DataFrame, int] | None:
+    """Every row after ``src``'s header, on every core: ``read_parallel`` of the file."""
+    slices, size_hint = body_slices(src)
+    return read_parallel(
+        slices,
+        columns=columns,
+        delimiter=delimiter,
+        types=types,
+        first_line=src.first_row_line,
+        size_hint=size_hint,
+        keep=keep,
+    )

@@ -154,17 +154,10 @@ def stream_window(
         return _time_mask(table, columns, time_sources, tz, rule, lo, hi)
 
     if src.encoding == "utf-8":
-        slices, size_hint = parallel.body_slices(src)
         # times stay text here: one bad value must not fail a slice, it is counted instead
         types = column_types(src.head, delimiter, columns, string_columns)
-        got = parallel.read_parallel(
-            slices,
-            columns=columns,
-            delimiter=delimiter,
-            types=types,
-            first_line=src.first_row_line,
-            size_hint=size_hint,
-            keep=keep,
+        got = parallel.read_body(
+            src, columns=columns, delimiter=delimiter, types=types, keep=keep
         )
         if got is not None:
             frame, unplaced = got
