@@ -57,6 +57,13 @@ def _empty(title: str, note: str) -> go.Figure:
     return fig
 
 
+def _whole(fig: go.Figure, axis: str, most: Any) -> go.Figure:
+    """Counts are whole numbers: up to 10, a tick per unit (plotly would mark 0.2, 0.4…)."""
+    if pd.notna(most) and most <= 10:
+        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(tick0=0, dtick=1)
+    return fig
+
+
 def _color(mapping: dict[str, str], key: str) -> str:
     return mapping.get(key, "#9467bd")
 
@@ -140,7 +147,8 @@ def incidents_per_week_figure(weekly: pd.DataFrame) -> go.Figure:
                              hovertemplate="week of %{x}: %{y}<extra>" + _t(sev) + "</extra>"))
     fig.update_layout(title=title, barmode="stack", height=360, yaxis_title="incidents",
                       xaxis_title="week starting (team's zone)", **_LAYOUT)
-    return fig
+    sevs = [c for c in weekly.columns if c not in ("week", "total")]
+    return _whole(fig, "y", weekly[sevs].sum(axis=1).max())
 
 
 def services_figure(services: pd.DataFrame, top: int = 15) -> go.Figure:
@@ -157,7 +165,7 @@ def services_figure(services: pd.DataFrame, top: int = 15) -> go.Figure:
     note = f" (top {top} of {len(services)})" if len(services) > top else ""
     fig.update_layout(title=title + note, height=120 + 26 * len(sub), xaxis_title="incidents",
                       **_LAYOUT)
-    return fig
+    return _whole(fig, "x", sub["incidents"].max())
 
 
 def factors_figure(categories: pd.DataFrame, recurring: pd.DataFrame, top: int = 12) -> go.Figure:
@@ -181,7 +189,8 @@ def factors_figure(categories: pd.DataFrame, recurring: pd.DataFrame, top: int =
     rows = max(len(categories), min(len(recurring), top), 1)
     fig.update_xaxes(title_text="incidents")
     fig.update_layout(title=title, height=160 + 30 * rows, **_LAYOUT)
-    return fig
+    most = max(categories["incidents"].max(), recurring["incidents"].max() if len(recurring) else 0)
+    return _whole(fig, "x", most)
 
 
 def actions_figure(by_owner: pd.DataFrame, by_type: pd.DataFrame, top: int = 15) -> go.Figure:
@@ -205,7 +214,10 @@ def actions_figure(by_owner: pd.DataFrame, by_type: pd.DataFrame, top: int = 15)
     fig.update_layout(title=title, barmode="stack",
                       height=160 + 28 * max(len(owners), len(types)),
                       legend={"orientation": "h", "y": -0.15}, **_LAYOUT)
-    return fig
+    states = [s for s in ACTION_STATES if s in owners.columns]
+    types_states = [s for s in ACTION_STATES if s in types.columns]
+    most = max(owners[states].sum(axis=1).max(), types[types_states].sum(axis=1).max())
+    return _whole(fig, "x", most)
 
 
 def coverage_figure(by_month: pd.DataFrame) -> go.Figure:
@@ -222,7 +234,7 @@ def coverage_figure(by_month: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x}: %{y}<extra>" + _t(status) + "</extra>"))
     fig.update_layout(title=title, barmode="stack", height=340, yaxis_title="incidents",
                       xaxis_type="category", **_LAYOUT)
-    return fig
+    return _whole(fig, "y", by_month.drop(columns="month").sum(axis=1).max())
 
 
 def findings_figure(top: pd.DataFrame) -> go.Figure:
@@ -238,5 +250,5 @@ def findings_figure(top: pd.DataFrame) -> go.Figure:
                            "finding(s)<extra></extra>"))
     fig.update_layout(title=title, height=140 + 26 * len(sub), xaxis_title="post-mortems",
                       **_LAYOUT)
-    return fig
+    return _whole(fig, "x", sub["incidents"].max())
 

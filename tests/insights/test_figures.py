@@ -55,6 +55,7 @@ def test_a_single_week_is_a_week_wide_bar():
     bar = fig.data[0]
     assert bar.offset == 0
     assert bar.width[0] >= 5 * 24 * 3600 * 1000  # most of a week, in ms on a date axis
+    assert fig.layout.yaxis.dtick == 1  # one incident: ticks 0 and 1, not 0.2, 0.4, ...
 
 
 def test_services_figure_puts_the_recurring_service_on_top(wb):
@@ -62,6 +63,7 @@ def test_services_figure_puts_the_recurring_service_on_top(wb):
     bar = fig.data[0]
     assert bar.y[-1] == "checkout-api"  # horizontal bars: the last is drawn at the top
     assert bar.x[-1] == 12
+    assert fig.layout.xaxis.dtick is None  # more than 10: plotly's own whole-number steps
     assert "(top 15 of" in fig.layout.title.text
 
 
