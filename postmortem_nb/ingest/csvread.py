@@ -158,10 +158,9 @@ def read_csv(
         raise InputFormatError("the file is empty; expected a header line and rows", path=src.path)
     delimiter = sniff_delimiter(src.head)
     columns, warnings = header(src.head, delimiter)
-    if not columns:  # the first line is blank (csv gives no fields for it)
+    if not columns:  # blank lines before the header are skipped by open_source: a guard
         raise InputFormatError(
-            "line 1 is empty: expected a header line with the column names "
-            "(remove the blank lines before it)",
+            f"line {src.header_rows} has no column names: expected a header line",
             path=src.path,
         )
     if names is not None and len(names) == len(columns):
