@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AnalysisStoreError, ParameterError
-from .model import SCHEMA_VERSION, Analysis, migrate, schema_of
+from .model import SCHEMA_VERSION, Analysis, AnalysisShapeError, migrate, schema_of
 
 FILENAME = "analysis.json"
 
@@ -50,18 +50,25 @@ def encode(data: dict[str, Any], revision: int) -> bytes:
 def decode(raw: bytes, path: Path) -> tuple[dict[str, Any], int, int]:
     """Parse file bytes -> (current-schema data without revision, revision, original schema)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # a BOM, as Windows editors save it
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AnalysisStoreError(f"{path}: not valid JSON ({exc}).") from exc
     if not isinstance(data, dict):
         raise AnalysisStoreError(
             f"{path}: expected a JSON object, found {type(data).__name__}."
         )
-    original = schema_of(data)
-    data = migrate(dict(data))
+    try:
+        original = schema_of(data)
+    except AnalysisStoreError as exc:
+        raise AnalysisStoreError(f"{path}: {exc}") from None
+    data = migrate(dict(data), path)
     revision = data.pop("revision", 0)
     if not isinstance(revision, int) or isinstance(revision, bool):
         revision = 0
+    try:
+        Analysis.from_dict(data)
+    except AnalysisShapeError as exc:
+        raise AnalysisShapeError(exc.problems, path=path) from None
     return data, revision, original
 
 

@@ -219,7 +219,11 @@ class Analysis:
             raise AnalysisStoreError(
                 f"analysis.json must hold a JSON object, found {type(data).__name__}."
             )
-        return _build(cls, data, "")
+        problems: list[str] = []
+        built = _build(cls, data, "", problems)
+        if problems:
+            raise AnalysisShapeError(problems)
+        return built
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data in the stable key order; unknown keys come last, as they were."""
@@ -251,45 +255,113 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _build(cls: type, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        data = {}
+class AnalysisShapeError(AnalysisStoreError):
+    """analysis.json is valid JSON, but a field holds the wrong kind of value.
+
+    Never reset to a default: the file is left as it is and every problem is listed, so
+    text typed by hand in the wrong shape (a string where a list belongs) is not lost.
+    """
+
+    def __init__(self, problems: list[str], *, path: object = None) -> None:
+        self.problems = problems
+        self.path = path
+        more = f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
+        shown = "; ".join(problems[:8]) + more
+        where = f"{path}: " if path is not None else ""
+        super().__init__(
+            f"{where}{len(problems)} field(s) hold the wrong kind of value: {shown}. "
+            "Nothing was changed; correct the file (docs/analysis-schema.md shows each field)."
+        )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({short!r})"
+    return {dict: "an object", list: "a list", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _expected(tp: Any) -> str:
+    if dataclasses.is_dataclass(tp):
+        keys = [f.name for f in fields(tp) if f.name != "extra"]
+        return f"an object ({', '.join(keys)})"
+    origin = get_origin(tp)
+    if origin is list:
+        item = _expected(get_args(tp)[0])
+        return "a list of strings" if item == "a string" else f"a list, each item {item}"
+    if origin is dict:
+        return "an object"
+    return {str: "a string", bool: "true or false", int: "a whole number"}.get(tp, "a value")
+
+
+def _build(cls: type, data: Any, path: str, problems: list[str]) -> Any:
     hints = _hints(cls)
     names = [f.name for f in fields(cls) if f.name != "extra"]
-    kwargs = {k: _convert(hints[k], data[k], f"{path}.{k}".lstrip(".")) for k in names if k in data}
+    kwargs = {}
+    for k in names:
+        if k in data:
+            value = _convert(hints[k], data[k], f"{path}.{k}".lstrip("."), problems)
+            if value is not _BAD:
+                kwargs[k] = value
     obj = cls(**kwargs)
     obj.extra = {k: v for k, v in data.items() if k not in names}
     return obj
 
 
-def _convert(tp: Any, value: Any, path: str) -> Any:
+_BAD = object()  # a value of the wrong kind (recorded in problems)
+
+
+def _convert(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
+    """``value`` as type ``tp``. null is the empty value; numbers are accepted as text;
+    anything else of the wrong kind is recorded in ``problems`` (never silently reset)."""
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _convert(args[0], value, path)
+        return None if value is None else _convert(args[0], value, path, problems)
+    if value is None:
+        return _BAD  # the field's default (empty), as if the key were absent
+    ok = True
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, path)
-    if origin is list:
+        if isinstance(value, dict):
+            return _build(tp, value, path, problems)
+        ok = False
+    elif origin is list:
         (item,) = get_args(tp)
-        if not isinstance(value, list):
-            value = [] if value in (None, "") else [value]
-        return [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        _, item = get_args(tp)
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): _convert(item, v, f"{path}.{k}") for k, v in value.items()}
-    if tp is str:
-        return "" if value is None else value if isinstance(value, str) else str(value)
-    if tp is bool:
-        return bool(value)
-    if tp is int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
+        if item is str and isinstance(value, str):
+            value = [value]  # one service or reviewer written without brackets
+        if isinstance(value, list):
+            out = [_convert(item, v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+            return [v for v in out if v is not _BAD]
+        ok = False
+    elif origin is dict:
+        if isinstance(value, dict):
+            _, item = get_args(tp)
+            out = {str(k): _convert(item, v, f"{path}.{k}", problems) for k, v in value.items()}
+            return {k: v for k, v in out.items() if v is not _BAD}
+        ok = False
+    elif tp is str:
+        if isinstance(value, str):
             return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        ok = False
+    elif tp is bool:
+        if isinstance(value, bool):
+            return value
+        ok = False
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        ok = False
+    if not ok:
+        problems.append(f"{path}: expected {_expected(tp)}, found {_kind(value)}")
+        return _BAD
     return value  # typing.Any
 
 
@@ -351,12 +423,12 @@ def schema_of(data: dict[str, Any]) -> int:
     return version
 
 
-def migrate(data: dict[str, Any]) -> dict[str, Any]:
+def migrate(data: dict[str, Any], path: object = "analysis.json") -> dict[str, Any]:
     """Bring JSON data of any older schema up to SCHEMA_VERSION, one step at a time."""
     version = schema_of(data)
     if version > SCHEMA_VERSION:
         raise SchemaTooNewError(
-            f"analysis.json has schema {version}, newer than this postmortem-nb understands "
+            f"{path} has schema {version}, newer than this postmortem-nb understands "
             f"({SCHEMA_VERSION}). Upgrade postmortem-nb; the file was left untouched."
         )
     while version < SCHEMA_VERSION:

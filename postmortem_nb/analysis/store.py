@@ -36,7 +36,7 @@ from .files import remove_stale_temp_files as _remove_stale_temp_files
 from .files import sha as _sha
 from .files import utc_stamp as _utc_stamp
 from .merge import merge3
-from .model import SCHEMA_VERSION, Analysis, SchemaTooNewError, to_iso_z
+from .model import SCHEMA_VERSION, Analysis, AnalysisShapeError, SchemaTooNewError, to_iso_z
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class AnalysisStore:
     def _load_raw(self, raw: bytes) -> None:
         try:
             data, revision, original = decode(raw, self.path)
-        except SchemaTooNewError:
+        except (SchemaTooNewError, AnalysisShapeError):  # left as it is, for a person
             raise
         except AnalysisStoreError as exc:
             self._recover_from_corrupt(exc)
@@ -139,9 +139,9 @@ class AnalysisStore:
         aside = self.path.with_name(f"{self.path.name}.corrupt-{_utc_stamp()}")
         os.replace(self.path, aside)
         msg = (
-            f"{self.path.name} could not be read ({exc}). It was moved to {aside.name} and "
-            f"nothing was overwritten. To restore it, fix that file and rename it back to "
-            f"{self.path.name}"
+            f"{self.path.name} could not be read ({str(exc).rstrip('.')}). It was moved to "
+            f"{aside.name} and nothing was overwritten. To restore it, fix that file and "
+            f"rename it back to {self.path.name}"
         )
         self.messages.append(msg)
         log.warning(msg)
@@ -282,7 +282,7 @@ class AnalysisStore:
     def _merge_with_disk(self, disk: bytes, ours: dict[str, Any]) -> tuple[dict, int]:
         try:
             theirs, their_rev, _ = decode(disk, self.path)
-        except SchemaTooNewError:
+        except (SchemaTooNewError, AnalysisShapeError):  # left as it is, for a person
             raise
         except AnalysisStoreError as exc:
             self._move_aside(exc)  # keep the unreadable file; write this session's version

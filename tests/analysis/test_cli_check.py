@@ -60,7 +60,8 @@ def test_overdue_depends_on_today(workspace):
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "no analysis file"), ('{"schema": 1, "summary": ', "not valid JSON"),
-     ('{"schema": 7}', "newer than")],
+     ('{"schema": 7}', "newer than"),
+     ('{"schema": 1, "lessons": "We got lucky."}', "lessons: expected an object")],
 )
 def test_unusable_input_exits_2_and_touches_nothing(tmp_path, content, message):
     if content is not None:

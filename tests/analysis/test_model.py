@@ -39,13 +39,41 @@ def test_unknown_keys_are_kept_everywhere(outage_dict):
     assert list(out)[-1] == "custom_top"  # known keys first, unknown after
 
 
-def test_lenient_types_never_drop_text():
+def test_lossless_conversions_are_accepted():
     a = Analysis.from_dict({"schema": 1, "summary": {"title": 42, "services": "checkout"},
-                            "five_whys": "not a list"})
+                            "impact": {"narrative": None}})
     assert a.summary.title == "42"
     assert a.summary.services == ["checkout"]
-    assert a.five_whys[0].why == ""
-    assert a.five_whys[0].extra == {}
+    assert a.impact.narrative == ""
+
+
+def test_a_value_of_the_wrong_kind_is_an_error_not_a_reset():
+    """Hand edits in the wrong shape used to become empty fields, then the next save
+    erased the text (it survived only in .bak until the save after)."""
+    data = {
+        "schema": 1,
+        "lessons": "We got lucky: it was a Tuesday.",
+        "five_whys": ["Why did checkout fail? The pool was exhausted."],
+        "summary": {"people": [{"name": ["Luca", "Romano"]}]},
+        "timeline": {"milestone_overrides": [{"at": "2026-03-10T14:00:00Z"}]},
+        "impact": {"narrative": ["line one", "line two"]},
+        "action_items": [{"id": "A1", "owner": ["dba", "sre"], "due": None}],
+        "review": {"reviewers": "SRE lead"},
+    }
+    with pytest.raises(AnalysisStoreError) as info:
+        Analysis.from_dict(data)
+    problems = info.value.problems
+    assert problems == [
+        "summary.people[0].name: expected a string, found a list",
+        "timeline.milestone_overrides: expected an object, found a list",
+        "five_whys[0]: expected an object (why, because, evidence), found a string "
+        "('Why did checkout fail? The pool was e...')",
+        "impact.narrative: expected a string, found a list",
+        "action_items[0].owner: expected a string, found a list",
+        "lessons: expected an object (went_well, went_wrong, got_lucky), found a string "
+        "('We got lucky: it was a Tuesday.')",
+    ]
+    assert "6 field(s) hold the wrong kind of value" in str(info.value)
 
 
 def test_not_an_object_is_an_error():

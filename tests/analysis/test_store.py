@@ -137,6 +137,37 @@ def test_newer_schema_is_left_alone(tmp_path):
     assert (tmp_path / "analysis.json").read_text() == '{"schema": 99}'
 
 
+def test_a_hand_edit_of_the_wrong_kind_is_refused_and_left_alone(tmp_path):
+    store = AnalysisStore(tmp_path)
+    store.set_summary(what_happened="good v1")
+    text = '{"schema": 1, "lessons": "We got lucky: it was a Tuesday."}'
+    (tmp_path / "analysis.json").write_text(text)
+    with pytest.raises(AnalysisStoreError) as info:
+        AnalysisStore(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'analysis.json'}: 1 field(s)")
+    assert "lessons: expected an object" in str(info.value)
+    with pytest.raises(AnalysisStoreError, match="lessons: expected an object"):
+        read_analysis(tmp_path)
+    # the open store refuses to write over it too
+    store.set_summary(customer_description="checkout errors", debounce=True)
+    with pytest.raises(AnalysisStoreError, match="lessons: expected an object"):
+        store.flush()
+    assert (tmp_path / "analysis.json").read_text() == text
+    assert not list(tmp_path.glob("analysis.json.corrupt-*"))
+
+
+def test_a_byte_order_mark_is_read_not_treated_as_corrupt(tmp_path):
+    """Windows Notepad saves UTF-8 with a BOM; the file used to be moved aside."""
+    data = {"schema": 1, "summary": {"what_happened": "Checkout returned 503 – für 42 min"}}
+    (tmp_path / "analysis.json").write_bytes(
+        b"\xef\xbb\xbf" + json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    store = AnalysisStore(tmp_path)
+    assert store.messages == []
+    assert store.analysis.summary.what_happened == "Checkout returned 503 – für 42 min"
+    assert read_analysis(tmp_path).summary.what_happened.endswith("für 42 min")
+    assert sorted(os.listdir(tmp_path)) == ["analysis.json"]
+
+
 def test_two_writers_on_different_fields_merge(tmp_path):
     one = AnalysisStore(tmp_path)
     one.set_summary(what_happened="start")
