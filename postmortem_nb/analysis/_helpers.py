@@ -134,6 +134,24 @@ def next_action_id(analysis: Analysis) -> str:
     return f"A{max(numbers, default=0) + 1}"
 
 
+def unique_action_ids(analysis: Analysis) -> list[str]:
+    """Give an action item without an id, or with the id of an earlier one (a copied row),
+    the next free id; returns what was renamed. The forms, merges and ``update_action_item``
+    address items by id: with two "A1" an edit of one overwrote the other."""
+    seen: set[str] = set()
+    renamed = []
+    for i, item in enumerate(analysis.action_items):
+        if item.id and item.id not in seen:
+            seen.add(item.id)
+            continue
+        new = next_action_id(analysis)
+        was = f"the second {item.id!r}" if item.id else "one without an id"
+        renamed.append(f"action item {i + 1} ({was}) is now {new!r}")
+        item.id = new
+        seen.add(new)
+    return renamed
+
+
 def add_action_item(self: AnalysisStore, description: str = "", **changes: Any) -> ActionItem:
     """Add an action item with the next free id (A1, A2, ...); fields as in ActionItem."""
     clean = _clean_action(changes)

@@ -220,10 +220,19 @@ def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) ->
     today = today or dt.datetime.now(dt.UTC).date()
     out: list[Finding] = []
     seen: list[tuple[int, str]] = []
+    ids: set[str] = set()
     for i, item in enumerate(analysis.action_items):
         at = f"action_items[{i}]"
         label = item.id or f"#{i + 1}"
         closed = item.status in ("done", "wont do")
+        if not item.id.strip() or item.id in ids:
+            out.append(Finding("action-id", f"{at}.id",
+                               f"Action item #{i + 1} has "
+                               + (f"the same id as an earlier one ({item.id})." if item.id
+                                  else "no id."),
+                               "Give every action item its own id (A1, A2, ...); the forms "
+                               "renumber it when the file is opened."))
+        ids.add(item.id)
         if not item.description.strip():
             out.append(Finding("action-no-description", f"{at}.description",
                                f"Action item {label} says nothing about what to do.",

@@ -31,6 +31,7 @@ from typing import Any
 from filelock import FileLock
 
 from ..errors import AnalysisStoreError, ConflictError
+from ._helpers import unique_action_ids
 from .files import FILENAME, atomic_write, decode, encode, read_analysis, resolve_path
 from .files import remove_stale_temp_files as _remove_stale_temp_files
 from .files import sha as _sha
@@ -54,6 +55,7 @@ class AnalysisStore:
         self.analysis = Analysis()
         self.revision = 0
         self.messages: list[str] = []  # recoveries and migrations, for the user to read
+        self.generation = 0  # +1 whenever the content is replaced from disk (load, merge)
         self.last_error: Exception | None = None
         self._base_hash: str | None = None
         self._base_data: dict[str, Any] = Analysis().to_dict()
@@ -130,7 +132,13 @@ class AnalysisStore:
 
     def _set_synced(self, data: dict[str, Any], revision: int, digest: str | None) -> None:
         fresh = Analysis.from_dict(data)
+        renamed = unique_action_ids(fresh)
+        if renamed:  # written with the next change
+            msg = f"{self.path.name}: action item ids must differ: " + "; ".join(renamed) + "."
+            self.messages.append(msg)
+            log.warning(msg)
         self.analysis.__dict__.update(fresh.__dict__)  # keep the object widgets hold
+        self.generation += 1  # forms show the new values (their fields held the old ones)
         self._base_data = fresh.to_dict()
         self.revision = revision
         self._base_hash = digest

@@ -62,6 +62,10 @@ class Form:
         self.status = css(w.HTML(), "pm-save-status")
         self.box: w.Box | None = None
         self._refreshers: list[Callable[[], None]] = []
+        self._reloaders: list[Callable[[], None]] = []
+        self._fields: list[tuple[w.Widget, Callable[[], Any], str]] = []
+        self._generation = store.generation
+        self._quiet = False  # True while fields are set from the store (no write back)
         old = Form._live.get((store.path, name))
         if old is not None:
             old.close()
@@ -97,11 +101,35 @@ class Form:
             if g == group:
                 html.close()
         self.panels = [p for p in self.panels if p[2] != group]
+        self._fields = [f for f in self._fields if f[2] != group]
 
     def on_refresh(self, fn: Callable[[], None]) -> None:
         self._refreshers.append(fn)
 
+    def on_reload(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` when the store's content was replaced from disk (rows rebuild)."""
+        self._reloaders.append(fn)
+
+    def _show_reloaded(self) -> None:
+        """After a load or a merge with another writer the fields show the store's values;
+        typing into a field that still showed the old text would write that text back
+        over the other writer's edit."""
+        self._generation = self.store.generation
+        self._quiet = True
+        try:
+            for widget, getter, _ in self._fields:
+                value = getter()
+                value = "" if value is None else value
+                if widget.value != value:
+                    widget.value = value
+        finally:
+            self._quiet = False
+        for fn in self._reloaders:
+            fn()
+
     def refresh(self) -> None:
+        if self.store.generation != self._generation:
+            self._show_reloaded()
         findings = check_analysis(self.store.analysis, today=self.today)
         for html, pred, _ in self.panels:
             value = notes_html(f for f in findings if pred(f))
@@ -146,8 +174,12 @@ class Form:
         placeholder: str = "",
         area: bool = False,
         rows: int = 4,
+        group: str = "",
     ) -> w.Widget:
-        """A Text/Textarea showing getter() and saving via setter(analysis, value), debounced."""
+        """A Text/Textarea showing getter() and saving via setter(analysis, value), debounced.
+
+        ``getter`` reads through the store at call time (a merge replaces its objects);
+        fields of list rows carry the rows' ``group``."""
         kind = w.Textarea if area else w.Text
         kwargs: dict[str, Any] = {"rows": rows} if area else {}
         widget = kind(value=getter() or "", placeholder=placeholder, description=label,
@@ -156,10 +188,13 @@ class Form:
         css(widget, cls)
 
         def changed(change: dict[str, Any]) -> None:
+            if self._quiet:
+                return
             value = change["new"]
             self.apply(lambda a: setter(a, value), debounce=True)
 
         widget.observe(changed, names="value")
+        self._fields.append((widget, getter, group))
         return widget
 
     def choice(
@@ -171,6 +206,7 @@ class Form:
         cls: str,
         label: str = "",
         width: str = "auto",
+        group: str = "",
     ) -> w.Dropdown:
         opts = list(options)
         current = getter()
@@ -179,8 +215,19 @@ class Form:
         widget = css(w.Dropdown(options=opts, value=current, description=label,
                                 layout=w.Layout(width=width),
                                 style={"description_width": "initial"}), cls)
-        widget.observe(lambda ch: self.apply(lambda a: setter(a, ch["new"])),
-                       names="value")
+
+        def chosen(change: dict[str, Any]) -> None:
+            if not self._quiet:
+                self.apply(lambda a: setter(a, change["new"]))
+
+        def current_value() -> str:
+            value = getter()
+            if value not in widget.options:  # a value from the other writer: offer it
+                widget.options = (*widget.options, value)
+            return value
+
+        widget.observe(chosen, names="value")
+        self._fields.append((widget, current_value, group))
         return widget
 
     def finish(self, children: list[w.Widget], title: str, static_html: str) -> Live:

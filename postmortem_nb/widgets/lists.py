@@ -65,13 +65,14 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
         rows = []
         for i, item in enumerate(st.analysis.five_whys):
             why = form.text(lambda it=item: it.why, _at(whys, i, "why"), cls="pm-why-why",
-                            label=f"{i + 1}. Why?", placeholder="Why did ... happen?")
+                            label=f"{i + 1}. Why?", placeholder="Why did ... happen?",
+                            group="rows")
             because = form.text(lambda it=item: it.because, _at(whys, i, "because"),
                                 cls="pm-why-because", label="Because",
-                                placeholder="a system condition, not a person")
+                                placeholder="a system condition, not a person", group="rows")
             evidence = form.text(lambda it=item: it.evidence, _at(whys, i, "evidence"),
                                  cls="pm-why-evidence", label="Evidence",
-                                 placeholder="link or reference (optional)")
+                                 placeholder="link or reference (optional)", group="rows")
             up = _button("", "pm-why-up", "arrow-up", "Move up")
             down = _button("", "pm-why-down", "arrow-down", "Move down")
             remove = _button("", "pm-why-remove", "trash", "Remove")
@@ -89,6 +90,7 @@ def five_whys_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
     add = _button("Add why", "pm-why-add", "plus")
     add.on_click(lambda _: act(lambda a: a.five_whys.append(Why())))
     rebuild()
+    form.on_reload(rebuild)
     children = [rows_box, add, form.panel(lambda f: f.field == "five_whys")]
     return form.finish(children, "5 Whys", static_part(st, "root_cause", today=today))
 
@@ -132,11 +134,14 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
         rows = []
         for i, item in enumerate(st.analysis.fishbone.factors):
             cat = form.choice(FISHBONE_CATEGORIES, lambda it=item: it.category,
-                              _at(factors, i, "category"), cls="pm-factor-category")
+                              _at(factors, i, "category"), cls="pm-factor-category",
+                              group="rows")
             text = form.text(lambda it=item: it.text, _at(factors, i, "text"),
-                             cls="pm-factor-text", placeholder="contributing factor")
+                             cls="pm-factor-text", placeholder="contributing factor",
+                             group="rows")
             evidence = form.text(lambda it=item: it.evidence, _at(factors, i, "evidence"),
-                                 cls="pm-factor-evidence", placeholder="evidence (optional)")
+                                 cls="pm-factor-evidence", placeholder="evidence (optional)",
+                                 group="rows")
             remove = _button("", "pm-factor-remove", "trash", "Remove")
             remove.on_click(lambda _, i=i: act(
                 lambda a: a.fishbone.factors.pop(i) if i < len(a.fishbone.factors) else None))
@@ -157,6 +162,7 @@ def fishbone_form(store: StoreLike, *, today: dt.date | None = None,
     add.on_click(lambda _: act(lambda a: a.fishbone.factors.append(
         Factor(category=category.value))))
     rebuild()
+    form.on_reload(rebuild)
     draw()
     children = [effect, rows_box, w.HBox([category, add]),
                 form.panel(lambda f: f.field == "fishbone.factors"), figure_box]
@@ -201,7 +207,7 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
             def text(attr: str, cls: str, label: str, placeholder: str = "",
                      it: Any = item, ident: str = ident) -> w.Widget:
                 return form.text(lambda: getattr(it, attr), by_id(ident, attr), cls=cls,
-                                 label=label, placeholder=placeholder)
+                                 label=label, placeholder=placeholder, group="rows")
 
             try:
                 due_value = dt.date.fromisoformat(item.due) if item.due else None
@@ -217,11 +223,11 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
                     slice(None), [x for x in a.action_items if x.id != ident])))
             pickers = [
                 form.choice(PRIORITIES, lambda it=item: it.priority, by_id(ident, "priority"),
-                            cls="pm-action-priority", label="Priority"),
+                            cls="pm-action-priority", label="Priority", group="rows"),
                 form.choice(STATUSES, lambda it=item: it.status, by_id(ident, "status"),
-                            cls="pm-action-status", label="Status"),
+                            cls="pm-action-status", label="Status", group="rows"),
                 form.choice(ACTION_TYPES, lambda it=item: it.type, by_id(ident, "type"),
-                            cls="pm-action-type", label="Type"),
+                            cls="pm-action-type", label="Type", group="rows"),
             ]
             rows.append(css(w.VBox([
                 w.HTML(f"<b>{ident}</b>"),
@@ -245,5 +251,6 @@ def action_items_form(store: StoreLike, *, today: dt.date | None = None) -> Live
     add = _button("Add action item", "pm-action-add", "plus")
     add.on_click(lambda _: act(add_item))
     rebuild()
+    form.on_reload(rebuild)
     children = [rows_box, add, form.panel(lambda f: f.field == "action_items")]
     return form.finish(children, "Action items", static_part(st, "action_items", today=today))

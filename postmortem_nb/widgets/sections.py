@@ -27,12 +27,13 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
         return apply
 
     def rebuild() -> None:
+        form.drop_group("people")
         rows = []
         for i, person in enumerate(store.analysis.summary.people):
             name = form.text(lambda p=person: p.name, setter(i, "name"), cls="pm-person-name",
-                             placeholder="name (as in the exports)")
+                             placeholder="name (as in the exports)", group="people")
             role = form.text(lambda p=person: p.role, setter(i, "role"), cls="pm-person-role",
-                             placeholder="role, e.g. incident commander")
+                             placeholder="role, e.g. incident commander", group="people")
             show = css(w.Checkbox(value=person.show_name, description="show name in report",
                                   indent=False), "pm-person-show")
             show.observe(lambda ch, i=i: form.apply(
@@ -60,6 +61,7 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
                                "unless allowed)"), *rows, add, *hint]
 
     rebuild()
+    form.on_reload(rebuild)
     return box
 
 
@@ -72,20 +74,22 @@ def summary_form(store: StoreLike, *, facts: dict | None = None, tz: str | None 
     """
     st = get_store(store)
     form = Form(st, "summary", today=today)
-    s = st.analysis.summary
+
+    def s() -> Any:  # the current object: a merge with another writer replaces it
+        return st.analysis.summary
 
     def set_attr(attr: str):
         return lambda a, v: setattr(a.summary, attr, v)
 
-    title = form.text(lambda: s.title, set_attr("title"), cls="pm-summary-title", label="Title")
-    what = form.text(lambda: s.what_happened, set_attr("what_happened"), cls="pm-summary-what",
+    title = form.text(lambda: s().title, set_attr("title"), cls="pm-summary-title", label="Title")
+    what = form.text(lambda: s().what_happened, set_attr("what_happened"), cls="pm-summary-what",
                      area=True, rows=6, placeholder="What happened, in a few sentences (Markdown)")
-    customer = form.text(lambda: s.customer_description, set_attr("customer_description"),
+    customer = form.text(lambda: s().customer_description, set_attr("customer_description"),
                          cls="pm-summary-customer", area=True, rows=3,
                          placeholder="What customers saw, in their words")
-    severity = form.choice(["", *SEVERITIES], lambda: s.severity, set_attr("severity"),
+    severity = form.choice(["", *SEVERITIES], lambda: s().severity, set_attr("severity"),
                            cls="pm-summary-severity", label="Severity")
-    services = form.text(lambda: ", ".join(s.services),
+    services = form.text(lambda: ", ".join(s().services),
                          lambda a, v: setattr(a.summary, "services",
                                               [x.strip() for x in v.split(",") if x.strip()]),
                          cls="pm-summary-services", label="Services (comma-separated)")
@@ -105,11 +109,11 @@ def impact_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
     """The analyst's impact narrative and reputation impact (numbers come from facts)."""
     st = get_store(store)
     form = Form(st, "impact", today=today)
-    imp = st.analysis.impact
-    narrative = form.text(lambda: imp.narrative, lambda a, v: setattr(a.impact, "narrative", v),
+    narrative = form.text(lambda: st.analysis.impact.narrative,
+                          lambda a, v: setattr(a.impact, "narrative", v),
                           cls="pm-impact-narrative", area=True, rows=5,
                           placeholder="Who was affected and how (Markdown)")
-    reputation = form.text(lambda: imp.reputation,
+    reputation = form.text(lambda: st.analysis.impact.reputation,
                            lambda a, v: setattr(a.impact, "reputation", v),
                            cls="pm-impact-reputation", area=True, rows=3,
                            placeholder="Reputation impact: press, social, key customers")
@@ -123,12 +127,11 @@ def lessons_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
     """What went well, what went wrong, where we got lucky."""
     st = get_store(store)
     form = Form(st, "lessons", today=today)
-    les = st.analysis.lessons
     children = []
     for attr, cls, label in (("went_well", "pm-lessons-well", "What went well"),
                              ("went_wrong", "pm-lessons-wrong", "What went wrong"),
                              ("got_lucky", "pm-lessons-lucky", "Where we got lucky")):
-        area = form.text(lambda attr=attr: getattr(les, attr),
+        area = form.text(lambda attr=attr: getattr(st.analysis.lessons, attr),
                          lambda a, v, attr=attr: setattr(a.lessons, attr, v),
                          cls=cls, area=True, rows=4, placeholder="Markdown")
         children += [w.HTML(f"<b>{label}</b>"), area, form.panel(f"lessons.{attr}")]
@@ -140,11 +143,11 @@ def review_form(store: StoreLike, *, today: dt.date | None = None) -> Live:
     """Review status (draft / in review / final) and reviewers; shows every open finding."""
     st = get_store(store)
     form = Form(st, "review", today=today)
-    rev = st.analysis.review
-    status = form.choice(REVIEW_STATUSES, lambda: rev.status,
+    rev = st.analysis.review  # the static copy below is rendered once, now
+    status = form.choice(REVIEW_STATUSES, lambda: st.analysis.review.status,
                          lambda a, v: setattr(a.review, "status", v),
                          cls="pm-review-status", label="Review status")
-    reviewers = form.text(lambda: ", ".join(rev.reviewers),
+    reviewers = form.text(lambda: ", ".join(st.analysis.review.reviewers),
                           lambda a, v: setattr(a.review, "reviewers",
                                                [x.strip() for x in v.split(",") if x.strip()]),
                           cls="pm-review-reviewers", label="Reviewers (roles, comma-separated)")

@@ -71,7 +71,7 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
         rows = []
         for ev in sorted(st.analysis.timeline.added_events, key=lambda e: e.timestamp):
             desc = form.text(lambda e=ev: e.description, by_id(ev.event_id, "description"),
-                             cls="pm-event-edit-desc", label=ev.timestamp)
+                             cls="pm-event-edit-desc", label=ev.timestamp, group="events")
             remove = _button("Unpin" if ev.pinned else "Remove", "pm-event-remove", "trash")
             remove.on_click(lambda _, eid=ev.event_id: st.remove_event(eid))
             source = " ".join(x for x in (ev.evidence.source, ev.evidence.ref) if x)
@@ -166,6 +166,7 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
             rebuild_events()
 
     form.on_refresh(sync_events)
+    form.on_reload(rebuild_events)
     children = [
         w.HTML("<b>Analyst and pinned events</b>"), events_box,
         w.HBox([new_time, new_desc, new_service, add], layout=FULL), message,

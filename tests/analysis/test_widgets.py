@@ -290,9 +290,11 @@ def test_a_refused_write_shows_in_the_form(tmp_path):
     assert "summary.what_happened" in status
     assert json.loads(mine.path.read_text())["summary"]["what_happened"] == (
         "written in the other tab")
-    assert list(tmp_path.glob("analysis.json.conflict-*"))
-    mine.load()  # take the file's version (also keeps interpreter exit quiet)
+    (conflict,) = tmp_path.glob("analysis.json.conflict-*")
     assert find(box, "pm-summary-what").value == "written in this tab"  # still on screen
+    assert json.loads(conflict.read_text())["summary"]["what_happened"] == "written in this tab"
+    mine.load()  # take the file's version (also keeps interpreter exit quiet)
+    assert find(box, "pm-summary-what").value == "written in the other tab"  # what is saved
 
 
 def test_people_named_in_the_data_are_offered(filled):
@@ -308,3 +310,55 @@ def test_people_named_in_the_data_are_offered(filled):
     assert people[-1] == {"name": "Kim Park", "role": "change author", "show_name": False}
     assert [b.description for b in find_all(box, "pm-person-suggested")] == [
         "Add Sam Reyes as responder"]
+
+
+def test_fields_show_what_a_merge_brought_in(tmp_path):
+    """Another session's edit merged in on save used to stay invisible in this session's
+    fields; typing there then wrote the old text back over it."""
+    other = AnalysisStore(tmp_path)
+    other.set_lessons(went_well="Paging worked.")
+    mine = AnalysisStore(tmp_path, debounce_s=30)
+    lessons = lessons_form(mine, today=TODAY).widget
+    impact = impact_form(mine, today=TODAY).widget
+    whys = five_whys_form(mine, today=TODAY).widget
+    other.set_lessons(went_well="Paging worked.\n\nThe runbook was current.")
+    other.add_why("Why did checkout fail?", "The connection pool was exhausted.")
+
+    find(impact, "pm-impact-narrative").value = "12% of checkouts failed for 38 minutes."
+    mine.flush()  # merges the other session's lessons and why
+    well = find(lessons, "pm-lessons-well")
+    assert well.value == "Paging worked.\n\nThe runbook was current."
+    assert [r.value for r in find_all(whys, "pm-why-because")] == [
+        "The connection pool was exhausted."]
+
+    well.value += "\n\nRollback took 4 minutes."  # the analyst goes on typing
+    find_all(whys, "pm-why-because")[0].value = "The pool was sized for last year's load."
+    saved = disk(mine)
+    assert saved["lessons"]["went_well"] == (
+        "Paging worked.\n\nThe runbook was current.\n\nRollback took 4 minutes.")
+    assert saved["impact"]["narrative"] == "12% of checkouts failed for 38 minutes."
+    assert saved["five_whys"][0]["because"] == "The pool was sized for last year's load."
+    assert mine.last_error is None
+
+
+def test_copied_action_item_ids_are_renumbered_so_edits_hit_one_item(tmp_path, outage_dict):
+    data = json.loads(json.dumps(outage_dict))
+    first = data["action_items"][0]
+    copy = {**first, "description": "Add a pool-saturation alert to orders-db",
+            "owner": "dba team"}
+    data["action_items"].append(copy)  # a copied row that kept its id
+    (tmp_path / "analysis.json").write_text(json.dumps(data))
+    from postmortem_nb.analysis import check_analysis, read_analysis
+
+    codes = [f.code for f in check_analysis(read_analysis(tmp_path), today=TODAY)]
+    assert "action-id" in codes
+    store = AnalysisStore(tmp_path, debounce_s=30)
+    new_id = store.analysis.action_items[-1].id
+    assert new_id != first["id"]
+    assert f"is now '{new_id}'" in store.messages[0]
+    box = action_items_form(store, today=TODAY).widget
+    find_all(box, "pm-action-owner")[-1].value = "dba team (Postgres)"
+    saved = disk(store)["action_items"]
+    assert [i["owner"] for i in saved] == [i["owner"] for i in data["action_items"][:-1]] + [
+        "dba team (Postgres)"]
+    assert len({i["id"] for i in saved}) == len(saved)
