@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+from ..names import Names
 from .model import ACTION_TYPES, PRIORITIES, STATUSES, Analysis
 
 
@@ -41,16 +42,19 @@ class Phrase:
 # Words that stand for a person (used with "failed to", "forgot to", ...); people's
 # names from the analysis' people list are added at check time.
 PERSON_WORDS = (
-    r"he|she|someone|somebody|nobody|no one",
+    r"he|she|they|someone|somebody|nobody|no one",
     r"(?:the|an?|our|their|his|her)\s+(?:engineer|developer|dev|operator|on-?call(?:\s+engineer)?|"
     r"admin(?:istrator)?|sre|intern|person|team\s*member|employee|staff|responder|reviewer|"
     r"new\s+hire|contractor|dba)s?",
 )
 
 BLAME_PHRASES: tuple[Phrase, ...] = (
-    Phrase("blame-fault", r"\b[\w.-]+['’]s\s+fault\b|\b(?:was|were|is|are)\s+at\s+fault\b",
+    Phrase("blame-fault", r"\b[\w.-]+['’]s\s+(?:fault|mistake|error|oversight|screw-?up)\b"
+           r"|\b(?:was|were|is|are)\s+at\s+fault\b(?![\s-]*toleran)"
+           r"|\b(?:mistake|error|fault|oversight)\s+(?:by|of)\s+(?:the|an?|our)\s+"
+           r"(?:engineer|developer|operator|on-?call|admin|intern|new\s+hire|contractor|dba|sre)",
            "Describe the conditions that allowed the failure, not whose fault it was."),
-    Phrase("blame-human-error", r"\b(?:human|operator|user|pilot)\s+error\b",
+    Phrase("blame-human-error", r"\b(?:human|operator|pilot)[\s-]+(?:error|mistake)\b",
            "Name the gap in tooling or process that let a routine action cause harm "
            "(e.g. 'the deploy tool allowed a config change without validation')."),
     Phrase("blame-careless", r"\bcareless(?:ly|ness)?\b|\bsloppy\b|\bsloppiness\b"
@@ -63,37 +67,57 @@ BLAME_PHRASES: tuple[Phrase, ...] = (
            "Describe the missing safeguard or unclear responsibility instead."),
     Phrase("blame-incompetent", r"\bincompeten(?:t|ce)\b|\bstupid\b|\bdumb\b|\bidiot",
            "Describe the knowledge or tooling gap and how to close it (training, docs, checks)."),
-    Phrase("blame-word", r"(?<!git\s)\bblam(?:e|ed|es|ing)\b",
+    Phrase("blame-word", r"(?<!git\s)(?<!no\s)(?<!no-)\bblam(?:e|ed|es|ing)\b(?![\s-]*free)",
            "Post-mortems are blameless: describe contributing conditions, not culprits."),
     Phrase("blame-did-not-bother", r"\b(?:didn['’]t|did\s+not)\s+bother\b",
            "Describe why the signal was easy to miss (noise, unclear alert, missing runbook)."),
     Phrase("blame-be-more-careful", r"\bbe\s+more\s+careful\b|\bpay\s+more\s+attention\b",
            "Replace vigilance with a mechanism: a check, an automation, a guard rail."),
+    Phrase("blame-dropped-the-ball", r"\bdropped\s+the\s+ball\b|\basleep\s+at\s+the\s+wheel\b",
+           "Describe what made the signal easy to miss or the task easy to lose."),
 )
 
 # "<person> failed to / forgot to / neglected to ..." (not "the health check failed to respond")
 PERSON_VERBS = r"(?:failed|forgot|neglected|omitted|refused)\s+to|messed\s+up|screwed\s+up|" \
     r"(?:didn['’]t|did\s+not)\s+(?:check|notice|test|follow|read)"
 
-# Verbs whose subject can only be a person, whatever word names them
+# Verbs whose subject can only be a person: "Bob forgot to" whoever Bob is. A capitalised
+# subject not after "the" (a name), so "the scheduler forgot to release its lease" passes.
 HUMAN_ONLY_VERBS = r"(?:forgot|neglected)\s+to"
+_NAMED_SUBJECT = r"(?<!\bthe\s)(?<!\bThe\s)(?<!\ba\s)(?<!\bA\s)\b[A-Z][\w'’-]*"
+
+# A role as the cause: "the intern broke prod", "the on-call engineer ignored the alert"
+# (not "the on-call engineer rolled back" or "deployed the fix": neutral actions)
+ROLE_CAUSE_VERBS = r"broke|caused|deleted|dropped|ignored|missed|made\s+a\s+mistake|messed\s+up|" \
+    r"screwed\s+up|should\s+have|should'?ve|was\s+responsible|took\s+down|brought\s+down"
 
 # A person's name used as a cause: "<name> caused / broke / deleted ...", "because of <name>"
 CAUSE_VERBS = r"caused|broke|forgot|deleted|dropped|pushed|deployed|missed|ignored|failed|" \
     r"made\s+a\s+mistake|messed|screwed|should\s+have|didn['’]t|did\s+not|was\s+responsible"
 
-VAGUE_VERBS: tuple[str, ...] = (
-    "improve", "look into", "investigate", "consider", "try to", "better", "revisit",
-    "explore", "think about", "evaluate", "be more careful", "as needed", "where possible",
-    "if possible", "etc", "and so on", "more robust", "optimi[sz]e",
+VAGUE_VERBS: tuple[str, ...] = (  # regexes, matched as whole words in any case
+    r"improv(?:e|es|ed|ing|ements?)", r"look(?:s|ed|ing)?\s+into", r"investigat(?:e|es|ed|ing|ion)",
+    r"consider(?:s|ed|ing)?", r"try(?:ing)?\s+to", r"(?<![\w-])better(?![\w-])",
+    r"revisit(?:s|ed|ing)?", r"explor(?:e|es|ed|ing|ation)", r"think(?:ing)?\s+about",
+    r"evaluat(?:e|es|ed|ing|ion)", r"be\s+(?:more\s+)?careful", "as needed", "where possible",
+    "if possible", "etc", "and so on", "more robust", r"optimi[sz](?:e|es|ed|ing|ation)",
+    r"follow(?:ing)?[\s-]+up", r"make\s+sure", r"ensure\s+(?:this|it|that)\b.*\bagain",
+    r"(?:never|not|\w*n['’]t)\s+happens?\s+again", r"fix\s+(?:it|this|that)", "TBD", "TBC",
 )
+
+# Owners that name nobody: the item has no one to drive it.
+PLACEHOLDER_OWNERS = frozenset({
+    "tbd", "tbc", "tba", "someone", "somebody", "anyone", "everyone", "everybody", "all",
+    "team", "the team", "we", "us", "?", "??", "-", "--", "n/a", "na", "none", "nobody",
+    "unknown", "unassigned", "todo", "x",
+})
 
 # Observable done-states that make a success criterion measurable even without a number.
 DONE_STATES: tuple[str, ...] = (
     "merged", "deployed", "released", "shipped", "enabled", "disabled", "published",
     "documented", "pages", "paged", "alerts", "fires", "fired", "passes", "passing",
     "rolled out", "in place", "exists", "added to", "removed", "blocks", "rejects",
-    "fails the build", "runs", "automated", "signed off", "approved", "archived",
+    "fails the build", "automated", "signed off", "approved", "archived",
     "closed", "migrated", "configured", "scheduled", "tested", "verified", "in production",
 )
 
@@ -110,8 +134,13 @@ def _word_list(words: tuple[str, ...], escape_words: bool) -> re.Pattern:
     return re.compile(r"\b(?:" + alts + r")\b", re.IGNORECASE)
 
 
+_REFERENCE = re.compile(r"https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b|#\d+\b")
+
+
 def _measurable(text: str) -> bool:
-    """A number, threshold or date (any digit), or an observable done-state word."""
+    """A number, threshold or date, or an observable done-state word. A ticket or link alone
+    ("see JIRA-123") says where the work is tracked, not how to tell it is done."""
+    text = _REFERENCE.sub(" ", text)
     return bool(re.search(r"\d", text)) or bool(_word_list(DONE_STATES, True).search(text))
 
 
@@ -124,25 +153,30 @@ def register_phrase(code: str, pattern: str, suggestion: str) -> Phrase:
     return phrase
 
 
+# A chain that ends at a person (a role as the subject, "a human", "mistake"); not a role
+# word used as an adjective ("the on-call rotation has no secondary") or "human-readable".
 _PERSONS_AT_END = re.compile(
-    r"\b(?:" + "|".join(PERSON_WORDS) + r")\b|\bhuman\b|\bmistake\b", re.IGNORECASE
+    r"\b(?:" + "|".join(PERSON_WORDS) + r")\b(?![\s-]+(?:rotation|schedule|runbook|handbook|"
+    r"tool(?:ing|s)?|process|policy|pager|page|alert|dashboard|docs?|guide|handover|"
+    r"channel|queue|shift|training|onboarding)\b)"
+    r"|\b(?:a|the)\s+human\b|\bhuman[\s-]+(?:error|mistake)|\bmistake\b",
+    re.IGNORECASE,
 )
 
 
-def _name_alternatives(names: list[str]) -> list[str]:
-    out: list[str] = []
-    for name in names:
-        out.append(re.escape(name))
-        first = name.split()[0] if name.split() else ""
-        if len(first) >= 3 and first != name:
-            out.append(re.escape(first))
-    return sorted(set(out), key=len, reverse=True)
+_QUOTED = re.compile(r"```.*?```|`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”", re.DOTALL)
+
+
+def _unquoted(text: str) -> str:
+    """Quoted log text and code spans blanked out: they are evidence, not the writer's words."""
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding]:
-    """Blame-oriented phrases in one free-text field."""
+    """Blame-oriented phrases in one free-text field (quotes and code spans are skipped)."""
     if not text or not text.strip():
         return []
+    text = _unquoted(text)
     found: list[Finding] = []
     for phrase, rx in _compile_phrases(BLAME_PHRASES):
         m = rx.search(text)
@@ -151,22 +185,30 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
                 phrase.code, field, f"Blame-oriented wording: \u201c{m.group(0)}\u201d.",
                 phrase.suggestion,
             ))
-    alts = _name_alternatives(list(names))
-    person = "|".join([*PERSON_WORDS, *alts])
+    who = Names(names)
+    named = f"(?:{who.pattern.pattern})" if who.pattern else None
+    person = "|".join(PERSON_WORDS)
     m = re.search(rf"\b(?:{person})\s+(?:{PERSON_VERBS})\b", text, re.IGNORECASE)
+    m = m or (named and re.search(rf"{named}\s+(?i:{PERSON_VERBS})\b", text))
     # only people forget or neglect: "Bob forgot to" whoever Bob is (not in the people list)
-    m = m or re.search(rf"\b[\w'’-]+\s+{HUMAN_ONLY_VERBS}\b", text, re.IGNORECASE)
+    m = m or re.search(rf"{_NAMED_SUBJECT}\s+(?i:{HUMAN_ONLY_VERBS})\b", text)
     if m:
         found.append(Finding(
             "blame-person-failed", field,
             f"A person is the subject of a failure: \u201c{m.group(0)}\u201d.",
             "Make the system the subject: what did the process or tooling not catch?",
         ))
-    if alts:
-        names_rx = "|".join(alts)
+    role = re.search(rf"\b(?:{PERSON_WORDS[1]})\s+(?:{ROLE_CAUSE_VERBS})\b", text, re.IGNORECASE)
+    if role and not m:
+        found.append(Finding(
+            "blame-role-cause", field,
+            f"A person in a role is named as the cause: \u201c{role.group(0)}\u201d.",
+            "Describe what the system allowed: which guard rail, review or signal was missing?",
+        ))
+    if named:
         cause = re.search(
-            rf"\b(?:{names_rx})\b(?:['’]s\s+(?:mistake|error|change|fault))?\s+(?:{CAUSE_VERBS})\b"
-            rf"|\b(?:because\s+of|due\s+to|caused\s+by|blame\s+on)\s+(?:{names_rx})\b",
+            rf"{named}(?:['’]s\s+(?i:mistake|error|change|fault))?\s+(?i:{CAUSE_VERBS})\b"
+            rf"|\b(?i:because\s+of|due\s+to|caused\s+by|blame\s+on)\s+{named}",
             text,
         )
         if cause:
@@ -176,7 +218,7 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
                 "Refer to the role and the conditions (e.g. 'a manual change through the "
                 "console, which has no review step'), not the person.",
             ))
-        elif re.search(rf"\b(?:{names_rx})\b", text):
+        elif who.search(text):
             found.append(Finding(
                 "people-named", field,
                 "A person is named; the report shows people by role.",
@@ -241,6 +283,11 @@ def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) ->
             out.append(Finding("action-no-owner", f"{at}.owner",
                                f"Action item {label} has no owner.",
                                "Name one owning team or role who will drive it."))
+        elif item.owner.strip().casefold() in PLACEHOLDER_OWNERS:
+            out.append(Finding("action-no-owner", f"{at}.owner",
+                               f"Action item {label}: the owner \u201c{item.owner.strip()}\u201d "
+                               "names nobody in particular.",
+                               "Name one owning team or role who will drive it."))
         if not item.due.strip():
             out.append(Finding("action-no-due", f"{at}.due",
                                f"Action item {label} has no due date.",
@@ -299,12 +346,13 @@ def five_whys_findings(analysis: Analysis) -> list[Finding]:
     if not whys:
         return []
     out: list[Finding] = []
-    last_index = len(analysis.five_whys) - 1
+    # the last row that says something ("Add why" leaves an empty one at the end)
+    last_index = max(i for i, w in enumerate(analysis.five_whys)
+                     if w.why.strip() or w.because.strip())
     last = analysis.five_whys[last_index]
-    end = last.because or last.why
-    names = _name_alternatives(analysis.person_names())
-    rx = _PERSONS_AT_END.pattern + (r"|\b(?:" + "|".join(names) + r")\b" if names else "")
-    if re.search(rx, end, re.IGNORECASE) or blame_findings(end, "", analysis.person_names()):
+    end = _unquoted(last.because or last.why)
+    names = analysis.person_names()
+    if _PERSONS_AT_END.search(end) or Names(names).search(end) or blame_findings(end, "", names):
         out.append(Finding(
             "whys-end-at-person", f"five_whys[{last_index}].because",
             "The 5 Whys chain ends at a person rather than a system condition.",

@@ -38,6 +38,23 @@ MUST_FLAG = [
     ("They just need to be more careful.", "blame-be-more-careful"),
     ("The reviewer didn't bother to test it.", "blame-did-not-bother"),
     ("Lee joined the call at 14:05.", "people-named"),
+    # found by a review: roles as causes, possessive mistakes, surnames, idioms
+    ("The intern broke prod.", "blame-role-cause"),
+    ("The new hire deleted the orders table.", "blame-role-cause"),
+    ("The on-call engineer ignored the alert.", "blame-role-cause"),
+    ("The on-call engineer missed the page.", "blame-role-cause"),
+    ("The operator made a mistake.", "blame-role-cause"),
+    ("The engineer should have double-checked.", "blame-role-cause"),
+    ("This was a mistake by the on-call engineer.", "blame-fault"),
+    ("Bob's mistake took down checkout.", "blame-fault"),
+    ("Root cause: human-error.", "blame-human-error"),
+    ("An operator mistake removed the index.", "blame-human-error"),
+    ("The on-call dropped the ball.", "blame-dropped-the-ball"),
+    ("Okafor pushed the bad config.", "blame-named-cause"),
+    ("Mr. Okafor broke checkout.", "blame-named-cause"),
+    ("LEE OKAFOR DEPLOYED IT.", "blame-named-cause"),
+    ("lee okafor deployed it.", "blame-named-cause"),
+    ("They forgot to renew the certificate.", "blame-person-failed"),
 ]
 
 MUST_NOT_FLAG = [
@@ -55,6 +72,17 @@ MUST_NOT_FLAG = [
     "The alert was noisy, so the page was easy to miss.",
     "The on-call engineer rolled back at 14:27.",
     "Customers saw errors for 42 minutes.",
+    # found by a review: sound sentences that were flagged
+    "We run blame-free post-mortems.",
+    "This is a no-blame review.",
+    "The log said `human error detected` for every retry.",
+    'The client logged "user error: card declined" and gave up.',
+    "ERROR user error: invalid card",
+    "The scheduler forgot to release its lease.",
+    "The cache neglected to refresh entries after the failover.",
+    "The queue ran at fault tolerance limit for an hour.",
+    "The on-call engineer deployed the fix at 14:40.",
+    "Leeway in the retry budget absorbed the first spike.",
 ]
 
 
@@ -154,6 +182,50 @@ def test_action_item_checks(outage, item, expected):
 def test_measurable_criteria(outage, criterion):
     outage.action_items[0].success_criterion = criterion
     assert "action-not-measurable" not in _codes(outage, 0)
+
+
+@pytest.mark.parametrize(
+    ("description", "owner", "criterion", "expected"),
+    [
+        ("Improvements to monitoring", "sre", "dashboard published", {"action-vague"}),
+        ("Improved monitoring of the pool", "sre", "dashboard published", {"action-vague"}),
+        ("Investigating the pool exhaustion", "sre", "report published", {"action-vague"}),
+        ("Looking into retries", "sre", "report published", {"action-vague"}),
+        ("Make sure it never happens again", "sre", "0 incidents in Q3", {"action-vague"}),
+        ("Ensure this doesn't happen again", "sre", "0 incidents in Q3", {"action-vague"}),
+        ("Be careful with config pushes", "sre", "0 incidents in Q3", {"action-vague"}),
+        ("Follow up with the DB team", "sre", "meeting on 2026-05-01", {"action-vague"}),
+        ("Fix it", "sre", "0 incidents in Q3", {"action-vague"}),
+        ("TBD", "sre", "0 incidents in Q3", {"action-vague"}),
+        ("Add a pool-saturation alert", "TBD", "alert pages within 5 min", {"action-no-owner"}),
+        ("Add a pool-saturation alert", "someone", "alert pages within 5 min",
+         {"action-no-owner"}),
+        ("Add a pool-saturation alert", "?", "alert pages within 5 min", {"action-no-owner"}),
+        ("Add a pool-saturation alert", "n/a", "alert pages within 5 min", {"action-no-owner"}),
+        ("Add a pool-saturation alert", "sre", "See JIRA-123", {"action-not-measurable"}),
+        ("Add a pool-saturation alert", "sre", "https://jira.example.com/browse/OPS-42",
+         {"action-not-measurable"}),
+        ("Add a pool-saturation alert", "sre", "It runs smoother", {"action-not-measurable"}),
+        ("Add the better-sqlite3 driver to the exporter", "sre", "exporter deployed", set()),
+        ("Add a pool-saturation alert", "sre (payments)", "OPS-42 closed, alert pages in 5 min",
+         set()),
+    ],
+)
+def test_vague_items_and_placeholder_owners(outage, description, owner, criterion, expected):
+    outage.action_items.append(ActionItem(id="A9", description=description, owner=owner,
+                                          due="2026-05-01", success_criterion=criterion))
+    assert _codes(outage, 2) == expected
+
+
+def test_whys_chain_end_is_the_last_row_with_text(outage):
+    outage.five_whys.append(Why(why="Why was it not tested?",
+                                because="Because the intern forgot to test."))
+    outage.five_whys.append(Why())  # what "Add why" leaves
+    assert "whys-end-at-person" in {f.code for f in check_analysis(outage, today=TODAY)}
+    outage.five_whys[-2].because = "Because the on-call rotation has no secondary."
+    assert "whys-end-at-person" not in {f.code for f in check_analysis(outage, today=TODAY)}
+    outage.five_whys[-2].because = "Because the config file is not human-readable."
+    assert "whys-end-at-person" not in {f.code for f in check_analysis(outage, today=TODAY)}
 
 
 def test_whys_ending_at_a_person(outage):
