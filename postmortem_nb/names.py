@@ -38,7 +38,7 @@ _EDGE_AFTER = r"(?![\w@]|\.\w)"
 class Names:
     """The people's names and the forms they may take in text (see the module docstring)."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], *, parts: bool = True) -> None:
         self.names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
         self.wholes: dict[str, str] = {}  # casefolded whole name -> name
         self.parts: dict[str, str] = {}  # "Luca" -> "Luca Romano" (as written, capitalised)
@@ -46,10 +46,10 @@ class Names:
         for name in self.names:
             words = [w for w in re.split(r"[\s,]+", name) if w]
             if len(words) == 1 and name.isalpha():
-                self._part(name, name, shared, common_ok=True)  # "Dana": as written only
+                self._part(name, name, shared)  # "Dana": as written only
                 continue
             self.wholes[name.casefold()] = name
-            for word in words if len(words) > 1 else ():
+            for word in words if len(words) > 1 and parts else ():
                 if word.isalpha() and len(word) >= 2 and word.casefold() not in COMMON_WORDS:
                     self._part(word, name, shared)
         for key in shared:
@@ -61,7 +61,7 @@ class Names:
         self.pattern = re.compile(_EDGE_BEFORE + "(?:" + "|".join(alts) + ")" + _EDGE_AFTER) \
             if alts else None
 
-    def _part(self, word: str, name: str, shared: set[str], common_ok: bool = False) -> None:
+    def _part(self, word: str, name: str, shared: set[str]) -> None:
         key = word[0].upper() + word[1:]
         if key in self.parts and self.parts[key] != name:
             shared.add(key)  # two people called Sam: "Sam" alone stands for neither

@@ -15,8 +15,10 @@ secret: key=value  ``key|api_key|apikey|token|access_token|secret|       ``key=[
                    and 16+ hex/base64 characters; ``password``/``passwd``
                    /``pwd`` with any value
 customer id        ``cus_`` + 4+ characters; ``customer_id|cust_id|          ``[customer]``
-                   user_id|account_id|client_id|customer`` followed by
-                   ``=``/``:`` (JSON quotes allowed) and a value; in HTML
+                   user_id|account_id|client_id`` followed by ``=``/``:``
+                   (JSON quotes allowed) and a value, ``customer`` only
+                   with ``=`` or as a JSON key (not "customer: 3%" in
+                   prose); the value ends before closing punctuation; in HTML
                    tables, every cell of a column whose header looks like
                    a customer/user/account id or e-mail
 e-mail             ``local@domain.tld``                                  ``[email]``
@@ -24,9 +26,12 @@ IPv4               four dotted octets 0-255 (not part of a longer         ``[ip]
                    dotted number such as a version ``1.2.3.4.5``)
 IPv6               colon-hex groups that ``ipaddress`` accepts            ``[ip]``
                    (``13:58:00`` and MAC addresses are left alone)
-people             each name in ``people`` as a whole word, any case;     ``[person]``
-                   with ``name_parts=True`` (default) also each capitalised
-                   part of 3+ letters (``Jane`` of ``Jane Doe``), case-sensitive
+people             each name in ``people`` as a whole word, any case,     ``[person]``
+                   never inside an e-mail address or a dotted name; with
+                   ``name_parts=True`` (default) also each part of a
+                   multi-word name as written (``Jane`` of ``Jane Doe``),
+                   unless it is an everyday word (``Will``, ``Page``:
+                   ``postmortem_nb.names.COMMON_WORDS``)
 =================  ====================================================  ==============
 
 Not masked: timestamps, durations, version numbers, HTTP status codes, service and
@@ -49,6 +54,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+from ..names import Names
+
 CUSTOMER_COLUMN_RE = re.compile(
     r"^\s*(customer|cust|user|account|client|buyer|member|subscriber)"
     r"([ _.-]?(id|key|ref|number|no|email|e-mail|name))?\s*$|^\s*e-?mail\s*$",
@@ -56,7 +63,7 @@ CUSTOMER_COLUMN_RE = re.compile(
 )
 
 _B64 = r"[A-Za-z0-9+/_-]"
-_RULES: list[tuple[re.Pattern[str], str]] = [
+_RULES: list[tuple[re.Pattern[str], Any]] = [  # (pattern, replacement string or function)
     (re.compile(r"(?i)\b(Bearer)\s+[A-Za-z0-9\-._~+/]{6,}=*"), r"\1 [secret]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[secret]"),
     (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}\b"), "[secret]"),
@@ -73,11 +80,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)\b(password|passwd|pwd)(\"?\s*[=:]\s*\"?)[^\s\"'&,;]+"), r"\1\2[secret]"),
     (re.compile(r"\bcus_[A-Za-z0-9]{4,}\b"), "[customer]"),
     (
+        # an id after its key; a bare "customer" only as customer=... or "customer": ...
+        # (not "Impact on customer: 3% of checkouts"); the value stops before closing
+        # punctuation and code-span backticks
         re.compile(
-            r"(?i)\b(customer[_-]?id|cust[_-]?id|user[_-]?id|account[_-]?id|client[_-]?id|customer)"
-            r"(\"?\s*[=:]\s*\"?)(?!\[)[^\s\"'&,;)}\]]+"
+            r"(?i)(?:\b(customer[_-]?id|cust[_-]?id|user[_-]?id|account[_-]?id|client[_-]?id)"
+            r"(\"?\s*[=:]\s*\"?)|\b(customer)(\s*=\s*\"?|\"\s*:\s*\"?))"
+            r"(?!\[)[^\s\"'`&,;)}\]]*[^\s\"'`&,;)}\].!?:]"
         ),
-        r"\1\2[customer]",
+        lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}[customer]",
     ),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), "[email]"),
     (
@@ -135,18 +146,8 @@ class Redactor:
     _extra: list[tuple[re.Pattern[str], str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        names = sorted({p.strip() for p in self.people if p and p.strip()}, key=len, reverse=True)
-        self._people_re = []
-        if names:
-            alternation = "|".join(re.escape(n) for n in names)
-            self._people_re.append(re.compile(rf"(?i)(?<!\w)(?:{alternation})(?!\w)"))
-        parts = set()
-        if self.name_parts:
-            for name in names:
-                parts.update(p for p in re.split(r"[\s,]+", name) if len(p) >= 3 and p[0].isupper())
-        if parts:
-            alternation = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
-            self._people_re.append(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"))
+        self._names = Names(self.people, parts=self.name_parts)
+        self._people_re = [self._names.pattern] if self._names.pattern else []
         self._extra = [(re.compile(p), r) for p, r in self.extra_patterns]
 
     def redact_text(self, text: str) -> str:
@@ -209,14 +210,17 @@ class RoleNames(Redactor):
 
     def __init__(self, roles: dict[str, str]) -> None:
         self.roles = {n.strip(): r for n, r in roles.items() if n and n.strip()}
-        super().__init__(people=list(self.roles), name_parts=False)
-        names = sorted(self.roles, key=len, reverse=True)
-        self._lookup = {n.casefold(): self.roles[n] for n in names}
+        super().__init__(people=list(self.roles))
 
     def redact_text(self, text: str) -> str:
         if not text or not self._people_re:
             return text
-        return self._people_re[0].sub(lambda m: self._lookup[m.group(0).casefold()], text)
+
+        def role(m: re.Match[str]) -> str:
+            name = self._names.whose(m.group(0))
+            return self.roles.get(name, m.group(0)) if name else m.group(0)
+
+        return self._people_re[0].sub(role, text)
 
 
 def _is_text(series: Any) -> bool:
