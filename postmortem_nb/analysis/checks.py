@@ -51,7 +51,8 @@ PERSON_WORDS = (
 BLAME_PHRASES: tuple[Phrase, ...] = (
     Phrase("blame-fault", r"\b[\w.-]+['’]s\s+(?:fault|mistake|error|oversight|screw-?up)\b"
            r"|\b(?:was|were|is|are)\s+at\s+fault\b(?![\s-]*toleran)"
-           r"|\b(?:mistake|error|fault|oversight)\s+(?:by|of)\s+(?:the|an?|our)\s+"
+           r"|(?<!human\s)(?<!operator\s)\b(?:mistake|error|fault|oversight)\s+(?:by|of)\s+"
+           r"(?:the|an?|our)\s+"
            r"(?:engineer|developer|operator|on-?call|admin|intern|new\s+hire|contractor|dba|sre)",
            "Describe the conditions that allowed the failure, not whose fault it was."),
     Phrase("blame-human-error", r"\b(?:human|operator|pilot)[\s-]+(?:error|mistake)\b",
