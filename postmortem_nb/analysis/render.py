@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ..mdsafe import neutralise_markdown
 from ..safehtml import escape, markdown_to_html
 from ..schema import MILESTONES
 from .checks import Finding, check_analysis, findings_by_section
@@ -265,11 +266,11 @@ def render_sections_html(
 
 def _md_cell(value: str) -> str:
     text = " ".join(str(value or "").split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return neutralise_markdown(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def _md_prose(text: str) -> str:
-    return text.strip().replace("<", "&lt;") if text and text.strip() else "_Not written yet._"
+    return neutralise_markdown(text.strip()) if text and text.strip() else "_Not written yet._"
 
 
 def _md_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

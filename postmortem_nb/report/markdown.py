@@ -18,40 +18,12 @@ from typing import Any
 import nbformat
 
 from ..display import WIDGET_MIME
+from ..mdsafe import md_escape, neutralise_markdown
 from .exporter import _load
 from .page import footer_html
 from .plotlyjs import PLOTLY_MIME, figure_title, point_count
 from .preprocess import HIDE_TAGS, _part_of, _text
 from .redact import CUSTOMER_COLUMN_RE, Redactor
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
-_FENCE_RE = re.compile(r"^\s*(```|~~~)")
-_JS_LINK_RE = re.compile(r"\]\(\s*(?:javascript|vbscript|data):[^)]*\)", re.IGNORECASE)
-
-
-def md_escape(text: str) -> str:
-    """Text from data, shown literally in any Markdown renderer."""
-    text = _MD_SPECIAL.sub(r"\\\1", str(text))
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def neutralise_markdown(text: str) -> str:
-    """Markdown written by people: kept as Markdown, but raw HTML and script links disarmed."""
-    out, fenced = [], False
-    for line in (text or "").splitlines():
-        if _FENCE_RE.match(line):
-            fenced = not fenced
-            out.append(line)
-            continue
-        if fenced:
-            out.append(line)
-            continue
-        pieces = re.split(r"(`+[^`]*`+)", line)
-        pieces = [
-            p if p.startswith("`") else p.replace("<", "&lt;").replace(">", "&gt;") for p in pieces
-        ]
-        out.append(_JS_LINK_RE.sub("](#)", "".join(pieces)))
-    return "\n".join(out)
 
 
 def _slug(text: str) -> str:

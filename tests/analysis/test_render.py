@@ -5,7 +5,7 @@ import re
 
 from postmortem_nb.analysis import PARTS, fishbone_figure, render_sections_html
 from postmortem_nb.analysis import render_sections_markdown as to_md
-from postmortem_nb.analysis.model import Factor
+from postmortem_nb.analysis.model import Analysis, Factor
 
 HOSTILE = [
     "<script>window.__pwned = 1</script>",
@@ -105,7 +105,7 @@ def test_markdown_parts(outage):
     assert "Dana" not in md["summary"]
     assert "on-call engineer" in md["summary"]
     outage.action_items[0].description = "a | b <script>x</script>"
-    assert "a \\| b &lt;script>x&lt;/script>" in to_md(outage)["action_items"]
+    assert "a \\| b &lt;script&gt;x&lt;/script&gt;" in to_md(outage)["action_items"]
 
 
 def test_fishbone_has_a_bone_per_category_and_labels_factors(outage):
@@ -121,3 +121,23 @@ def test_fishbone_has_a_bone_per_category_and_labels_factors(outage):
     process = next(t for t in fig.data if t.name == "process")
     assert len([x for x in process.x if x is not None]) == 2 + 2  # bone + one rib
     fig.to_json()  # serialisable as application/vnd.plotly.v1+json
+
+
+def test_markdown_keeps_code_as_written_and_disarms_the_rest():
+    """Markdown shows code literally, so an entity there was shown as "&lt;"."""
+    a = Analysis.from_dict({
+        "lessons": {"went_wrong": "Rule `errors < 5` held <b>x</b>\n\n```\nWARN pool <checkout>"
+                                  "\n```\n[click](javascript:alert(2)) and "
+                                  "![graph](http://evil.example/x.png)"},
+        "five_whys": [{"why": "Why did `a < 3` hold?", "because": "<script>alert(1)</script>"}],
+    })
+    md = to_md(a)
+    lessons = md["lessons"]
+    assert "Rule `errors < 5` held &lt;b&gt;x&lt;/b&gt;" in lessons
+    assert "```\nWARN pool <checkout>\n```" in lessons
+    assert "[click](#) and" in lessons  # the whole target dropped, no stray ")"
+    assert "[image: graph](http://evil.example/x.png)" in lessons  # a link, not fetched
+    assert "![" not in lessons
+    assert "Why did `a < 3` hold?" in md["root_cause"]
+    assert "&lt;script&gt;" in md["root_cause"]
+    assert "<script>" not in md["root_cause"]

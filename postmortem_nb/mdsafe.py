@@ -1,0 +1,52 @@
+"""Text on its way into Markdown (the Markdown export): data shown literally, people's
+Markdown kept but disarmed.
+
+Light on purpose (no nbconvert): the analyst's sections (analysis/render.py) and the
+report's Markdown export (report/markdown.py) share it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+# the whole target, one level of parentheses included: "(javascript:alert(2))"
+_JS_LINK_RE = re.compile(
+    r"\]\(\s*(?:javascript|vbscript|data):(?:[^()]|\([^()]*\))*\)", re.IGNORECASE
+)
+# a remote image would be fetched by whoever opens the page: shown as a link instead
+_REMOTE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\((\s*(?:https?:)?//[^)\s]*(?:\s+\"[^\"]*\")?\s*)\)")
+
+
+def md_escape(text: str) -> str:
+    """Text from data, shown literally in any Markdown renderer."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(text))
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def neutralise_markdown(text: str) -> str:
+    """Markdown written by people: kept as Markdown, but raw HTML, script links and remote
+    images disarmed. Code spans and fenced blocks are left as written: Markdown shows
+    them literally, so ``&lt;`` there would be shown as "&lt;"."""
+    out, fenced = [], False
+    for line in (text or "").splitlines():
+        if _FENCE_RE.match(line):
+            fenced = not fenced
+            out.append(line)
+            continue
+        if fenced:
+            out.append(line)
+            continue
+        pieces = re.split(r"(`+[^`]*`+)", line)
+        pieces = [
+            p if p.startswith("`") else _disarm(p) for p in pieces
+        ]
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def _disarm(text: str) -> str:
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    text = _JS_LINK_RE.sub("](#)", text)
+    return _REMOTE_IMAGE_RE.sub(lambda m: f"[image: {m.group(1) or 'link'}]({m.group(2)})", text)
