@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import lru_cache
 
 from ..names import Names
@@ -397,10 +397,46 @@ def empty_section_findings(analysis: Analysis) -> list[Finding]:
             for field, message in EMPTY_SECTIONS if _is_empty(analysis, field)]
 
 
+def _unknown_keys(obj: object, path: str) -> Iterator[tuple[str, str, list[str]]]:
+    """(path, key, the object's known fields) for every key kept in an ``extra``."""
+    if isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _unknown_keys(item, f"{path}[{i}]")
+        return
+    if isinstance(obj, dict):
+        for key, item in obj.items():
+            yield from _unknown_keys(item, f"{path}.{key}")
+        return
+    if not is_dataclass(obj):
+        return
+    known = [f.name for f in fields(obj) if f.name != "extra"]
+    for key in getattr(obj, "extra", {}):
+        yield path, str(key), known
+    for name in known:
+        yield from _unknown_keys(getattr(obj, name), f"{path}.{name}".lstrip("."))
+
+
+def unknown_key_findings(analysis: Analysis) -> list[Finding]:
+    """Keys this version does not know (a typo such as "summry"): kept in the file, but
+    neither shown in the report nor checked, so the writer should know."""
+    out = []
+    for path, key, known in _unknown_keys(analysis, ""):
+        where = f"{path}.{key}".lstrip(".")
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        out.append(Finding(
+            "unknown-key", where,
+            f"\u201c{key}\u201d is not a field of {path or 'analysis.json'}: its content is kept "
+            "but not shown in the report or checked.",
+            f"Did you mean \u201c{close[0]}\u201d?" if close else
+            f"Move it into one of: {', '.join(known)} (docs/analysis-schema.md).",
+        ))
+    return out
+
+
 def check_analysis(analysis: Analysis, *, today: dt.date | None = None) -> list[Finding]:
     """All findings, in report order of the fields they refer to."""
     names = analysis.person_names()
-    findings: list[Finding] = []
+    findings: list[Finding] = unknown_key_findings(analysis)
     for field, text in free_text_fields(analysis):
         findings.extend(blame_findings(text, field, names))
     findings.extend(five_whys_findings(analysis))

@@ -241,7 +241,7 @@ def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> lis
     if authors:
         rows.append(
             (
-                "Authors",
+                "People",
                 "; ".join(_author_md(a, v) for a in authors),
             )
         )

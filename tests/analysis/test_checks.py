@@ -265,3 +265,15 @@ def test_phrase_table_is_extensible():
         assert [f.code for f in found] == ["blame-cowboy"]
     finally:
         checks.BLAME_PHRASES = saved
+
+
+def test_unknown_keys_are_named_with_the_likely_field(outage):
+    data = outage.to_dict()
+    data["summry"] = {"what_happened": "typed under a misspelt key"}
+    data["action_items"][0]["descripton"] = "Add a canary stage"
+    a = Analysis.from_dict(data)
+    found = {f.field: f for f in check_analysis(a, today=TODAY) if f.code == "unknown-key"}
+    assert set(found) == {"summry", "action_items[0].descripton"}
+    assert found["summry"].suggestion == "Did you mean \u201csummary\u201d?"
+    assert found["action_items[0].descripton"].suggestion == "Did you mean \u201cdescription\u201d?"
+    assert a.to_dict()["summry"] == {"what_happened": "typed under a misspelt key"}  # kept
