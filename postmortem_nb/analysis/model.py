@@ -334,7 +334,7 @@ def _convert(tp: Any, value: Any, path: str, problems: list[str]) -> Any:
     elif origin is list:
         (item,) = get_args(tp)
         if item is str and isinstance(value, str):
-            value = [value]  # one service or reviewer written without brackets
+            value = [value] if value.strip() else []  # one service written without brackets
         if isinstance(value, list):
             out = [_convert(item, v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
             return [v for v in out if v is not _BAD]

@@ -41,10 +41,11 @@ def test_unknown_keys_are_kept_everywhere(outage_dict):
 
 def test_lossless_conversions_are_accepted():
     a = Analysis.from_dict({"schema": 1, "summary": {"title": 42, "services": "checkout"},
-                            "impact": {"narrative": None}})
+                            "impact": {"narrative": None}, "review": {"reviewers": ""}})
     assert a.summary.title == "42"
     assert a.summary.services == ["checkout"]
     assert a.impact.narrative == ""
+    assert a.review.reviewers == []
 
 
 def test_a_value_of_the_wrong_kind_is_an_error_not_a_reset():
