@@ -1,8 +1,12 @@
 """Workspace -> report.html / report.md, from the executed notebook and analysis.json.
 
 The analyst's sections are rendered from analysis.json at export time, so an edit made
-after the draft shows up without re-executing. The notebook is re-executed only when
-the input files changed since the draft (their SHA-256 in draft.json).
+after the draft shows up without re-executing. The notebook is re-executed (as a draft
+does) when the input files changed since the draft (their SHA-256 in draft.json), or
+when the parts of analysis.json the story is derived from (milestone overrides, the
+incident window, added or hidden events) changed since facts.json was computed: the
+header, timeline, impact figures and facts.json all depend on them, so the whole report
+agrees again.
 """
 
 from __future__ import annotations
@@ -73,6 +77,62 @@ def inputs_changed(ws: Workspace) -> bool:
     return changed(ws.read_json(ws.record) or {})
 
 
+def story_stale(analysis: Any, facts: Mapping[str, Any] | None, tz: str = "UTC") -> str:
+    """Why facts.json (and the notebook's outputs) no longer match analysis.json, or "".
+
+    facts.json records ``analysis_fingerprint`` (facts.analysis_fingerprint); one written
+    before that field existed is compared milestone by milestone with the overrides.
+    """
+    from .facts import analysis_fingerprint
+    from .schema import MILESTONES
+    from .timeutil import to_utc
+
+    if not facts:
+        return ""
+    recorded = facts.get("analysis_fingerprint")
+    if recorded is not None:
+        if recorded != analysis_fingerprint(analysis.to_dict()):
+            return (
+                "the milestone overrides, incident window or timeline events in "
+                "analysis.json changed since facts.json was computed"
+            )
+        return ""
+    overrides = analysis.timeline.milestone_overrides
+    ms = facts.get("milestones") or {}
+    for name in MILESTONES:
+        fact = ms.get(name) or {}
+        ov = overrides.get(name)
+        try:
+            want = to_utc(ov.at, tz) if ov is not None else None
+            have = to_utc(fact.get("at"), "UTC")
+        except Exception:  # an unreadable time: the re-run would fail the same way
+            continue
+        if want is not None and (fact.get("source") != "analyst" or want != have):
+            return f"the {name.replace('_', ' ')} override is not in facts.json"
+        if want is None and fact.get("source") == "analyst":
+            return f"the {name.replace('_', ' ')} override was removed after facts.json"
+    return ""
+
+
+def redraft(ws: Workspace, why: str) -> None:
+    """Re-execute the workspace notebook with its recorded parameters, as a draft does.
+
+    A hand-edited notebook and a final report are kept as dated copies first.
+    """
+    from .draft import prepare_workspace, run_draft
+    from .params import Params
+
+    record = ws.read_json(ws.record) or {}
+    if "parameters" not in record:
+        raise ParameterError(
+            f"{ws.root}: {why}, and there is no draft.json to re-execute the notebook from; "
+            "run `postmortem draft` again."
+        )
+    log.warning("%s: re-executing %s", why, ws.notebook)
+    prepare_workspace(ws, force=True)
+    run_draft(ws, Params.from_mapping(record["parameters"]), record=record)
+
+
 def export_workspace(
     workspace: str | Path | Workspace, *, to: str = "html", redact: bool = False
 ) -> Path:
@@ -82,15 +142,14 @@ def export_workspace(
     if to not in FORMATS:
         raise ParameterError(f"--to must be one of {', '.join(FORMATS)}, got {to!r}.")
     ws = workspace if isinstance(workspace, Workspace) else Workspace.existing(workspace)
-    if ws.record.exists() and inputs_changed(ws):
-        from .draft import run_draft
-        from .params import Params
-
-        log.info("inputs changed since the draft: re-executing %s", ws.notebook)
-        run_draft(ws, Params.from_mapping((ws.read_json(ws.record) or {})["parameters"]))
     tz = _team_zone(ws)
     analysis = read_analysis(ws.analysis)
     facts = ws.read_json(ws.facts) or {}
+    why = "inputs changed since the draft" if ws.record.exists() and inputs_changed(ws) else ""
+    why = why or story_stale(analysis, facts, tz)
+    if why:
+        redraft(ws, why)
+        facts = ws.read_json(ws.facts) or {}
     header = header_info(facts, analysis, tz)
     from .report.redact import Redactor, RoleNames
 

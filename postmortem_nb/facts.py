@@ -7,8 +7,10 @@ not be determined is null with the reason in ``warnings``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,22 @@ def build_facts(story: IncidentStory) -> dict[str, Any]:
         "alert_ids": [str(a) for a in story.alerts.get("alert_id", [])],
         "warnings": list(story.warnings),
     }
+
+
+STORY_KEYS = ("milestone_overrides", "incident_window", "added_events", "hidden_events")
+
+
+def analysis_fingerprint(analysis: Mapping[str, Any] | None) -> str:
+    """SHA-256 of the parts of analysis.json the story is derived from.
+
+    Milestone overrides, the incident window and added or hidden events change the
+    header, the timeline, the impact figures and facts.json itself; the workbook records
+    this hash in facts.json so that ``export`` can tell when they changed since.
+    """
+    timeline = (analysis or {}).get("timeline") or {}
+    part = {k: timeline.get(k) for k in STORY_KEYS} if isinstance(timeline, Mapping) else {}
+    text = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def new_template_records(story: IncidentStory, limit: int = 20) -> list[dict[str, Any]]:

@@ -63,7 +63,7 @@ class Workbook:
     @classmethod
     def load(cls, params: Params) -> Workbook:
         from .analysis import AnalysisStore
-        from .facts import build_facts
+        from .facts import analysis_fingerprint, build_facts
         from .incident import load_inputs
         from .story import analyse_incident
 
@@ -97,6 +97,7 @@ class Workbook:
         facts = build_facts(story)
         facts["inputs"] = provenance_records(frames)
         facts["responders"] = responders(story)
+        facts["analysis_fingerprint"] = analysis_fingerprint(analysis.to_dict())
         return cls(params, root, frames, store, story, facts)
 
     @property

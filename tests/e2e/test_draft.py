@@ -36,6 +36,43 @@ def test_export_shows_an_edit_without_re_executing(demo_copy):
     assert ws.notebook.stat().st_mtime_ns == before
 
 
+def _override(ws, **milestones):
+    from postmortem_nb.analysis.model import MilestoneOverride
+
+    store = AnalysisStore(ws.analysis)
+    store.update(lambda a: a.timeline.milestone_overrides.update(
+        {k: MilestoneOverride(at=at, note=note) for k, (at, note) in milestones.items()}))
+    store.flush()
+
+
+def test_export_after_milestone_overrides_makes_the_whole_report_agree(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    old = json.loads(ws.facts.read_text())
+    _override(ws, impact_start=("2026-03-10T14:00:00Z", "job start"),
+              mitigated=("2026-03-10T15:51:30Z", "pool limit raised"))
+    export_workspace(ws)
+    facts = json.loads(ws.facts.read_text())
+    ms = facts["milestones"]
+    assert ms["impact_start"]["at"] == "2026-03-10T14:00:00Z"
+    assert ms["impact_start"]["source"] == ms["mitigated"]["source"] == "analyst"
+    assert ms["mitigated"]["at"] == "2026-03-10T15:51:30Z"
+    assert facts["durations_s"]["time_to_detect"] == 527.0  # 14:00:00 -> 14:08:47
+    method = facts["impact"]["failed_transactions"]["method"]
+    assert "[2026-03-10T14:00:00Z, 2026-03-10T15:51:30Z)" in method
+    assert (facts["impact"]["failed_transactions"]["value"]
+            != old["impact"]["failed_transactions"]["value"])
+    html = ws.report.read_text()
+    assert "2026-03-10 14:00 UTC" in html  # header
+    assert "2026-03-10 14:03 UTC" not in html
+    assert "Impact start (analyst)" in html
+    assert "Impact start (derived)" not in html
+    assert "2026-03-10T14:03:00Z, 2026-03-10T15:57:00Z" not in html  # no old impact window
+    # a second export finds nothing stale and does not re-execute
+    before = ws.notebook.stat().st_mtime_ns
+    export_workspace(ws)
+    assert ws.notebook.stat().st_mtime_ns == before
+
+
 def test_markdown_export(demo_copy):
     ws = Workspace.existing(demo_copy)
     _write_analysis(ws.analysis, what_happened="Checkout payments failed for two hours.")
