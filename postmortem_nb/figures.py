@@ -2,8 +2,11 @@
 
 Figures plot aggregates (per-bin counts, one bar per alert, one marker per event), never
 raw log rows, so their JSON stays small however large the logs are. The x axis shows the
-team's time zone (wall-clock), hovers show UTC. Every data-derived string is escaped with
-``html.escape`` because Plotly renders some HTML tags inside text and hover text.
+team's time zone (wall-clock) unless its UTC offset changes within the plotted range (a
+DST change): wall-clock time folds or jumps there, so such a figure is plotted in UTC
+(``plot_zone``) and the axis title says so. Hovers show UTC. Every data-derived string
+is escaped with ``html.escape`` because Plotly renders some HTML tags inside text and
+hover text.
 """
 
 from __future__ import annotations
@@ -47,6 +50,35 @@ def _local(ts: pd.Series | pd.Timestamp, tz: str) -> Any:
     return pd.to_datetime(ts, utc=True).dt.tz_convert(tz).dt.tz_localize(None)
 
 
+def plot_zone(story: IncidentStory) -> str:
+    """The zone the figures' x axis is drawn in: the team's, or UTC across a DST change.
+
+    Plotly draws naive wall-clock values, so a range in which the zone's UTC offset
+    changes would fold (fall back) or jump (spring forward); UTC keeps instants in order.
+    """
+    tz = story.tz
+    if tz == "UTC":
+        return tz
+    lo, hi = _range(story)
+    return tz if len(_offsets(tz, lo, hi)) <= 1 else "UTC"
+
+
+def _offsets(tz: str, lo: pd.Timestamp, hi: pd.Timestamp) -> list[Any]:
+    """The distinct UTC offsets of ``tz`` between lo and hi (sampled every 15 minutes)."""
+    steps = pd.date_range(lo, max(lo, hi), freq="15min").append(pd.DatetimeIndex([hi]))
+    return list(dict.fromkeys(t.utcoffset() for t in steps.tz_convert(tz)))
+
+
+def axis_title(story: IncidentStory) -> str:
+    """'Time (Europe/Berlin)', or 'Time (UTC; America/Los_Angeles changes PDT→PST here)'."""
+    tz, zone = story.tz, plot_zone(story)
+    if zone == tz:
+        return f"Time ({tz})"
+    lo, hi = _range(story)
+    names = [lo.tz_convert(tz).tzname(), hi.tz_convert(tz).tzname()]
+    return f"Time (UTC; {tz} changes {names[0]}→{names[1]} in this range)"
+
+
 def _utc(ts: pd.Timestamp) -> str:
     return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -61,7 +93,7 @@ def _milestone_lines(fig: Any, story: IncidentStory) -> None:
     for n, m in story.milestones.items():
         if m.at is None:
             continue
-        x = _local(m.at, story.tz)
+        x = _local(m.at, plot_zone(story))
         label = LABELS[n] + (" (analyst)" if m.source == "analyst" else "")
         fig.add_shape(
             type="line",
@@ -92,7 +124,7 @@ def timeline_figure(story: IncidentStory) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    tz = story.tz
+    tz = plot_zone(story)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
     )
@@ -171,7 +203,7 @@ def timeline_figure(story: IncidentStory) -> Any:
     _milestone_lines(fig, story)
     lo, hi = _range(story)
     fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
-    fig.update_xaxes(title_text=f"Time ({_t(tz)})", row=2, col=1)
+    fig.update_xaxes(title_text=_t(axis_title(story)), row=2, col=1)
     fig.update_yaxes(title_text="failure rate", tickformat=".0%", row=2, col=1)
     fig.update_layout(
         title=_t(story.incident.get("title") or "Incident timeline"),
@@ -199,7 +231,7 @@ def _failure_panel(fig: Any, story: IncidentStory, go: Any) -> None:
         return
     lo, hi = _range(story)
     s = s.loc[(s.index >= lo) & (s.index < hi)]
-    x = _local(pd.Series(s.index), story.tz)
+    x = _local(pd.Series(s.index), plot_zone(story))
     hover = [
         f"{_utc(t)}<br>{int(f)} of {int(n)} failed"
         for t, f, n in zip(s.index, s["failures"], s["requests"], strict=True)
@@ -237,7 +269,7 @@ def impact_figure(story: IncidentStory) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    tz = story.tz
+    tz = plot_zone(story)
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -286,7 +318,7 @@ def impact_figure(story: IncidentStory) -> Any:
     _cumulative(fig, story, go)
     _milestone_lines(fig, story)
     fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
-    fig.update_xaxes(title_text=f"Time ({_t(tz)})", row=2, col=1)
+    fig.update_xaxes(title_text=_t(axis_title(story)), row=2, col=1)
     fig.update_yaxes(title_text="per bin", row=1, col=1)
     fig.update_yaxes(title_text="customers", row=2, col=1, secondary_y=False)
     fig.update_yaxes(title_text="revenue lost", row=2, col=1, secondary_y=True, rangemode="tozero")
@@ -325,7 +357,7 @@ def _cumulative(fig: Any, story: IncidentStory, go: Any) -> None:
         cust = first.groupby(bins[first.index]).size().cumsum()
         fig.add_trace(
             go.Scatter(
-                x=_local(pd.Series(cust.index), story.tz),
+                x=_local(pd.Series(cust.index), plot_zone(story)),
                 y=cust.to_numpy(),
                 name="affected customers (cumulative)",
                 mode="lines",
@@ -344,7 +376,7 @@ def _cumulative(fig: Any, story: IncidentStory, go: Any) -> None:
             rev = (f.groupby(bins).size() * per).cumsum()
         fig.add_trace(
             go.Scatter(
-                x=_local(pd.Series(rev.index), story.tz),
+                x=_local(pd.Series(rev.index), plot_zone(story)),
                 y=rev.to_numpy(),
                 name="revenue lost (cumulative)",
                 mode="lines",

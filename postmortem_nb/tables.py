@@ -42,11 +42,20 @@ def html_table(
     )
 
 
-def _local(ts: Any, tz: str, *, short: bool = False) -> str:
+def _local(ts: Any, tz: str, *, short: bool = False, zone: bool = False) -> str:
+    """Wall-clock time in ``tz``; ``zone`` adds its abbreviation (short form only)."""
     if ts is None or pd.isna(ts):
         return ""
     t = pd.Timestamp(ts).tz_convert(tz)
-    return t.strftime("%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S %Z")
+    if short:
+        return t.strftime("%m-%d %H:%M:%S %Z" if zone else "%m-%d %H:%M:%S")
+    return t.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def crosses_offset_change(times: Iterable[Any], tz: str) -> bool:
+    """True when ``tz``'s UTC offset is not the same at every one of ``times`` (DST)."""
+    offsets = {pd.Timestamp(t).tz_convert(tz).utcoffset() for t in times if pd.notna(t)}
+    return len(offsets) > 1
 
 
 def _utc(ts: Any) -> str:
@@ -65,6 +74,8 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
     if "group" in ev.columns:  # members of a collapsed storm are listed under it, not here
         ev = ev.loc[ev["group"].fillna("") == ""]
     ev = ev.sort_values("timestamp", kind="stable")
+    # across a DST change wall-clock times repeat or jump: each one says PDT/PST then
+    zone = tz != "UTC" and crosses_offset_change(ev["timestamp"].head(MAX_ROWS), tz)
     rows = []
     for r in ev.head(MAX_ROWS).itertuples(index=False):
         d = r._asdict()
@@ -77,7 +88,7 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
             kind = f"milestone: {marker}"
         if str(d.get("source", "")).startswith("analyst") or d.get("pinned"):
             kind = f"{kind} (analyst)"
-        when = [_local(d["timestamp"], tz, short=True)]
+        when = [_local(d["timestamp"], tz, short=True, zone=zone)]
         if tz != "UTC":
             when.append(_utc(d["timestamp"]))
         rows.append([*when, kind, d.get("service") or "", text, evidence])

@@ -113,7 +113,7 @@ class ExploreSession:
         return AlertExplorerView(self.alerts, on_pin=self.pin).live()
 
     def linked(self, show: bool = False) -> Live:
-        from ..figures import impact_figure, timeline_figure
+        from ..figures import impact_figure, plot_zone, timeline_figure
         from .linked import Selection, linked_view
 
         def on_range(start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -122,9 +122,10 @@ class ExploreSession:
             elif self.wb.frames.get("logs") is not None:
                 self.logs.set_filter(start=start, end=end)
 
-        selection = Selection(self.wb.tz, store=self.wb.store, on_range=on_range)
-        self.selection = selection
         story = self.wb.story
+        # the figures' x values are wall-clock in plot_zone (UTC across a DST change)
+        selection = Selection(plot_zone(story), store=self.wb.store, on_range=on_range)
+        self.selection = selection
         return linked_view(lambda: [timeline_figure(story), impact_figure(story)], selection,
                            show=show)
 

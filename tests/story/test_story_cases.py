@@ -373,3 +373,63 @@ def test_overrides_win_and_ordering_problems_are_warnings():
         "source": "analyst",
         "evidence": "set by the analyst: from the support tickets (derived value: none)",
     }
+
+
+def _x(value):
+    return pd.Timestamp(value)
+
+
+def test_figures_and_table_stay_in_order_across_fall_back():
+    # America/Los_Angeles falls back at 09:00 UTC on 2026-11-01 (02:00 PDT -> 01:00 PST)
+    from postmortem_nb.figures import axis_title, plot_zone
+    from postmortem_nb.tables import events_table
+
+    s = _incident(
+        "2026-11-01T08:30:00Z",
+        "2026-11-01T09:30:00Z",
+        "2026-11-01T08:35:00Z",
+        "2026-11-01T08:40:00Z",
+        "2026-11-01T09:39:00Z",  # a 64-minute alert
+        "America/Los_Angeles",
+    )
+    assert plot_zone(s) == "UTC"
+    assert "UTC" in axis_title(s)
+    assert "PDT→PST" in axis_title(s)
+    fig = timeline_figure(s)
+    assert fig.layout.xaxis2.title.text == axis_title(s)
+    lines = {a.text.split(" (")[0]: _x(a.x) for a in fig.layout.annotations if a.textangle == -90}
+    order = ["Impact start", "Detected", "Acknowledged", "Mitigated", "Resolved"]
+    assert [lines[n] for n in order] == sorted(lines[n] for n in order)
+    assert lines["Mitigated"] - lines["Impact start"] >= pd.Timedelta("55min")
+    bar = next(t for t in fig.data if t.name == "alert active")
+    assert _x(bar.x[1]) - _x(bar.x[0]) == pd.Timedelta("64min")
+    rate = next(t for t in fig.data if t.name == "failure rate")
+    xs = [_x(v) for v in rate.x]
+    assert xs == sorted(xs)
+    assert len(set(xs)) == len(xs)
+    imp = impact_figure(s)
+    bars = next(t for t in imp.data if t.name == "failed transactions")
+    assert list(bars.x) == sorted(bars.x)
+    html = events_table(s.events, s.tz)
+    assert " PDT</td>" in html
+    assert " PST</td>" in html
+
+
+def test_figures_keep_the_team_zone_when_no_offset_changes():
+    from postmortem_nb.figures import axis_title, plot_zone
+    from postmortem_nb.tables import events_table
+
+    s = _incident(
+        "2026-05-05T10:00:00Z",
+        "2026-05-05T10:40:00Z",
+        "2026-05-05T10:05:00Z",
+        "2026-05-05T10:09:00Z",
+        "2026-05-05T10:50:00Z",
+        "Europe/Berlin",
+    )
+    assert plot_zone(s) == "Europe/Berlin"
+    assert axis_title(s) == "Time (Europe/Berlin)"
+    fig = timeline_figure(s)
+    first = next(a for a in fig.layout.annotations if a.text.startswith("Detected"))
+    assert _x(first.x) == pd.Timestamp("2026-05-05 12:05:00")  # CEST wall clock
+    assert " CEST</td>" not in events_table(s.events, s.tz)
