@@ -2,12 +2,16 @@
 
 Strings from data (log lines, alert titles, labels, file names) are always shown as
 text. The analyst's Markdown is rendered, then cleaned with nh3 (Ammonia): links work,
-scripts, event handlers and ``javascript:`` URLs do not.
+scripts, event handlers and ``javascript:`` URLs do not. Both paths (and Plotly figure
+text, report/plotlyjs.py) show bidirectional control characters visibly as ``[U+202E]``:
+an override or isolate from the data would otherwise reverse the report's own text
+around it (timestamps, ids).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 
 import nh3
@@ -50,11 +54,23 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
+# embeddings and overrides (U+202A-202E), isolates (U+2066-2069), LRM/RLM, Arabic mark
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_bidi(text: str) -> str:
+    """Bidirectional control characters replaced by a visible ``[U+XXXX]``."""
+    return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def escape(value: object) -> str:
-    """HTML-escape any value from data, quotes included; None becomes an empty string."""
+    """HTML-escape any value from data, quotes included; None becomes an empty string.
+
+    Bidirectional controls become visible text (``visible_bidi``).
+    """
     if value is None:
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(visible_bidi(str(value)), quote=True)
 
 
 @lru_cache(maxsize=1)
@@ -74,10 +90,11 @@ def sanitize_html(
 ) -> str:
     """Clean an HTML fragment to an allow-list (default: the small one above).
 
-    Links get rel=noopener and only safe URL schemes; comments are dropped.
+    Links get rel=noopener and only safe URL schemes; comments are dropped; bidirectional
+    controls become visible (``visible_bidi``).
     """
     return nh3.clean(
-        fragment,
+        visible_bidi(fragment),
         tags=ALLOWED_TAGS if tags is None else tags,
         attributes=ALLOWED_ATTRIBUTES if attributes is None else attributes,
         url_schemes=ALLOWED_SCHEMES,

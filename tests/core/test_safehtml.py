@@ -57,3 +57,36 @@ def test_sanitize_strips_event_handlers():
     assert "onclick" not in out
     assert "onmouseover" not in out
     assert "hi" in out
+
+
+BIDI = ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068",
+        "\u2069", "\u200e", "\u200f"]
+
+
+@pytest.mark.parametrize("control", BIDI)
+def test_bidi_controls_from_data_are_shown_not_obeyed(control):
+    from postmortem_nb.tables import html_table
+
+    name = f"pay{control}ments"
+    shown = f"pay[U+{ord(control):04X}]ments"
+    assert escape(name) == shown
+    assert control not in sanitize_html(f"<p>{name}</p>")
+    assert shown in markdown_to_html(f"Service **{name}** failed")
+    assert shown in html_table(["Service", "Time"], [[name, "14:03:00"]])
+
+
+def test_bidi_controls_in_report_parts_and_figures():
+    import plotly.graph_objects as go
+
+    from postmortem_nb.report.page import header_html
+    from postmortem_nb.report.plotlyjs import figure_html
+
+    title = "checkout \u202edown 14:03 id-42"
+    page = header_html({"title": title, "incident_id": "inc\u2067-1"}, "x")
+    assert "\u202e" not in page
+    assert "\u2067" not in page
+    assert "checkout [U+202E]down" in page
+    fig = go.Figure(go.Bar(x=["pay\u202ements"], y=[1])).update_layout(title=title)
+    out = figure_html(fig, "f1")
+    assert "\u202e" not in out
+    assert "\\u202e" not in out.lower()
