@@ -126,8 +126,14 @@ def timeline_figure(story: IncidentStory) -> Any:
     from plotly.subplots import make_subplots
 
     tz = plot_zone(story)
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
+    # without logs there is no failure rate to draw: one panel, its own time axis
+    signal = story.series is not None and len(story.series) > 0
+    fig = (
+        make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
+        )
+        if signal
+        else make_subplots(rows=1, cols=1)
     )
     a = story.alerts
     if len(a):
@@ -200,15 +206,19 @@ def timeline_figure(story: IncidentStory) -> Any:
             1,
             1,
         )
-    _failure_panel(fig, story, go)
+    if signal:
+        _failure_panel(fig, story, go)
     _milestone_lines(fig, story)
     lo, hi = _range(story)
-    fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
-    fig.update_xaxes(title_text=_t(axis_title(story)), row=2, col=1)
-    fig.update_yaxes(title_text="failure rate", tickformat=".0%", row=2, col=1)
+    # type="date" always: with no trace on an axis Plotly would guess "linear" and draw
+    # the milestone lines at NaN
+    fig.update_xaxes(type="date", range=[_local(lo, tz), _local(hi, tz)])
+    fig.update_xaxes(title_text=_t(axis_title(story)), row=2 if signal else 1, col=1)
+    if signal:
+        fig.update_yaxes(title_text="failure rate", tickformat=".0%", row=2, col=1)
     fig.update_layout(
         title=_t(story.incident.get("title") or "Incident timeline"),
-        height=560,
+        height=560 if signal else 420,
         margin={"l": 10, "r": 10, "t": 60, "b": 40},
         legend={"orientation": "h", "y": -0.15},
         template="plotly_white",
@@ -265,8 +275,22 @@ def _failure_panel(fig: Any, story: IncidentStory, go: Any) -> None:
         )
 
 
+NO_LOGS_NOTE = (
+    "No impact figure: there are no logs to measure impact from (failed transactions, "
+    "customers and revenue come from the log failure signal)."
+)
+
+
+def impact_note(story: IncidentStory) -> str | None:
+    """Why the impact figure is left out (no logs), or None when it is drawn."""
+    return NO_LOGS_NOTE if story.signals is None else None
+
+
 def impact_figure(story: IncidentStory) -> Any:
-    """Failures per bin against the baseline band; cumulative customers and revenue lost."""
+    """Failures per bin against the baseline band; cumulative customers and revenue lost.
+
+    Needs logs: without them there is nothing to plot (see ``impact_note``).
+    """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -318,7 +342,7 @@ def impact_figure(story: IncidentStory) -> Any:
             )
     _cumulative(fig, story, go)
     _milestone_lines(fig, story)
-    fig.update_xaxes(range=[_local(lo, tz), _local(hi, tz)])
+    fig.update_xaxes(type="date", range=[_local(lo, tz), _local(hi, tz)])
     fig.update_xaxes(title_text=_t(axis_title(story)), row=2, col=1)
     fig.update_yaxes(title_text="per bin", row=1, col=1)
     fig.update_yaxes(title_text="customers", row=2, col=1, secondary_y=False)

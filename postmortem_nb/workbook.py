@@ -162,9 +162,14 @@ class Workbook:
     def impact_table(self) -> HTML:
         return HTML(impact_table(self.facts), "Impact")
 
-    def impact_figure(self) -> Figure:
-        from .figures import impact_figure
+    def impact_figure(self) -> Figure | HTML:
+        """The impact figure, or a short note when there are no logs to measure from."""
+        from .figures import impact_figure, impact_note
+        from .safehtml import escape
 
+        note = impact_note(self.story)
+        if note:
+            return HTML(f'<p class="pm-note">{escape(note)}</p>', "Impact figure")
         return Figure(impact_figure(self.story))
 
     def impact_form(self) -> Live:

@@ -126,8 +126,11 @@ class ExploreSession:
         # the figures' x values are wall-clock in plot_zone (UTC across a DST change)
         selection = Selection(plot_zone(story), store=self.wb.store, on_range=on_range)
         self.selection = selection
-        return linked_view(lambda: [timeline_figure(story), impact_figure(story)], selection,
-                           show=show)
+        def figures() -> list:
+            figs = [timeline_figure(story)]
+            return figs if story.signals is None else [*figs, impact_figure(story)]
+
+        return linked_view(figures, selection, show=show)
 
 
 def session(wb: Any) -> ExploreSession:

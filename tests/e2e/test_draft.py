@@ -136,6 +136,9 @@ def test_alerts_only_incident(tmp_path):
     assert facts["milestones"]["detected"]["at"] is not None
     assert facts["impact"]["failed_transactions"]["value"] is None
     assert os.path.getsize(result.workspace.report) > 10_000
+    html = result.workspace.report.read_text()
+    assert "there are no logs to measure impact from" in html
+    assert html.count('class="pm-figure"') == 1  # the timeline only
 
 
 def test_report_shows_roles_not_names_unless_chosen(demo_copy):

@@ -49,3 +49,32 @@ def test_figures_render_offline_without_errors(page, tmp_path):
     assert page.console_errors == []
     assert page.page_errors == []
     assert [u for u in page.requests if not u.startswith("file:")] == []
+
+
+def test_alerts_only_timeline_has_a_time_axis_and_no_errors(page, tmp_path):
+    import plotly.io as pio
+
+    alerts = make_alerts(
+        [
+            {"title": f"Payment errors {i}", "service": svc, "severity": "SEV2",
+             "start": f"2026-05-05T13:{10 + 3 * i}:00Z", "ack": "2026-05-05T13:20:00Z",
+             "end": "2026-05-05T14:20:00Z"}
+            for i, svc in enumerate(["payments", "checkout-api", "payments"])
+        ]
+    )
+    s = analyse_incident(alerts, tz="Europe/Berlin")
+    body = pio.to_html(timeline_figure(s), include_plotlyjs=True, full_html=False)
+    path = tmp_path / "timeline.html"
+    path.write_text(f"<!doctype html><html><body>{body}</body></html>", encoding="utf-8")
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    ticks = page.locator(".xtick text").all_text_contents()
+    assert any(":" in t for t in ticks), ticks  # time ticks such as 15:00
+    assert "Time (Europe/Berlin)" in page.locator(".g-xtitle").text_content()
+    assert page.locator(".subplot").count() == 1
+    assert page.locator(".shapelayer path").count() >= 3  # detected, acknowledged, resolved
+    paths = page.locator(".shapelayer path")
+    for d in paths.evaluate_all("ps => ps.map(p => p.getAttribute('d'))"):
+        assert "NaN" not in d
+    assert page.console_errors == []
+    assert page.page_errors == []

@@ -132,8 +132,14 @@ def test_alerts_only_gives_no_impact_start_and_no_guess():
     assert facts["milestones"]["impact_start"]["at"] is None
     assert facts["impact"]["revenue_lost"]["value"] is None
     assert "no logs" in facts["impact"]["revenue_lost"]["method"]
-    timeline_figure(s)
-    impact_figure(s)
+    fig = timeline_figure(s)
+    # one panel with a real time axis, not an empty failure-rate panel
+    assert "xaxis2" not in fig.layout
+    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.xaxis.title.text == "Time (Europe/Berlin)"
+    from postmortem_nb.figures import impact_note
+
+    assert "no logs to measure impact from" in impact_note(s)
 
 
 def test_logs_without_failures_give_no_onset():
