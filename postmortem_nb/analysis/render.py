@@ -97,6 +97,50 @@ def milestones_table(analysis: Analysis, facts: dict[str, Any] | None, tz: str |
             + "".join(rows) + "</tbody></table>")
 
 
+def duration_text(seconds: float) -> str:
+    """'5 min 47 s', '1 h 54 min', '45 s', '2 d 3 h': two units at most (rounded)."""
+    total = round(abs(seconds))
+    if total >= 3600:  # hours and minutes: to the nearest minute
+        total = round(total / 60) * 60
+    d, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    units = [(d, "d"), (h, "h"), (m, "min"), (sec, "s")]
+    first = next((i for i, (v, _) in enumerate(units) if v), 3)
+    parts = [f"{v} {u}" for v, u in units[first : first + 2] if v]
+    return " ".join(parts) or "0 s"
+
+
+_DURATION_WORDS = (
+    ("time_to_detect", "Detected", "after impact start"),
+    ("time_to_acknowledge", "acknowledged", "after detection"),
+    ("time_to_mitigate", "mitigated", "after impact start"),
+    ("time_to_resolve", "resolved", "after impact start"),
+)
+
+
+def durations_sentence(facts: dict[str, Any] | None) -> str:
+    """'Detected 5 min 47 s after impact start; acknowledged 6 min 4 s after detection; ...'
+
+    From facts.json ``durations_s``; unknown durations are left out, a negative one (an
+    ordering problem, listed in the warnings) is named as such.
+    """
+    durs = (facts or {}).get("durations_s") or {}
+    bits = []
+    for key, verb, since in _DURATION_WORDS:
+        value = durs.get(key)
+        if not isinstance(value, int | float):
+            continue
+        if value < 0:
+            bits.append(f"{verb} {duration_text(value)} before it ({since[6:]}: see warnings)")
+        else:
+            bits.append(f"{verb} {duration_text(value)} {since}")
+    if not bits:
+        return ""
+    text = "; ".join(bits)
+    return text[0].upper() + text[1:] + "."
+
+
 def _summary(a: Analysis, facts: dict[str, Any] | None, tz: str | None) -> str:
     s = a.summary
     incident = (facts or {}).get("incident") or {}
@@ -111,8 +155,10 @@ def _summary(a: Analysis, facts: dict[str, Any] | None, tz: str | None) -> str:
         + f"<dt>Services</dt><dd>{escape(', '.join(map(str, services))) or '—'}</dd>"
         + f"<dt>People involved</dt><dd>{people}</dd></dl>"
     )
+    sentence = durations_sentence(facts)
+    durations = f'<p class="pm-durations">{escape(sentence)}</p>' if sentence else ""
     return (
-        dl + milestones_table(a, facts, tz)
+        dl + milestones_table(a, facts, tz) + durations
         + "<h3>What happened</h3>" + _prose(s.what_happened)
         + "<h3>Customer-facing description</h3>" + _prose(s.customer_description)
     )
@@ -292,6 +338,7 @@ def render_sections_markdown(
         f"- **Severity:** {_md_cell(s.severity or incident.get('severity') or '—')}",
         f"- **Services:** {_md_cell(services) or '—'}",
         f"- **People involved:** {_md_cell(people)}",
+        *([f"- **Durations:** {durations_sentence(facts)}"] if durations_sentence(facts) else []),
         "", "### What happened", "", _md_prose(s.what_happened),
         "", "### Customer-facing description", "", _md_prose(s.customer_description),
     ])

@@ -141,3 +141,23 @@ def test_markdown_keeps_code_as_written_and_disarms_the_rest():
     assert "Why did `a < 3` hold?" in md["root_cause"]
     assert "&lt;script&gt;" in md["root_cause"]
     assert "<script>" not in md["root_cause"]
+
+
+def test_summary_states_the_durations_in_words(outage):
+    from postmortem_nb.analysis.render import duration_text
+
+    # the demo incident's durations (facts.json durations_s)
+    facts = {**FACTS, "durations_s": {"time_to_detect": 347.0, "time_to_acknowledge": 364.0,
+                                      "time_to_mitigate": 6840.0, "time_to_resolve": 7780.0,
+                                      "total": 7780.0}}
+    want = ("Detected 5 min 47 s after impact start; acknowledged 6 min 4 s after detection; "
+            "mitigated 1 h 54 min after impact start; resolved 2 h 10 min after impact start.")
+    assert want in render_sections_html(outage, facts=facts, tz="Europe/Berlin")["summary"]
+    assert f"- **Durations:** {want}" in to_md(outage, facts=facts)["summary"]
+    assert [duration_text(x) for x in (0, 45, 60, 3600, 90061)] == [
+        "0 s", "45 s", "1 min", "1 h", "1 d 1 h"]
+    # unknown durations are left out, not guessed
+    facts["durations_s"] = {"time_to_detect": None, "time_to_acknowledge": 240.0}
+    html = render_sections_html(outage, facts=facts, tz="UTC")["summary"]
+    assert "Acknowledged 4 min after detection." in html
+    assert "Detected" not in html

@@ -67,6 +67,7 @@ def test_export_after_milestone_overrides_makes_the_whole_report_agree(demo_copy
     assert "Impact start (analyst)" in html
     assert "Impact start (derived)" not in html
     assert "2026-03-10T14:03:00Z, 2026-03-10T15:57:00Z" not in html  # no old impact window
+    assert "Detected 8 min 47 s after impact start;" in html  # 14:00:00 -> 14:08:47
     # a second export finds nothing stale and does not re-execute
     before = ws.notebook.stat().st_mtime_ns
     export_workspace(ws)
