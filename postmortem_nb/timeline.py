@@ -112,9 +112,18 @@ _LOUD = ("WARN", "WARNING", "ERROR", "FATAL", "CRITICAL")
 
 
 def signal_events(
-    onset: Onset | None, new: pd.DataFrame | None = None, *, top: int = 5, tz: str = "UTC"
+    onset: Onset | None,
+    new: pd.DataFrame | None = None,
+    *,
+    top: int = 5,
+    first: int = 2,
+    tz: str = "UTC",
 ) -> pd.DataFrame:
-    """Onset, peak and recovery of the failure signal; first sight of new log messages."""
+    """Onset, peak and recovery of the failure signal; first sight of new log messages.
+
+    New warning/error templates kept: the ``first`` earliest (often the cause, however
+    few lines it logged) and the ``top`` loudest, in time order.
+    """
     rows: list[dict] = []
     if onset is not None:
         rule = "rule: failure-rate median+MAD"
@@ -158,7 +167,10 @@ def signal_events(
             if "level" not in new.columns
             else new[new["level"].astype("str").str.upper().isin(_LOUD)]
         )
-        for _, t in loud.sort_values("count", ascending=False).head(top).iterrows():
+        earliest = loud.sort_values("first_seen", kind="stable").head(first)
+        loudest = loud.sort_values("count", ascending=False, kind="stable").head(top)
+        keep = loud.loc[loud.index.isin(earliest.index.union(loudest.index))]
+        for _, t in keep.sort_values("first_seen", kind="stable").iterrows():
             lvl = f"{t['level']}, " if "level" in t and isinstance(t["level"], str) else ""
             svc = t.get("service", "")
             rows.append(

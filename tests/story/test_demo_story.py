@@ -79,6 +79,12 @@ def test_timeline_tells_the_story(story, truth):
     assert "upstream timeout" in new
     assert "statement timeout" in new
     assert ev["event_id"].is_unique
+    # the earliest new warning (the cause, cited by the 5 Whys) is kept beside the loudest
+    msgs = ev.loc[ev["kind"] == "new_log_template"]
+    assert "exceeded max runtime, retrying" in msgs["description"].iloc[0]
+    assert msgs["timestamp"].iloc[0] == pd.Timestamp("2026-03-10T14:02:55Z")
+    assert msgs["timestamp"].is_monotonic_increasing
+    assert any("upstream timeout" in d for d in msgs["description"])  # the loudest stays
 
 
 def test_event_ids_are_stable_across_runs(story, demo_alerts, demo_logs, demo_changes):
