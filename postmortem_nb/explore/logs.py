@@ -332,10 +332,12 @@ class LogExplorer:
                   all_rows: bool = False) -> pd.DataFrame:
         """Templates of the matching rows (error rows only by default): count, first/last seen.
 
+        ``service`` is where the template was first seen; ``services`` lists every service
+        that logged it with its count ("checkout-api 2,729, payments 2,729"), most first.
         ``all_rows`` ignores the filter (the explorer's list of templates to choose from).
         """
         cols = ["template_id", "template", "count", "first_seen", "last_seen", "service",
-                "level", "example"]
+                "services", "level", "example"]
         pos = np.arange(self.n) if all_rows else self.positions()
         if errors_only:
             pos = pos[self._err[pos]]
@@ -355,12 +357,26 @@ class LogExplorer:
             "first_seen": pd.to_datetime(self._ts[fpos], utc=True),
             "last_seen": pd.to_datetime(self._ts[lpos], utc=True),
             "service": [self.services[c] for c in self._svc[fpos]],
+            "services": self._services_of(uniq, codes, pos),
             "level": [self.levels[c] for c in self._lvl[fpos]],
             "example": [self._msg[int(p)].as_py() for p in fpos],
         })
         out = out.sort_values(["count", "first_seen"], ascending=[False, True])
         out = out.reset_index(drop=True)
         return out if limit is None else out.head(limit)
+
+    def _services_of(self, uniq: np.ndarray, codes: np.ndarray, pos: np.ndarray) -> list[str]:
+        """Per template code in ``uniq``: 'svc count, svc count' over the rows ``pos``."""
+        svc = self._svc[pos].astype(np.int64)
+        width = int(svc.max()) + 1 if len(svc) else 1
+        pairs, n = np.unique(codes.astype(np.int64) * width + svc, return_counts=True)
+        per: dict[int, list[tuple[int, str]]] = {}
+        for key, k in zip(pairs.tolist(), n.tolist(), strict=True):
+            per.setdefault(key // width, []).append((k, str(self.services[key % width])))
+        return [
+            ", ".join(f"{name} {k:,}" for k, name in sorted(per[int(c)], key=lambda x: -x[0]))
+            for c in uniq
+        ]
 
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         """First and last timestamp of the matching rows."""

@@ -56,11 +56,12 @@ def services_html(by_service: pd.DataFrame) -> str:
 
 def templates_html(templates: pd.DataFrame, tz: str, limit: int = 10) -> str:
     rows = [
-        [local(r.first_seen, tz), f"{r.count:,}", r.service, r.level, cut(r.template),
-         r.template_id]
+        [local(r.first_seen, tz), f"{r.count:,}", getattr(r, "services", r.service), r.level,
+         cut(r.template), r.template_id]
         for r in templates.head(limit).itertuples()
     ]
-    return html_table([f"First seen ({tz})", "Count", "Service", "Level", "Template", "Id"],
+    return html_table([f"First seen ({tz})", "Count", "Services (count)", "Level", "Template",
+                       "Id"],
                       rows, empty="No error templates for this filter.")
 
 

@@ -206,3 +206,16 @@ def test_hostile_text_is_escaped_in_the_static_summary(small_logs):
     assert "<img" not in html
     assert "&lt;script&gt;" in html
     assert np.isfinite(ex.matching)
+
+
+def test_a_template_shared_by_two_services_credits_both(explorer):
+    from postmortem_nb.explore.summary import templates_html
+
+    top = explorer.templates(limit=None)
+    post = top.loc[top["template"].str.startswith("POST ")].iloc[0]
+    parts = dict(p.rsplit(" ", 1) for p in post["services"].split(", "))
+    assert set(parts) == {"checkout-api", "payments"}
+    assert sum(int(v.replace(",", "")) for v in parts.values()) == post["count"]
+    html = templates_html(top, "Europe/Berlin", limit=50)
+    assert post["services"] in html
+    assert f"<td>{post['service']}</td>" not in html  # no single service credited
