@@ -140,14 +140,21 @@ def signal_events(
                 )
             )
         if onset.peak is not None:
-            rate = f" ({onset.peak_rate:.0%})" if onset.peak_rate is not None else ""
+            # the bin with the MOST FAILURES, not the highest failure rate (a quieter bin can
+            # reach 100%): the wording says which
+            rate = (
+                f" ({onset.peak_rate:.0%} of that bin's transactions failed)"
+                if onset.peak_rate is not None
+                else ""
+            )
             rows.append(
                 _ev(
                     onset.peak,
                     "signal_peak",
                     rule,
                     "",
-                    f"Peak: {onset.peak_failures} failed transactions in one {onset.bin} bin{rate}",
+                    f"Most failures in one {onset.bin} bin: {onset.peak_failures} failed "
+                    f"transactions{rate}",
                 )
             )
         if onset.recovery is not None:

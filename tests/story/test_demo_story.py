@@ -85,6 +85,11 @@ def test_timeline_tells_the_story(story, truth):
     assert msgs["timestamp"].iloc[0] == pd.Timestamp("2026-03-10T14:02:55Z")
     assert msgs["timestamp"].is_monotonic_increasing
     assert any("upstream timeout" in d for d in msgs["description"])  # the loudest stays
+    # the "peak" event is the bin with the most failures, and says so (not the top rate)
+    peak = ev.loc[ev["kind"] == "signal_peak", "description"].iloc[0]
+    assert peak.startswith("Most failures in one 1min bin: ")
+    assert "of that bin's transactions failed" in peak
+    assert not peak.startswith("Peak")
 
 
 def test_event_ids_are_stable_across_runs(story, demo_alerts, demo_logs, demo_changes):
