@@ -144,14 +144,33 @@ def _fmt(value: Any, unit: str) -> str:
     return f"{value:,} {unit}".strip()
 
 
+# what each figure is, in words (the facts.json names are kept for compatibility:
+# share_of_normal_traffic divides by the traffic that actually arrived)
+IMPACT_LABELS = {
+    "share_of_normal_traffic": "Share of transactions that failed",
+    "traffic_vs_baseline": "Traffic vs baseline (1× = as usual)",
+}
+
+
+def _impact_value(name: str, fig: Mapping[str, Any]) -> str:
+    value, unit = fig.get("value"), fig.get("unit", "")
+    if value is None:
+        return _fmt(value, unit)
+    if name == "traffic_vs_baseline":
+        return f"{float(value):.2f}×"
+    if name == "excess_failures":  # a count: round(n - share x n) to whole transactions
+        return f"{round(float(value)):,} {unit}".strip()
+    return _fmt(value, unit)
+
+
 def impact_table(facts: Mapping[str, Any]) -> str:
     """Each impact figure with its method: no number without how it was obtained."""
     rows = []
     for name, fig in (facts.get("impact") or {}).items():
         if not isinstance(fig, Mapping):
             continue
-        label = name.replace("_", " ").capitalize()
-        rows.append([label, _fmt(fig.get("value"), fig.get("unit", "")), fig.get("method", "")])
+        label = IMPACT_LABELS.get(name) or name.replace("_", " ").capitalize()
+        rows.append([label, _impact_value(name, fig), fig.get("method", "")])
     return html_table(["Figure", "Value", "Method"], rows, empty="No impact figures.")
 
 

@@ -84,3 +84,22 @@ def test_impact_and_provenance_tables():
     out = provenance_table(rec, "UTC")
     assert "ab" * 32 in out
     assert all(tag not in {"script", "img"} for tag, _ in _tags(out))
+
+
+def test_impact_table_says_what_each_number_is():
+    import json
+
+    from postmortem_nb.tables import impact_table
+
+    # the demo incident's impact figures (facts.json)
+    impact = {
+        "excess_failures": {"value": 2710.1, "unit": "transactions", "method": "m"},
+        "share_of_normal_traffic": {"value": 0.7635, "unit": "ratio", "method": "m"},
+        "traffic_vs_baseline": {"value": 1.7929, "unit": "ratio", "method": "m"},
+    }
+    html = impact_table(json.loads(json.dumps({"impact": impact})))
+    assert "<td>2,710 transactions</td>" in html
+    assert "Share of transactions that failed</td><td>76.3%" in html
+    assert "Share of normal traffic" not in html
+    assert "Traffic vs baseline (1× = as usual)</td><td>1.79×" in html
+    assert "179.3%" not in html
