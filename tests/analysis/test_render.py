@@ -161,3 +161,12 @@ def test_summary_states_the_durations_in_words(outage):
     html = render_sections_html(outage, facts=facts, tz="UTC")["summary"]
     assert "Acknowledged 4 min after detection." in html
     assert "Detected" not in html
+
+
+def test_markdown_shows_bidi_controls_visibly():
+    a = Analysis.from_dict({"summary": {"services": ["pay\u202ements"]},
+                            "lessons": {"went_well": "Disk full \u202eon host"}})
+    md = to_md(a)
+    assert "\u202e" not in md["summary"] + md["lessons"]
+    assert "Disk full [U+202E]on host" in md["lessons"]
+    assert "U+202E" in md["summary"]
