@@ -50,6 +50,10 @@ def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict
     start_utc, start_local = _when(start, tz)
     end_utc, end_local = _when(end, tz)
     people = [{"role": label, "name_or_role": ""} for label in analysis.people_labels()]
+    try:  # bad source data (resolved before started) must not pass unnoticed at the top
+        backwards = bool(start and end and pd.Timestamp(end) < pd.Timestamp(start))
+    except (ValueError, TypeError):
+        backwards = False
     return {
         "incident_id": inc.get("id", ""),
         "title": s.title or inc.get("title", ""),
@@ -61,6 +65,7 @@ def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict
         "end_local": end_local,
         "tz": tz,
         "authors_by_role": people,
+        "end_before_start": backwards,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 

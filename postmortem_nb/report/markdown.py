@@ -20,7 +20,7 @@ import nbformat
 from ..display import WIDGET_MIME
 from ..mdsafe import md_escape, neutralise_markdown
 from .exporter import _load
-from .page import footer_html
+from .page import END_BEFORE_START, footer_html
 from .plotlyjs import PLOTLY_MIME, figure_title, point_count
 from .preprocess import HIDE_TAGS, _part_of, _text
 from .redact import CUSTOMER_COLUMN_RE, Redactor
@@ -236,7 +236,9 @@ def _header_md(header: Mapping[str, Any], title: str, r: Redactor | None) -> lis
         if local or utc:
             zone = f" ({v(header.get('tz'))})" if header.get("tz") and local else ""
             bits = ([f"{v(local)}{zone}"] if local else []) + ([f"{v(utc)} UTC"] if utc else [])
-            rows.append((label, " · ".join(bits)))
+            warn = f" **{END_BEFORE_START}**" if prefix == "end" and header.get(
+                "end_before_start") else ""
+            rows.append((label, " · ".join(bits) + warn))
     authors = [a for a in header.get("authors_by_role") or [] if isinstance(a, Mapping)]
     if authors:
         rows.append(

@@ -70,7 +70,10 @@ def header_html(
         rows.append(
             ("Start", _when(h.get("start_utc"), h.get("start_local"), h.get("tz"), redactor))
         )
-        rows.append(("End", _when(h.get("end_utc"), h.get("end_local"), h.get("tz"), redactor)))
+        end = _when(h.get("end_utc"), h.get("end_local"), h.get("tz"), redactor)
+        if h.get("end_before_start"):
+            end += f' <strong class="pm-warning">{END_BEFORE_START}</strong>'
+        rows.append(("End", end))
     authors = h.get("authors_by_role") or []
     if authors:
         items = "".join(_author(a, redactor) for a in authors if isinstance(a, Mapping))
@@ -84,6 +87,9 @@ def header_html(
         f"{_r(h.get('kicker') or 'Post-incident review', redactor)}</p>"
         f"<h1>{title}</h1>{meta}</header>"
     )
+
+
+END_BEFORE_START = "before the start: check the source times (appendix: data and methods)"
 
 
 def _author(author: Mapping[str, Any], redactor: Redactor | None) -> str:

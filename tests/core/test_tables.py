@@ -76,6 +76,27 @@ def test_report_header_in_utc_states_each_time_once():
     assert "2026-03-10 14:03 UTC" in berlin
 
 
+def test_report_header_flags_an_end_before_the_start():
+    from postmortem_nb.analysis.model import Analysis
+    from postmortem_nb.export import header_info
+    from postmortem_nb.report.markdown import _header_md
+    from postmortem_nb.report.page import END_BEFORE_START, header_html
+
+    facts = {"milestones": {"impact_start": {"at": "2026-03-10T10:20:00Z"},
+                            "resolved": {"at": "2026-03-10T10:05:00Z"}}}
+    info = header_info(facts, Analysis(), "UTC")
+    assert info["end_before_start"] is True
+    page = header_html(info, "x")
+    end = page.split("<dt>End</dt>")[1].split("</dd>")[0]
+    assert "10:05" in end
+    assert f'<strong class="pm-warning">{END_BEFORE_START}</strong>' in end
+    assert END_BEFORE_START in "\n".join(_header_md(info, "x", None))
+    facts["milestones"]["resolved"]["at"] = "2026-03-10T11:05:00Z"
+    ok = header_info(facts, Analysis(), "UTC")
+    assert ok["end_before_start"] is False
+    assert END_BEFORE_START not in header_html(ok, "x")
+
+
 def test_impact_and_provenance_tables():
     facts = {"impact": {"revenue_lost": {"value": 1234.5, "unit": "EUR", "method": "sum"}}}
     assert "1,234.50 EUR" in impact_table(facts)
