@@ -10,7 +10,8 @@ core (``read_chunked``, parallel.py; accepted only when every line is one row);
 otherwise Arrow's streaming reader (bounded memory; quoted newlines, ragged rows, type
 changes and encoding fallbacks are retried here); Python's ``csv`` only to recover
 exact line numbers when rows had to be skipped. Only an empty field is missing: words
-such as "null" or "N/A" are kept as text.
+such as "null" or "N/A" are kept as text. A quoted value that takes in lines looking like
+rows, or runs to the end of the file (a stray quote), is an error naming its line.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputFormatError
 from . import parallel
-from .csvhead import column_types, header, sniff_delimiter
+from .csvhead import column_types, head_rows, header, sniff_delimiter
 from .parallel import NULL_VALUES, NULLABLE_INTS, THREADS_ENV
 from .sources import Source, byte_stream, count_newlines, text_stream
 
@@ -142,6 +143,95 @@ def row_lines(table: pa.Table | pa.RecordBatch, first_line: int) -> np.ndarray:
     return first_line + np.concatenate(([0], np.cumsum(steps)[:-1])).astype("int64")
 
 
+def _row_shape(src: Source, delimiter: str, ncols: int) -> str | None:
+    """A regex for a line that looks like one of this file's rows, or None (one column).
+
+    The line starts like the first row's first field (digit runs, letter runs and the
+    punctuation between them: a timestamp, an id) and holds ``ncols - 1`` delimiters.
+    """
+    if ncols < 2:
+        return None
+    rows = head_rows(src.head, delimiter, limit=1)
+    first = rows[0][0] if rows and rows[0] else ""
+    shape = "".join(
+        r"\d+" if part[0].isdigit() else "[A-Za-z]+" if part[0].isalpha() else re.escape(part)
+        for part in re.findall(r"\d+|[A-Za-z]+|[^\dA-Za-z]", first)
+    )
+    d = re.escape(delimiter)
+    return '"?' + shape + '"?' + d + ("[^\n]*" + d) * (ncols - 2)
+
+
+def _open_quote_error(src: Source, line: int, value: str, shape: str) -> InputFormatError:
+    """A quoted field that never closed where its row ends: it swallowed the rows after it."""
+    rows = re.findall("\n(" + shape + "[^\n]*)", value)
+    example = f" (first: {rows[0][:80]!r})" if rows else ""
+    return InputFormatError(
+        f"a quoted field opens on this line and does not close before the rows after it: "
+        f"it takes in {len(rows)} following line{'s' if len(rows) != 1 else ''} that look "
+        f"like rows{example}, which would be lost into one value. Expected the quote closed "
+        "in its "
+        'own row (a quote inside a value is written twice: ""); remove or close the '
+        "stray quote.",
+        path=src.path,
+        line=line,
+    )
+
+
+def _line_of(src: Source, encoding: str, text: str) -> int | None:
+    """The first line after the header that begins ``text`` (Arrow gives ragged rows no line)."""
+    want = text.split("\n", 1)[0].rstrip("\r")
+    with text_stream(src.path, encoding) as fh:
+        for i, line in enumerate(fh, start=1):
+            if i > src.header_rows and line.rstrip("\r\n") == want:
+                return i
+    return None
+
+
+def _check_open_quotes(
+    src: Source, table: pa.Table, lines: np.ndarray, columns: list[str], delimiter: str
+) -> None:
+    """Raise when a quoted value swallowed lines that look like rows, or ran to the end.
+
+    Arrow reads an unterminated quote to the next quote or to the end of the file, as one
+    value: rows after it would vanish silently. Vectorised (Arrow's RE2) over the text
+    columns that hold a newline at all; nothing here runs per row in Python.
+    """
+    shape = _row_shape(src, delimiter, len(columns))
+    n = table.num_rows
+    last_text: list[str] = []
+    for col in table.columns:
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        if n:
+            v = col[n - 1].as_py()
+            if v:
+                last_text.append(v)
+        if shape is None or not pc.any(pc.match_substring(col, "\n")).as_py():
+            continue
+        hits = pc.match_substring_regex(col, "\n" + shape).to_numpy(zero_copy_only=False)
+        hits = np.flatnonzero(np.nan_to_num(hits.astype("float64")))
+        if len(hits):
+            i = int(hits[0])
+            raise _open_quote_error(src, int(lines[i]), col[i].as_py(), shape)
+    if src.compressed or not n:
+        return
+    # an unterminated quote in the last row: its value runs to the end of the file
+    with open(src.path, "rb") as fh:
+        for v in last_text:
+            raw = ('"' + v.replace('"', '""')).encode(src.encoding, errors="replace")
+            if len(raw) > src.size:
+                continue
+            fh.seek(src.size - len(raw))
+            if fh.read(len(raw)) == raw:
+                raise InputFormatError(
+                    "a quoted field opens in the row starting on this line and is never "
+                    f"closed: it runs to the end of the file ({v[:60]!r}). Expected a closing "
+                    "quote; remove or close the stray quote.",
+                    path=src.path,
+                    line=int(lines[-1]),
+                )
+
+
 def read_csv(
     src: Source,
     *,
@@ -169,8 +259,13 @@ def read_csv(
     for w in warnings:
         log.warning(w)
     invalid: list[dict] = []
+    shape = _row_shape(src, delimiter, len(columns))
+    swallowing: list[tuple[int, str]] = []  # ragged rows that hold an open quote's lines
 
     def on_invalid(row) -> str:
+        text = row.text or ""
+        if shape is not None and "\n" in text and re.search("\n" + shape, text):
+            swallowing.append((row.number, text))
         if len(invalid) < MAX_EXAMPLES:
             invalid.append(
                 {
@@ -190,7 +285,7 @@ def read_csv(
     handler = None
     frame = read_chunked(src, columns=columns, delimiter=delimiter, types=types)
     if frame is not None:
-        return CsvTable(frame, columns, delimiter, [], 0, warnings)
+        return CsvTable(frame, columns, delimiter, [], 0, warnings + _changed(src))
     table = None
     for _attempt in range(12):
         invalid.clear()
@@ -229,6 +324,9 @@ def read_csv(
     else:
         if table is None:
             raise InputFormatError("cannot parse as CSV after retries", path=src.path)
+    if swallowing:
+        _number, text = swallowing[0]
+        raise _open_quote_error(src, _line_of(src, encoding, text), text, shape)
     n, first = table.num_rows, src.first_row_line
     lines = None
     if not invalid and not src.compressed and count_newlines(src.path) - (first - 1) in (n - 1, n):
@@ -243,6 +341,7 @@ def read_csv(
             for rec, line in zip(invalid, bad_lines, strict=True):
                 if rec:
                     rec["line"] = line
+    _check_open_quotes(src, table, lines, columns, delimiter)
     frame = table.to_pandas(
         self_destruct=True,
         split_blocks=True,
@@ -257,4 +356,22 @@ def read_csv(
         msg = f"{src.path.name}: {rows} with the wrong number of fields skipped"
         warnings.append(msg)
         log.warning(msg)
-    return CsvTable(frame, columns, delimiter, examples, len(invalid), warnings)
+    return CsvTable(frame, columns, delimiter, examples, len(invalid), warnings + _changed(src))
+
+
+def _changed(src: Source) -> list[str]:
+    """A file that grew or shrank while it was read (still being written): only part of it
+    was read, which must not pass silently."""
+    try:
+        now = os.stat(src.path).st_size
+    except OSError:
+        now = -1
+    if now == src.size:
+        return []
+    msg = (
+        f"{src.path.name}: the file changed while it was read ({src.size} bytes when opened, "
+        f"{now} after): rows may be missing or cut. Was it still being written? Read it "
+        "again once it is complete."
+    )
+    log.warning(msg)
+    return [msg]

@@ -250,3 +250,65 @@ def test_lines_before_the_header_on_the_fast_paths(tmp_path, gz, monkeypatch, ca
     assert win["_line"].iloc[0] == 600 + 4
     assert win["message"].iloc[0] == "request 600 ok"
     assert ("byte-offset bisection" in caplog.text) is not gz  # gzip: streamed and filtered
+
+
+def _stray_quote(n, at, message='"unbalanced quote'):
+    body = rows(n).splitlines(keepends=True)
+    body[at] = body[at].replace(f"request {at} ok", message)
+    return HEADER + "".join(body)
+
+
+def test_stray_quote_that_swallows_rows_is_an_error(tmp_path):
+    p = write(tmp_path, "stray.csv", _stray_quote(10, 3))  # row 4 is line 5
+    with pytest.raises(InputFormatError) as err:
+        load_logs(p)
+    msg = str(err.value)
+    assert err.value.line == 5
+    assert "line 5:" in msg
+    assert "6 following lines that look like rows" in msg
+    assert "2026-03-10T14:00:04Z,INFO,api,web-1,request 4 ok" in msg
+
+
+def test_stray_quote_in_the_last_row_is_an_error(tmp_path):
+    p = write(tmp_path, "last.csv", _stray_quote(10, 9, '"unterminated last'))
+    with pytest.raises(InputFormatError, match="never closed: it runs to the end") as err:
+        load_logs(p)
+    assert err.value.line == 11
+
+
+def test_stray_quote_closed_by_a_later_quote_is_an_error(tmp_path):
+    text = _stray_quote(10, 3).replace("request 7 ok", '"quoted, fine",extra')
+    with pytest.raises(InputFormatError, match="look like rows") as err:
+        load_logs(write(tmp_path, "ragged.csv", text))
+    assert err.value.line == 5
+
+
+def test_stray_quote_in_a_big_file_is_the_same_error(tmp_path, monkeypatch):
+    from postmortem_nb.ingest import parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)  # the sliced path is tried first
+    p = write(tmp_path, "big.csv", _stray_quote(3000, 1500))
+    with pytest.raises(InputFormatError, match="1499 following lines") as err:
+        load_logs(p)
+    assert err.value.line == 1502
+
+
+def test_quotes_that_close_are_not_flagged(tmp_path):
+    text = HEADER + rows(3) + (
+        '2026-03-10T14:01:00Z,ERROR,api,web-1,"a, b\n  at x.y(Z.java:1)\nend ""q"" done\n"\n'
+    )
+    df = load_logs(write(tmp_path, "ok.csv", text))
+    assert len(df) == 4
+    assert df["message"].iloc[3].endswith('end "q" done\n')
+
+
+def test_a_file_that_changes_while_read_is_reported(tmp_path):
+    from postmortem_nb.ingest import csvread
+    from postmortem_nb.ingest.sources import open_source
+
+    p = write(tmp_path, "growing.csv", HEADER + rows(5))
+    src = open_source(p)
+    with open(p, "a") as fh:
+        fh.write(rows(1, "2026-03-10T15:00:00Z"))
+    table = csvread.read_csv(src)
+    assert any("changed while it was read" in w for w in table.warnings)
