@@ -36,7 +36,8 @@ class TimeRule:
     dayfirst: bool = False
     year: int | None = None  # for formats without a year (syslog)
     unit: str | None = None  # epoch unit when the format states it: s, ms, us, ns
-    zone: str | None = None  # zone the format itself states for naive values
+    zone: str | None = None  # zone the format (or the file) states for naive values: wins
+    zone_from: str = ""  # who states it, for the warning when tz= says otherwise
     zone_hint: str = ""  # where the format's naive times get their zone, for the error
 
 
@@ -260,7 +261,7 @@ FORMATS: tuple[Format, ...] = (
         "csv",
         {"@timestamp", "@message"},
         {"timestamp": "@timestamp", "message": "@message"},
-        time=TimeRule(zone="UTC"),
+        time=TimeRule(zone="UTC", zone_from="CloudWatch Logs Insights writes @timestamp in UTC"),
         description="CloudWatch Logs Insights CSV (@timestamp in UTC, @message, @logStream)",
     ),
     _f(

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -139,13 +139,12 @@ def time_rule(fmt: Format, opts: Mapping[str, object]) -> TimeRule:
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"mapping option year={year!r} is not a year") from exc
     dayfirst = str(opts.get("dayfirst", rule.dayfirst)).lower() in ("1", "true", "yes")
-    return TimeRule(
+    return replace(
+        rule,
         format=str(opts["time_format"]) if opts.get("time_format") else rule.format,
         dayfirst=dayfirst,
         year=year,
         unit=str(opts["time_unit"]) if opts.get("time_unit") else rule.unit,
-        zone=rule.zone,
-        zone_hint=rule.zone_hint,
     )
 
 

@@ -112,11 +112,13 @@ def read_source(
         skipped, skipped_count = table.skipped, table.skipped_count
         warnings.extend(table.warnings)
     rule = time_rule(fmt, opts)
-    if container == "json" and fmt.zone_key and tz is None:
+    if container == "json" and fmt.zone_key:
         stated = _stated_zone(doc, fmt.zone_key)
-        if stated:
-            rule = replace(rule, zone=stated)
-            warnings.append(f"{src.path.name}: naive times read in {stated}, as the file states")
+        if stated:  # the file's word wins over tz= (timestamps._resolve_zone says so)
+            rule = replace(rule, zone=stated, zone_from=f"the file's {fmt.zone_key!r} says so")
+            if tz is None:
+                msg = f"{src.path.name}: naive times read in {stated}, as the file states"
+                warnings.append(msg)
     ctx = Context(src, fmt, kind, tz, rule, user_cols, parents)
     derived: dict[str, pd.Series] = {}
     if fmt.derive and fmt.derive in derivers:

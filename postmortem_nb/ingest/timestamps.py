@@ -6,8 +6,9 @@ split date and time columns (joined before parsing), explicit ``strptime``
 formats (day-first is declared, never inferred), syslog-style times without a
 year only when a year is stated, and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
 
-Naive times need a zone: the ``tz`` argument, the format's own stated zone, or
-the user's configured default ``POSTMORTEM_DEFAULT_TZ`` (whose use is reported).
+Naive times need a zone: the zone the format or the file states (which wins over
+``tz``, with a warning when they differ), the ``tz`` argument, or the user's
+configured default ``POSTMORTEM_DEFAULT_TZ`` (whose use is reported).
 The operating system's zone is never used. Local times that do not exist or are
 ambiguous because of a DST change are reported, not shifted.
 """
@@ -179,11 +180,31 @@ def _check_month_first(
     ]
 
 
-def _resolve_zone(tz: str | None, rule: TimeRule, what: str) -> tuple[str | None, list[str]]:
+_UTC_NAMES = {"UTC", "ETC/UTC", "GMT", "ETC/GMT", "UCT", "ETC/UCT", "ZULU", "ETC/ZULU",
+              "UNIVERSAL", "ETC/UNIVERSAL", "GMT0", "ETC/GMT0"}
+
+
+def same_zone(a: str, b: str) -> bool:
+    """Two names of one zone (``UTC`` and ``Etc/UTC``)."""
+    return a == b or (a.upper() in _UTC_NAMES and b.upper() in _UTC_NAMES)
+
+
+def _resolve_zone(
+    tz: str | None, rule: TimeRule, what: str, path: str | None = None
+) -> tuple[str | None, list[str]]:
+    """The zone of naive values: one the format or the file states wins over ``tz``
+    (which is for times nobody placed); the user's default zone comes last."""
+    if rule.zone:
+        notes = []
+        if tz and not same_zone(check_zone(tz), rule.zone):
+            by = rule.zone_from or "the format states it"
+            name = f"{os.path.basename(path)}: " if path else ""
+            msg = f"{name}{what}: naive times read in {rule.zone} ({by}), not in tz={tz}"
+            log.warning(msg)
+            notes.append(msg)
+        return rule.zone, notes
     if tz:
         return check_zone(tz), []
-    if rule.zone:
-        return rule.zone, []
     env = os.environ.get(DEFAULT_TZ_ENV)
     if env:
         zone = check_zone(env)
@@ -297,7 +318,7 @@ def parse_times(
     zone_used = None
     naive_ok = naive.notna().to_numpy()
     if naive_ok.any():
-        zone, zone_notes = _resolve_zone(tz, rule, what)
+        zone, zone_notes = _resolve_zone(tz, rule, what, path)
         warnings += zone_notes
         if zone is None:
             raise TimestampError(

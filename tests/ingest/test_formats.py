@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -356,3 +358,47 @@ def test_generic_json_wrapper_with_metadata(tmp_path):
     )
     df = load_logs(p)
     assert list(df["message"]) == ["db timeout", "retry ok"]
+
+
+def test_a_zone_the_format_states_wins_over_tz(data):
+    df = load_logs(data / "cloudwatch_insights.csv", tz="Europe/Berlin")
+    assert df.loc[0, "timestamp"] == T("2026-03-10T14:02:11.004Z")  # not 13:02 (Berlin)
+    assert any(
+        "read in UTC (CloudWatch Logs Insights writes @timestamp in UTC), not in "
+        "tz=Europe/Berlin" in w
+        for w in df.attrs["source"]["warnings"]
+    )
+    same = load_logs(data / "cloudwatch_insights.csv", tz="Etc/UTC")
+    assert not any("not in tz" in w for w in same.attrs["source"]["warnings"])
+
+
+def test_a_zone_the_file_states_wins_over_tz(tmp_path):
+    # PagerDuty Analytics raw incidents: naive times in the request's time_zone
+    doc = {
+        "data": [
+            {
+                "id": "Q1ZK4V7T2M8XQ",
+                "incident_number": 1041,
+                "description": "PostgresHighCPU db-primary-01",
+                "created_at": "2026-03-10T14:02:11",
+                "resolved_at": "2026-03-10T16:21:40",
+                "service_name": "orders-db",
+                "urgency": "high",
+                "seconds_to_first_ack": 312,
+                "seconds_to_resolve": 8369,
+            }
+        ],
+        "time_zone": "Etc/UTC",
+        "more": False,
+    }
+    p = tmp_path / "analytics.json"
+    p.write_text(json.dumps(doc))
+    df = load_alerts(p, tz="America/New_York")
+    assert df.loc[0, "started_at"] == T("2026-03-10T14:02:11Z")
+    assert df.loc[0, "acknowledged_at"] == T("2026-03-10T14:07:23Z")
+    warnings = df.attrs["source"]["warnings"]
+    assert any(
+        "naive times read in Etc/UTC (the file's 'time_zone' says so), not in "
+        "tz=America/New_York" in w
+        for w in warnings
+    )
