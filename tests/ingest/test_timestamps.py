@@ -196,3 +196,41 @@ def test_numeric_column_with_no_values_is_all_missing_without_warnings(recwarn):
     assert got.values.isna().all()
     assert str(got.values.dtype) == "datetime64[ns, UTC]"
     assert not recwarn.list
+
+
+def test_a_date_alone_is_naive_not_an_offset():
+    # the "-10" of 2026-03-10 is a day, not a UTC offset: midnight in the given zone
+    got = parse(["2026-03-10", "2026-01-15"], tz="America/Los_Angeles")
+    assert list(got.values) == [T("2026-03-10T07:00:00Z"), T("2026-01-15T08:00:00Z")]  # PDT, PST
+    assert got.zone_used == "America/Los_Angeles"
+    with pytest.raises(TimestampError, match="no time zone"):
+        parse(["2026-03-10"])
+
+
+def test_day_first_dates_alone_go_through_the_order_check():
+    with pytest.raises(TimestampError, match="write the day first"):
+        parse(["10-03-2026", "13-03-2026"], tz="UTC")
+    got = parse(["10-03-2026", "13-03-2026"], tz="UTC", rule=TimeRule(dayfirst=True))
+    assert list(got.values) == [T("2026-03-10T00:00:00Z"), T("2026-03-13T00:00:00Z")]
+
+
+def test_date_only_changes_file(tmp_path):
+    from postmortem_nb.ingest import load_changes
+
+    p = tmp_path / "deploys.csv"
+    p.write_text("timestamp,service,kind,description\n2026-03-10,checkout-api,deploy,v1.4.2\n")
+    df = load_changes(p, tz="America/Los_Angeles")
+    assert df.loc[0, "timestamp"] == T("2026-03-10T07:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        ("Tue, 10 Mar 2026 14:00:00 +0000", "2026-03-10T14:00:00Z"),
+        ("20260310T140000Z", "2026-03-10T14:00:00Z"),
+        ("2026-03-10T14:00-05:00", "2026-03-10T19:00:00Z"),
+        ("2026-03-10 14:00:00.5 +0100", "2026-03-10T13:00:00.5Z"),
+    ],
+)
+def test_offsets_after_a_time_still_count(value, utc):
+    assert parse([value]).values[0] == T(utc)
