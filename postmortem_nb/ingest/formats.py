@@ -450,6 +450,34 @@ def mapping_sources(mapping: Mapping[str, MappingValue]) -> set[str]:
     return out
 
 
+# other names a canonical column goes by in hand-made exports (used when no column has
+# the canonical name itself, whatever its case)
+ALIASES = {"timestamp": ("time",)}
+
+
+def loose_columns(canonical, names, taken=()) -> dict[str, str]:
+    """{canonical: source name} for canonical columns no source column names exactly but one
+    names loosely (``Timestamp``, ``Started At``, ``ALERT-ID``; ``Time`` for ``timestamp``
+    when there is no separate date column). Names in ``taken`` are never reused."""
+    by_loose: dict[str, str] = {}
+    for name in names:
+        by_loose.setdefault(_loose(str(name)), str(name))
+    out: dict[str, str] = {}
+    used = set(taken)
+    for canon in canonical:
+        if canon in names:
+            continue
+        for alias in (canon, *ALIASES.get(canon, ())):
+            if alias != canon and "date" in by_loose:  # Date + Time: a join, not an alias
+                continue
+            name = by_loose.get(_loose(alias))
+            if name is not None and name not in used:
+                out[canon] = name
+                used.add(name)
+                break
+    return out
+
+
 def detect_csv(kind: str, names: list[str]) -> tuple[Format, dict[str, str]]:
     """``detect`` on a CSV header; failing that, the same rules ignoring case, spaces and
     punctuation (a UI export's "Created At" for the API's ``createdAt``).

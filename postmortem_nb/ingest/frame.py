@@ -23,7 +23,7 @@ import pandas as pd
 from .. import schema
 from ..errors import MissingColumnError, ParameterError, TimestampError
 from ..severity import normalize_severity
-from .formats import OPTION_KEYS, Format
+from .formats import OPTION_KEYS, Format, loose_columns, mapping_sources
 from .timestamps import UTC_DTYPE, TimeRule, parse_times
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,9 @@ def canonical_frame(
     spec.update(user_cols)
     values: dict[str, pd.Series] = {}
     used: set[str] = set()
+    names = [c for c in raw.columns if c not in INTERNAL]
+    loose = loose_columns(columns, names, mapping_sources(spec))
+    matched = []
     for canon in columns:
         if canon in spec:
             s, src_cols = resolve(
@@ -228,6 +231,9 @@ def canonical_frame(
             s, src_cols = raw[canon], [canon]
         else:
             s, src_cols = None, []
+        if s is None and canon not in user_cols and canon in loose:
+            s, src_cols = raw[loose[canon]], [loose[canon]]
+            matched.append(f"{loose[canon]!r} as {canon!r}")
         if s is not None:
             values[canon] = s
             used.update(src_cols)
@@ -240,6 +246,10 @@ def canonical_frame(
     for canon in required:
         if canon not in values:
             raise missing_error(path, canon, raw, fmt)
+    if matched:
+        rep.warnings.append(
+            f"{os.path.basename(path)}: header matched loosely: read {', '.join(matched)}"
+        )
     n = len(raw)
     keep = np.ones(n, bool)
     primary = time_cols[0]

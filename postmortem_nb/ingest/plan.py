@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..schema import KIND_COLUMNS
 from .csvhead import head_rows, header, sniff_delimiter
-from .formats import ISO_AWARE, Format, detect_csv, get_format, mapping_sources
+from .formats import ISO_AWARE, Format, detect_csv, get_format, loose_columns, mapping_sources
 from .sources import Source
 
 _GIT_LOG = re.compile(r"^[0-9a-f]{7,40}\t\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
@@ -60,6 +60,9 @@ def plan_csv(
         shown = ", ".join(f"{a!r} as {b!r}" for a, b in rename.items())
         warnings.append(f"{src.path.name}: {fmt.name} header matched loosely: read {shown}")
     spec = {**fmt.mapping, **user_cols}
+    # "Timestamp" for timestamp: what canonical_frame will read, so read its times as text
+    for canon, name in loose_columns(KIND_COLUMNS[kind][0], names, mapping_sources(spec)).items():
+        spec.setdefault(canon, name)
     primary = KIND_COLUMNS[kind][2][0]
     if primary not in spec and primary in names:
         spec[primary] = primary

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from postmortem_nb import schema
+from postmortem_nb.errors import MissingColumnError
 from postmortem_nb.ingest import load_alerts, load_changes, load_logs
 
 UTC = "datetime64[ns, UTC]"
@@ -91,3 +92,42 @@ def test_several_files_are_concatenated_and_sorted(data, tmp_path):
     assert df.loc[2, "message"] == "between"
     assert df.loc[2, "_file"] == str(second)
     assert len(df.attrs["source"]["files"]) == 2
+
+
+def test_generic_headers_match_whatever_their_case(tmp_path):
+    logs = tmp_path / "logs.csv"
+    logs.write_text(
+        "Timestamp,Level,Service,Host,Message\n"
+        "2026-03-10T14:00:00Z,ERROR,checkout-api,web-1,payment failed\n"
+    )
+    df = load_logs(logs)
+    assert df.loc[0, "timestamp"] == pd.Timestamp("2026-03-10T14:00:00Z")
+    assert df.loc[0, "level"] == "ERROR"
+    assert df.loc[0, "host"] == "web-1"
+    assert not {"Level", "Host"} & set(df.columns)
+    assert any("read 'Timestamp' as 'timestamp'" in w for w in df.attrs["source"]["warnings"])
+    # a partial mapping: the rest still matched loosely, never kept as extras beside empties
+    mapped = load_logs(logs, mapping={"timestamp": "Timestamp"})
+    assert mapped.loc[0, "level"] == "ERROR"
+    assert "Level" not in mapped.columns
+
+    alerts = tmp_path / "alerts.csv"
+    alerts.write_text("Alert ID,Title,Started At\nA-17,CPU high on db-1,2026-03-10T14:00:00Z\n")
+    a = load_alerts(alerts)
+    assert a.loc[0, "alert_id"] == "A-17"
+    assert a.loc[0, "started_at"] == pd.Timestamp("2026-03-10T14:00:00Z")
+
+    changes = tmp_path / "changes.csv"
+    changes.write_text("Time,Service,Kind,Description\n2026-03-10T13:55:00Z,api,deploy,v1.4.2\n")
+    c = load_changes(changes)
+    assert c.loc[0, "timestamp"] == pd.Timestamp("2026-03-10T13:55:00Z")
+    assert c.loc[0, "kind"] == "deploy"
+
+
+def test_time_is_not_an_alias_beside_a_date_column(tmp_path):
+    p = tmp_path / "split.csv"
+    p.write_text("Date,Time,Message\n2026-03-10,14:00:00,ok\n")
+    with pytest.raises(MissingColumnError, match="'timestamp'"):
+        load_logs(p)
+    df = load_logs(p, mapping={"timestamp": "Date+Time"}, tz="UTC")
+    assert df.loc[0, "timestamp"] == pd.Timestamp("2026-03-10T14:00:00Z")
