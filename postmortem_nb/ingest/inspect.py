@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import MissingColumnError, ParameterError, PostmortemError
 from .alerts import load_alerts
 from .changes import load_changes
+from .formats import loose_columns
 from .frame import INTERNAL, KIND_COLUMNS
 from .logs import load_logs
 
@@ -94,20 +95,49 @@ def inspect_file(
 
 def _guess(path, kw) -> tuple[pd.DataFrame, str]:
     generic: tuple[pd.DataFrame, str] | None = None
-    first_error: PostmortemError | None = None
+    errors: dict[str, PostmortemError] = {}
     for kind in KINDS:
         try:
             df = _load(kind, path, **kw)
         except (MissingColumnError, ParameterError) as exc:
-            first_error = first_error or exc
+            errors[kind] = exc
             continue
         if not df.attrs["source"]["format"].startswith("generic"):
             return df, kind
         generic = generic or (df, kind)
     if generic is not None:
         return generic
-    assert first_error is not None
-    raise first_error
+    raise _not_recognised(path, errors)
+
+
+def _not_recognised(path, errors: dict[str, PostmortemError]) -> PostmortemError:
+    """Every kind failed: name the kind the file came closest to and what it lacks."""
+    missing_errors = {k: e for k, e in errors.items() if isinstance(e, MissingColumnError)}
+    if not missing_errors:  # e.g. a mapping that names no kind's columns: its own words
+        return next(iter(errors.values()))
+    found = next(iter(missing_errors.values())).found or []
+    lacks = {}
+    for kind, err in missing_errors.items():
+        required = KIND_COLUMNS[kind][1]
+        have = set(found) | set(loose_columns(required, found))
+        lacks[kind] = [c for c in required if c not in have] or [str(err.column)]
+    fewest = min(len(v) for v in lacks.values())
+    closest = [k for k in lacks if len(lacks[k]) == fewest]
+
+    def advice(kind: str) -> str:
+        need = lacks[kind]
+        maps = " ".join(f"--map {c}=<column>" for c in need)
+        return f"{kind}, which lacks {', '.join(map(repr, need))} (--kind {kind} {maps})"
+
+    return MissingColumnError(
+        "not recognised as alerts, logs or changes (no known format's columns, and not "
+        "every required column of any kind). Closest: "
+        + "; or ".join(advice(k) for k in closest)
+        + ". In Python: inspect_file(path, kind=..., mapping={...}).",
+        path=path,
+        column=lacks[closest[0]][0],
+        found=found,
+    )
 
 
 def summarise(df: pd.DataFrame, kind: str, path: str, tz: str | None) -> Inspection:

@@ -138,3 +138,27 @@ def test_cli_help_is_documented():
     assert out.returncode == 0
     assert "--map" in out.stdout
     assert "--json" in out.stdout
+
+
+@pytest.mark.parametrize("name", ["app_logs.tsv", "changes.json"])
+def test_no_kind_fits_names_the_closest_kinds(name):
+    from postmortem_nb.errors import MissingColumnError
+
+    with pytest.raises(MissingColumnError) as err:
+        inspect_file(DATA / name)
+    msg = str(err.value)
+    assert "not recognised as alerts, logs or changes" in msg
+    assert "logs, which lacks 'message' (--kind logs --map message=<column>)" in msg
+    assert "changes, which lacks 'description'" in msg
+    assert "started_at" not in msg  # not the alerts error of the first kind tried
+
+
+def test_no_kind_needed_when_a_kind_fits_loosely(tmp_path):
+    p = tmp_path / "logs.csv"
+    p.write_text(
+        "Timestamp,Level,Service,Host,Message\n"
+        "2026-03-10T14:00:00Z,ERROR,checkout-api,web-1,payment failed\n"
+    )
+    got = inspect_file(p)
+    assert got.kind == "logs"
+    assert got.empty_columns == []
