@@ -10,11 +10,13 @@ from .schema import SEVERITIES
 _WORDS = {
     "critical": "SEV1",
     "crit": "SEV1",
+    "emerg": "SEV1",
     "fatal": "SEV1",
     "emergency": "SEV1",
     "page": "SEV1",
     "disaster": "SEV1",
     "error": "SEV2",
+    "err": "SEV2",
     "high": "SEV2",
     "major": "SEV2",
     "warning": "SEV3",
@@ -25,19 +27,29 @@ _WORDS = {
     "minor": "SEV4",
     "info": "SEV4",
     "informational": "SEV4",
+    "information": "SEV4",
     "low": "SEV4",
     "notice": "SEV4",
     "none": "SEV5",
     "debug": "SEV5",
     "ok": "SEV5",
 }
-_NUMBERED = re.compile(r"^\s*(?:sev|p|s|priority)\s*[-_ ]?([1-5])\s*$", re.IGNORECASE)
+# SEV2, P1, S3, "Priority 2", "sev-4"; a label may follow ("P1 - Critical", "SEV2 (major)").
+# Level 0 (SEV0, P0: "above SEV1" in many incident scales) is our most severe, SEV1.
+_NUMBERED = re.compile(
+    r"^\s*(?:sev(?:erity)?|p|s|priority)\s*[-_ ]?([0-5])(?:\s*(?:[-:(\u2013|/]|\s).*)?\s*$",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"^\s*([0-5])(?:\.0*)?\s*$")
 
 
-def normalize_severity(value: object) -> str | None:
-    """Map SEVn, Pn, Sn and the usual words (critical, high, warning, ...) to SEV1..SEV5.
+def normalize_severity(value: object, *, numeric: bool = False) -> str | None:
+    """Map SEVn, Pn, Sn (n = 0..5; 0 is SEV1) and the usual words (critical, high,
+    warning, information, ...) to SEV1..SEV5.
 
-    Returns None for missing or unknown values: an unknown severity is never guessed.
+    ``numeric``: the value comes from a column that is clearly a severity and holds only
+    numbers 0..5, read as SEVn (1 the most severe, 0 as SEV1). Returns None for missing
+    or unknown values: an unknown severity is never guessed.
     """
     if value is None:
         return None
@@ -46,10 +58,16 @@ def normalize_severity(value: object) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    m = _NUMBERED.match(text)
+    m = _NUMBERED.match(text) or (_BARE_NUMBER.match(text) if numeric else None)
     if m:
-        return f"SEV{m.group(1)}"
+        return f"SEV{max(1, int(m.group(1)))}"
     return _WORDS.get(text.lower())
+
+
+def is_numeric_scale(values) -> bool:
+    """Every present value a number 0..5 (``1``, ``"2"``, ``3.0``): a numeric severity column."""
+    present = [v for v in values if v is not None and v == v and str(v).strip() != ""]
+    return bool(present) and all(_BARE_NUMBER.match(str(v)) for v in present)
 
 
 def parse_severity(value: str) -> str:

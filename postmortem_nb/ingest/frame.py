@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import MissingColumnError, ParameterError, TimestampError
-from ..severity import normalize_severity
+from ..severity import is_numeric_scale, normalize_severity
 from .formats import OPTION_KEYS, Format, loose_columns, mapping_sources
 from .timestamps import UTC_DTYPE, TimeRule, parse_times
 
@@ -278,7 +278,8 @@ def canonical_frame(
             sev_raw = values["severity"]
         if sev_raw is not None:
             values["severity_raw"] = sev_raw
-            values["severity"] = sev_raw.map(normalize_severity)
+            values["severity"], notes = _severities(sev_raw, os.path.basename(path))
+            rep.warnings.extend(notes)
     out = {}
     for canon in columns:
         if canon in values:
@@ -308,6 +309,31 @@ def canonical_frame(
     if not keep.all():
         frame = frame.loc[keep].reset_index(drop=True)
     return frame, rep
+
+
+def _severities(raw: pd.Series, name: str) -> tuple[pd.Series, list[str]]:
+    """SEV1..SEV5 per row, and warnings: a numeric scale assumed, values not recognised."""
+    notes = []
+    numeric = is_numeric_scale(raw.dropna().unique())
+    if numeric:
+        notes.append(
+            f"{name}: severities are numbers, read as SEV1..SEV5 with 1 the most severe "
+            "(0 as SEV1)"
+        )
+    sev = raw.map(lambda v: normalize_severity(v, numeric=numeric))
+    unknown = raw[sev.isna() & ~_blank(raw)]
+    if len(unknown):
+        counts = unknown.astype("str").str.strip().value_counts()
+        shown = ", ".join(f"{v!r} ({n})" for v, n in counts.head(10).items())
+        more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+        notes.append(
+            f"{name}: {len(unknown)} severities not recognised, left empty (ranked least "
+            f"severe): {shown}{more}. Known: SEV0..SEV5, P0..P5, critical, high, error, "
+            "warning, info, low, debug"
+        )
+    for n in notes:
+        log.warning(n)
+    return sev, notes
 
 
 def _isna(v: object) -> bool:

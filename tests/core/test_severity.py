@@ -28,6 +28,14 @@ from postmortem_nb.severity import at_least, parse_severity, severity_rank
         (float("nan"), None),
         ("P9", None),
         ("urgent-ish", None),
+        ("SEV0", "SEV1"),
+        ("P0", "SEV1"),
+        ("P1 - Critical", "SEV1"),
+        ("P2: High", "SEV2"),
+        ("SEV3 (minor)", "SEV3"),
+        ("information", "SEV4"),
+        ("1", None),  # a bare number only in a numeric severity column
+        ("P1abc", None),
     ],
 )
 def test_normalize_severity(raw, expected):
@@ -45,3 +53,15 @@ def test_ordering():
     assert at_least("SEV2", "high")
     assert not at_least("SEV3", "SEV2")
     assert not at_least(None, "SEV5")
+
+
+def test_numbers_in_a_severity_column():
+    from postmortem_nb.severity import is_numeric_scale
+
+    assert normalize_severity("1", numeric=True) == "SEV1"
+    assert normalize_severity(4.0, numeric=True) == "SEV4"
+    assert normalize_severity("0", numeric=True) == "SEV1"
+    assert normalize_severity("7", numeric=True) is None
+    assert is_numeric_scale([1, "2", 3.0, None])
+    assert not is_numeric_scale(["1", "high"])
+    assert not is_numeric_scale([])

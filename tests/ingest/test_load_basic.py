@@ -131,3 +131,37 @@ def test_time_is_not_an_alias_beside_a_date_column(tmp_path):
         load_logs(p)
     df = load_logs(p, mapping={"timestamp": "Date+Time"}, tz="UTC")
     assert df.loc[0, "timestamp"] == pd.Timestamp("2026-03-10T14:00:00Z")
+
+
+def test_severities_beyond_the_usual_words(tmp_path):
+    p = tmp_path / "alerts.csv"
+    p.write_text(
+        "alert_id,title,started_at,severity\n"
+        "A1,Checkout down,2026-03-10T14:00:00Z,SEV0\n"
+        "A2,Payments down,2026-03-10T14:01:00Z,P0\n"
+        "A3,DB failover,2026-03-10T14:02:00Z,P1 - Critical\n"
+        "A4,Cert renewed,2026-03-10T14:03:00Z,information\n"
+        "A5,Disk 80%,2026-03-10T14:04:00Z,spicy\n"
+        "A6,Disk 81%,2026-03-10T14:05:00Z,spicy\n"
+    )
+    df = load_alerts(p)
+    assert list(df["severity"][:4]) == ["SEV1", "SEV1", "SEV1", "SEV4"]
+    assert df["severity"][4:].isna().all()
+    assert list(df["severity_raw"][:2]) == ["SEV0", "P0"]
+    warnings = df.attrs["source"]["warnings"]
+    unknown = [w for w in warnings if "2 severities not recognised, left empty" in w]
+    assert len(unknown) == 1
+    assert "'spicy' (2)" in unknown[0]
+
+
+def test_numeric_severity_column(tmp_path):
+    p = tmp_path / "alerts.csv"
+    p.write_text(
+        "alert_id,title,started_at,severity\n"
+        "A1,Checkout down,2026-03-10T14:00:00Z,1\n"
+        "A2,Slow page,2026-03-10T14:01:00Z,3\n"
+        "A3,Heartbeat,2026-03-10T14:02:00Z,\n"
+    )
+    df = load_alerts(p)
+    assert list(df["severity"][:2]) == ["SEV1", "SEV3"]
+    assert any("severities are numbers" in w for w in df.attrs["source"]["warnings"])
