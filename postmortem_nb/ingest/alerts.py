@@ -3,7 +3,8 @@
 Format-specific steps (``derive`` in formats.py) fill what a plain column mapping
 cannot: PagerDuty's acknowledge time from ``seconds_to_first_ack``, severity from
 priority else urgency, Opsgenie's report times, Alertmanager's "endsAt is not a
-resolution" rules, PagerDuty log entries folded into one row per incident.
+resolution" rules and its re-sent webhook notifications folded into one row per alert,
+PagerDuty log entries folded into one row per incident.
 ``incident_key`` is left empty for PagerDuty: each row is one incident/alert and
 grouping happens later, by time correlation.
 """
@@ -162,7 +163,42 @@ def alertmanager(raw: pd.DataFrame, ctx: Context):
         parent_status = [p.get("status") if isinstance(p, dict) else None for p in ctx.parents]
         if any(parent_status) and "status" not in raw.columns:
             raw = raw.assign(status=parent_status)
+    if ctx.fmt.name in _WEBHOOKS:
+        raw, derived = _one_row_per_alert(raw, derived)
     return raw, derived
+
+
+_WEBHOOKS = ("alertmanager_webhook", "grafana_webhook")
+
+
+def _one_row_per_alert(raw: pd.DataFrame, derived: dict[str, pd.Series]):
+    """Webhook logs repeat an alert: firing again every repeat_interval, then resolved.
+
+    One row per alert (fingerprint, else its labels) and startsAt: the latest notification's
+    fields, the resolution from the latest that has one, the first notification's line,
+    and ``notifications`` (how many there were).
+    """
+    if "startsAt" not in raw.columns or raw.empty:
+        return raw, derived
+    labels = sorted(c for c in raw.columns if c.startswith("labels."))
+    by_labels = raw[labels].astype("str").agg("\x1f".join, axis=1) if labels else ""
+    if "fingerprint" in raw.columns:
+        fp = raw["fingerprint"]
+        key = fp.astype("str").where(~_blank(fp), "labels:" + by_labels)
+    else:
+        key = pd.Series("labels:", index=raw.index) + by_labels
+    groups = [key, raw["startsAt"].astype("str")]
+    g = raw.groupby(groups, sort=False)
+    last = (g.cumcount(ascending=False) == 0).to_numpy()
+    out = raw.loc[last].copy()
+    out["notifications"] = g["startsAt"].transform("size").loc[last].astype("int64")
+    if "_line" in raw.columns:
+        out["_line"] = g["_line"].transform("min").loc[last]
+    if "resolved_at" in derived:
+        resolved = derived["resolved_at"].groupby(groups, sort=False).transform("last")
+        derived = {**derived, "resolved_at": resolved.loc[last]}
+    out = out.reset_index(drop=True)
+    return out, {k: v.reset_index(drop=True) for k, v in derived.items()}
 
 
 def generic_alerts(raw: pd.DataFrame, ctx: Context):

@@ -140,15 +140,27 @@ def test_alertmanager_webhook(data):
 
 
 def test_alertmanager_webhook_json_lines(data):
+    # a webhook log: aa01 fires (line 1), bb02 fires (2), aa01 is re-sent after
+    # repeat_interval (3), aa01 resolves (4), aa01 fires again with a new startsAt (5)
     df = load_alerts(data / "alertmanager_webhooks.jsonl")
-    assert len(df) == 2
-    firing = df[df["status"] == "firing"].iloc[0]
+    assert len(df) == 3  # one row per (fingerprint, startsAt), not one per notification
+    first = df[(df["alert_id"] == "aa01") & (df["started_at"] == T("2026-03-10T14:03:10Z"))]
+    assert len(first) == 1
+    row = first.iloc[0]
+    assert row["status"] == "resolved"  # from the latest notification
+    assert row["resolved_at"] == T("2026-03-10T16:05:40Z")
+    assert row["service"] == "payments"  # from labels.job
+    assert row["severity"] == "SEV3"
+    assert row["_line"] == 1  # where it first appears
+    assert row["x_notifications"] == 3
+    firing = df[df["alert_id"] == "bb02"].iloc[0]
     assert pd.isna(firing["resolved_at"])  # endsAt 0001-01-01 is not a resolution
-    assert firing["service"] == "payments"  # from labels.job
-    assert firing["severity"] == "SEV3"
-    resolved = df[df["status"] == "resolved"].iloc[0]
-    assert resolved["resolved_at"] == T("2026-03-10T16:05:40Z")
-    assert list(df["_line"]) == [1, 2]
+    assert firing["status"] == "firing"
+    assert firing["x_notifications"] == 1
+    again = df[(df["alert_id"] == "aa01") & (df["started_at"] == T("2026-03-10T17:12:00Z"))]
+    assert again.iloc[0]["status"] == "firing"
+    assert pd.isna(again.iloc[0]["resolved_at"])
+    assert sorted(df["_line"]) == [1, 2, 5]
 
 
 def test_alertmanager_api_alerts(data):
