@@ -188,7 +188,12 @@ def _line_of(src: Source, encoding: str, text: str) -> int | None:
 
 
 def _check_open_quotes(
-    src: Source, table: pa.Table, lines: np.ndarray, columns: list[str], delimiter: str
+    src: Source,
+    table: pa.Table,
+    lines: np.ndarray,
+    columns: list[str],
+    delimiter: str,
+    encoding: str,
 ) -> None:
     """Raise when a quoted value swallowed lines that look like rows, or ran to the end.
 
@@ -218,7 +223,7 @@ def _check_open_quotes(
     # an unterminated quote in the last row: its value runs to the end of the file
     with open(src.path, "rb") as fh:
         for v in last_text:
-            raw = ('"' + v.replace('"', '""')).encode(src.encoding, errors="replace")
+            raw = ('"' + v.replace('"', '""')).encode(encoding, errors="replace")
             if len(raw) > src.size:
                 continue
             fh.seek(src.size - len(raw))
@@ -329,7 +334,13 @@ def read_csv(
         raise _open_quote_error(src, _line_of(src, encoding, text), text, shape)
     n, first = table.num_rows, src.first_row_line
     lines = None
-    if not invalid and not src.compressed and count_newlines(src.path) - (first - 1) in (n - 1, n):
+    one_byte_newlines = not encoding.startswith("utf-16")  # a 0x0A byte is a newline
+    if (
+        not invalid
+        and not src.compressed
+        and one_byte_newlines
+        and count_newlines(src.path) - (first - 1) in (n - 1, n)
+    ):
         lines = np.arange(first, first + n, dtype="int64")
     if lines is None and not invalid:
         lines = row_lines(table, first)
@@ -341,7 +352,7 @@ def read_csv(
             for rec, line in zip(invalid, bad_lines, strict=True):
                 if rec:
                     rec["line"] = line
-    _check_open_quotes(src, table, lines, columns, delimiter)
+    _check_open_quotes(src, table, lines, columns, delimiter, encoding)
     frame = table.to_pandas(
         self_destruct=True,
         split_blocks=True,

@@ -6,6 +6,7 @@ byte-level helpers the readers share: the (inflating) byte stream and newline co
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import io
@@ -26,6 +27,16 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 256 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
+# Excel's "Unicode Text" and PowerShell's Out-File write UTF-16 with a byte-order mark
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def utf16_encoding(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes start with that byte-order mark."""
+    for bom, enc in _UTF16_BOMS:
+        if data.startswith(bom):
+            return enc
+    return None
 _PREAMBLE = re.compile(r"[ \t]*(?:sep=.)?[ \t]*\r?")  # a blank line, or Excel's "sep=;"
 
 
@@ -122,6 +133,17 @@ def decode(data: bytes, *, path: Path, complete: bool) -> tuple[str, str]:
     ``complete`` is False for a head cut at an arbitrary byte, where a trailing
     partial UTF-8 sequence is not an encoding problem.
     """
+    utf16 = utf16_encoding(data)
+    if utf16:  # the mark is dropped; a head cut inside a character keeps what is whole
+        try:
+            text = codecs.getincrementaldecoder(utf16)().decode(data[2:], final=complete)
+        except UnicodeDecodeError as exc:
+            raise InputFormatError(
+                f"not valid {utf16.upper()} after its byte-order mark: {exc.reason} at byte "
+                f"{exc.start + 2}",
+                path=path,
+            ) from exc
+        return text, utf16
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     try:
@@ -146,7 +168,16 @@ def open_source(path: str | Path) -> Source:
         raise InputFormatError("is a directory, expected a file", path=p)
     compressed = is_gzip(p)
     raw = _read_head(p, compressed)
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw[:4096] and not utf16_encoding(raw):
+        sample = raw[:512]
+        if sample[1::2].count(0) > 0.9 * len(sample[1::2]) or sample[::2].count(0) > 0.9 * len(
+            sample[::2]
+        ):
+            raise InputFormatError(
+                "the file looks like UTF-16 without a byte-order mark; expected UTF-8 (or "
+                "UTF-16 with its mark): re-save it as UTF-8",
+                path=p,
+            )
         raise InputFormatError(
             "the file looks binary (NUL bytes); expected CSV, TSV, JSON or text", path=p
         )
@@ -164,7 +195,9 @@ def open_source(path: str | Path) -> Source:
         msg = f"{p.name}: {skip} {what} before the header skipped (blank, or Excel's sep= hint)"
         src.warnings.append(msg)
         log.warning(msg)
-    if enc != "utf-8":
+    if enc.startswith("utf-16"):
+        log.info("%s: read as %s (byte-order mark)", p.name, enc)
+    elif enc != "utf-8":
         msg = f"{p.name}: not valid UTF-8, read as {enc}"
         src.warnings.append(msg)
         log.warning(msg)
@@ -190,7 +223,11 @@ def byte_stream(src: Source) -> pa.NativeFile | io.RawIOBase:
 def text_stream(path: Path, encoding: str) -> io.TextIOBase:
     """A text stream over the (decompressed) file, for line-oriented formats."""
     raw = io.BufferedReader(_Gunzip(path), 1 << 20) if is_gzip(path) else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding)
+    if encoding == "utf-8":
+        encoding = "utf-8-sig"
+    elif encoding.startswith("utf-16"):
+        encoding = "utf-16"  # reads (and drops) the byte-order mark
+    return io.TextIOWrapper(raw, encoding=encoding)
 
 
 def count_newlines(path, start: int = 0, end: int | None = None) -> int:

@@ -312,3 +312,30 @@ def test_a_file_that_changes_while_read_is_reported(tmp_path):
         fh.write(rows(1, "2026-03-10T15:00:00Z"))
     table = csvread.read_csv(src)
     assert any("changed while it was read" in w for w in table.warnings)
+
+
+def test_utf16_with_a_bom_is_decoded(test_data):
+    # Excel "Unicode Text": UTF-16LE with its byte-order mark, tabs, CRLF
+    df = load_logs(test_data / "ingest" / "app_logs_excel_unicode.txt")
+    assert len(df) == 4
+    assert df.loc[0, "message"] == "Zahlung fehlgeschlagen: Zeitüberschreitung (Pool)"
+    assert df.loc[2, "message"] == "Retry budget, 80% used"
+    assert df.loc[3, "message"].endswith("✓")
+    assert list(df["_line"]) == [2, 3, 4, 5]
+    assert df.attrs["source"]["files"][0]["encoding"] == "utf-16-le"
+
+
+def test_utf16_big_endian_csv_and_json(tmp_path):
+    text = HEADER + rows(3)
+    df = load_logs(write(tmp_path, "be.csv", b"\xfe\xff" + text.encode("utf-16-be")))
+    assert list(df["message"]) == ["request 0 ok", "request 1 ok", "request 2 ok"]
+    # PowerShell 5: ConvertTo-Json | Out-File writes UTF-16LE with a BOM
+    doc = '[{"timestamp": "2026-03-10T14:00:00Z", "message": "Dienst neu gestartet"}]'
+    js = load_logs(write(tmp_path, "ps.json", b"\xff\xfe" + doc.encode("utf-16-le")))
+    assert js.loc[0, "message"] == "Dienst neu gestartet"
+
+
+def test_utf16_without_a_bom_says_so(tmp_path):
+    p = write(tmp_path, "nobom.csv", (HEADER + rows(2)).encode("utf-16-le"))
+    with pytest.raises(InputFormatError, match="UTF-16 without a byte-order mark"):
+        load_logs(p)

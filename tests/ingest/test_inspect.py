@@ -40,6 +40,7 @@ FIXTURES = {
         {"tz": "UTC", "mapping": {"timestamp": "time", "message": "text"}},
         "generic_logs",
     ),
+    "app_logs_excel_unicode.txt": ("logs", {}, "generic_logs"),  # UTF-16 with its BOM
     "splunk_export.csv": ("logs", {}, "splunk_csv"),
     "kibana_discover.csv": ("logs", {"tz": "Europe/Berlin"}, "elastic_csv"),
     "cloudwatch_insights.csv": ("logs", {}, "cloudwatch_insights_csv"),
