@@ -93,6 +93,19 @@ def _container(item: dict) -> str | None:
     return None
 
 
+def _under(item, key: str | None) -> list | None:
+    """The records under ``key``: its list, or its one object (a "get one" API response,
+    e.g. Opsgenie's ``{"data": {...}, "took": 0.01, "requestId": ...}``)."""
+    if not key or not isinstance(item, dict):
+        return None
+    value = item.get(key)
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value]
+    return None
+
+
 def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[dict]]:
     """The records of a document: from ``key`` when present, else the objects themselves.
 
@@ -102,8 +115,9 @@ def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[
     for top, line in zip(doc.tops, doc.lines, strict=True):
         items = top if isinstance(top, list) else [top]
         for item in items:
-            if isinstance(item, dict) and key and isinstance(item.get(key), list):
-                for rec in item[key]:
+            under = _under(item, key)
+            if under is not None:
+                for rec in under:
                     if isinstance(rec, dict):
                         recs.append(rec)
                         lines.append(line)
@@ -137,8 +151,9 @@ def probe(doc: JsonDoc, records_key: str | None) -> tuple[set[str], set[str]]:
     if not isinstance(top, dict):
         return set(), set()
     first = top
-    if records_key and isinstance(top.get(records_key), list):
-        first = next((r for r in top[records_key] if isinstance(r, dict)), {})
+    under = _under(top, records_key)
+    if under is not None:
+        first = next((r for r in under if isinstance(r, dict)), {})
     elif not records_key and _container(top) is not None:
         first = top[_container(top)][0]
     return set(top), _keys(first)

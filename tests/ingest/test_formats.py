@@ -414,3 +414,16 @@ def test_a_zone_the_file_states_wins_over_tz(tmp_path):
         "tz=America/New_York" in w
         for w in warnings
     )
+
+
+def test_opsgenie_get_alert_response(data):
+    # GET /v2/alerts/{id}: {"data": {one alert}, "took": ..., "requestId": ...}
+    df = load_alerts(data / "opsgenie_get_alert.json")
+    assert df.attrs["source"]["format"] == "opsgenie"
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert row["alert_id"] == "1791"
+    assert row["started_at"] == T("2026-03-10T14:04:30.129Z")
+    assert row["resolved_at"] == T("2026-03-10T16:30:10.129Z")  # createdAt + closeTime ms
+    assert row["service"] == "payments-api"  # details.service before entity
+    assert row["severity"] == "SEV1"

@@ -24,6 +24,7 @@ FIXTURES = {
     "pagerduty_analytics_raw.csv": ("alerts", {"tz": "Europe/Berlin"}, "pagerduty_analytics"),
     "opsgenie_alerts.json": ("alerts", {}, "opsgenie"),
     "opsgenie_alerts.csv": ("alerts", {}, "opsgenie"),
+    "opsgenie_get_alert.json": ("alerts", {}, "opsgenie"),
     "alertmanager_webhook.json": ("alerts", {}, "alertmanager_webhook"),
     "alertmanager_webhooks.jsonl": ("alerts", {}, "alertmanager_webhook"),
     "alertmanager_api_alerts.json": ("alerts", {}, "alertmanager_api"),
