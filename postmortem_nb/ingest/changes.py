@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import InputFormatError
 from .pipeline import Context, load
+from .plan import GIT_LOG_COMMAND
 from .sources import Source, text_stream
 
 
@@ -30,8 +31,8 @@ def read_git_log(src: Source) -> pd.DataFrame:
             parts = line.split("\t", 3)
             if len(parts) < 4:
                 raise InputFormatError(
-                    "expected git log --pretty=format:'%H%x09%ad%x09%an%x09%s' "
-                    "(hash, date, author, subject separated by tabs)",
+                    "expected one commit per line: hash, date, author, subject separated "
+                    f"by tabs, as written by {GIT_LOG_COMMAND}",
                     path=src.path,
                     line=i,
                     found=[line[:120]],
@@ -62,9 +63,26 @@ def git_log(raw: pd.DataFrame, ctx: Context):
     return raw[["commit", "_line"]], derived
 
 
+_PRODUCTION = ("production", "prod", "prd", "live")
+
+
 def github_deployments(raw: pd.DataFrame, ctx: Context):
-    """Description falls back to ref@sha; service to the repository name in the URL."""
+    """Description falls back to ref@sha; service to the repository name in the URL.
+
+    A deployment to another environment than production says which in its description
+    ("... [environment: staging]"): a staging deploy must not read as a production one.
+    """
     derived = {}
+    if "environment" in raw.columns and "description" in raw.columns:
+        env = raw["environment"]
+        prod = env.astype("str").str.strip().str.lower().isin(_PRODUCTION)
+        if "production_environment" in raw.columns:
+            prod |= raw["production_environment"].map(lambda v: v is True)
+        named = ~env.isna() & (env.astype("str").str.strip() != "") & ~prod
+        desc = raw["description"]
+        has_desc = ~desc.isna() & (desc.astype("str").str.strip() != "")
+        tagged = desc.astype("str") + " [environment: " + env.astype("str") + "]"
+        raw = raw.assign(description=desc.where(~(named & has_desc), tagged))
     if {"ref", "sha"} <= set(raw.columns):
         derived["description"] = raw["ref"].astype("str") + "@" + raw["sha"].astype("str").str[:7]
         if "environment" in raw.columns:
@@ -77,7 +95,19 @@ def github_deployments(raw: pd.DataFrame, ctx: Context):
 
 
 def github_releases(raw: pd.DataFrame, ctx: Context):
+    """Drafts are not releases (``"draft": true``, never published): dropped, and said so."""
     derived = {}
+    if "draft" in raw.columns:
+        draft = raw["draft"].map(lambda v: v is True or str(v).lower() == "true")
+        if draft.any():
+            names = raw.loc[draft, "tag_name"] if "tag_name" in raw.columns else None
+            shown = f": {', '.join(map(str, names.head(5)))}" if names is not None else ""
+            n = int(draft.sum())
+            ctx.warnings.append(
+                f"{ctx.src.path.name}: {n} draft release{'s' if n != 1 else ''} skipped "
+                f"(not published){shown}"
+            )
+            raw = raw.loc[~draft].reset_index(drop=True)
     if "html_url" in raw.columns:
         parts = raw["html_url"].astype("str").str.split("/")
         derived["service"] = parts.str[4]

@@ -88,8 +88,8 @@ def _container(item: dict) -> str | None:
     candidates = [k for k in item if k in CONTAINER_KEYS] if len(item) > 1 else list(item)
     for k in candidates:
         value = item[k]
-        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
-            return k
+        if isinstance(value, list) and all(isinstance(r, dict) for r in value):
+            return k  # an empty list too: {"data": []} holds no records, it is not one
     return None
 
 
@@ -155,7 +155,7 @@ def probe(doc: JsonDoc, records_key: str | None) -> tuple[set[str], set[str]]:
     if under is not None:
         first = next((r for r in under if isinstance(r, dict)), {})
     elif not records_key and _container(top) is not None:
-        first = top[_container(top)][0]
+        first = next(iter(top[_container(top)]), {})
     return set(top), _keys(first)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +40,7 @@ class Context:
     rule: TimeRule
     user_cols: Mapping[str, object]
     parents: list[dict] | None = None
+    warnings: list[str] = field(default_factory=list)  # a derive step's notes (rows dropped)
 
 
 Deriver = Callable[[pd.DataFrame, Context], tuple[pd.DataFrame, dict[str, pd.Series]]]
@@ -88,6 +89,12 @@ def read_source(
             else detect_json(kind, lambda key: jsonread.probe(doc, key))
         )
         recs, lines, parents = jsonread.records(doc, fmt.records)
+        if not recs:
+            raise InputFormatError(
+                "no records: the JSON holds no objects to read (e.g. [] or "
+                f'{{"data": []}}); expected one object per {kind[:-1]}',
+                path=src.path,
+            )
         raw = jsonread.to_frame(recs, lines)
     elif container == "text" or (format and get_format(format, kind).containers == ("text",)):
         fmt = get_format(format, kind) if format else detect(kind, "text", set())
@@ -123,6 +130,7 @@ def read_source(
     derived: dict[str, pd.Series] = {}
     if fmt.derive and fmt.derive in derivers:
         raw, derived = derivers[fmt.derive](raw, ctx)
+        warnings.extend(ctx.warnings)
     frame, rep = canonical_frame(
         raw,
         fmt,

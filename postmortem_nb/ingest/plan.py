@@ -9,12 +9,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..errors import InputFormatError
 from ..schema import KIND_COLUMNS
 from .csvhead import head_rows, header, sniff_delimiter
 from .formats import ISO_AWARE, Format, detect_csv, get_format, loose_columns, mapping_sources
 from .sources import Source
 
-_GIT_LOG = re.compile(r"^[0-9a-f]{7,40}\t\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+_GIT_LOG = re.compile(r"^[0-9a-f]{7,40}\t[^\t\n]*\d\d:\d\d")  # hash TAB a date with a time
+_GIT_LOG_DEFAULT = re.compile(r"^commit [0-9a-f]{7,40}\b")  # plain `git log`, no --pretty
+GIT_LOG_COMMAND = "git log --date=iso-strict --pretty=format:'%H%x09%ad%x09%an%x09%s'"
 
 
 def container_of(src: Source, kind: str) -> str:
@@ -24,6 +27,14 @@ def container_of(src: Source, kind: str) -> str:
         return "json"
     if kind == "changes" and _GIT_LOG.match(head):
         return "text"
+    if kind == "changes" and _GIT_LOG_DEFAULT.match(head):
+        raise InputFormatError(
+            "this is git log's default output (commit, Author:, Date: lines); expected one "
+            f"commit per line, written by: {GIT_LOG_COMMAND}",
+            path=src.path,
+            line=src.skip_lines + 1,
+            found=[head.split("\n", 1)[0][:80]],
+        )
     return "csv"
 
 

@@ -37,8 +37,10 @@ UTC_DTYPE = "datetime64[ns, UTC]"
 _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
 # an offset only after a time of day (14:00, 14:00:05.1, ISO basic T140005): the "-10" of
 # the date 2026-03-10 or the "-2026" of 10-03-2026 is no offset
+# (git's default date, "Tue Mar 10 14:02:11 2026 +0100", puts the year in between)
 _OFFSET = (
-    r"(?:\d:\d\d(?::\d\d)?(?:[.,]\d+)?|T\d{2,6}(?:[.,]\d+)?)\s*(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
+    r"(?:\d:\d\d(?::\d\d)?(?:[.,]\d+)?|T\d{2,6}(?:[.,]\d+)?)(?:\s+\d{4})?\s*"
+    r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 )
 _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")

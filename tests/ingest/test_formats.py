@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from postmortem_nb import schema
-from postmortem_nb.errors import TimestampError
+from postmortem_nb.errors import InputFormatError, TimestampError
 from postmortem_nb.ingest import load_alerts, load_changes, load_logs
 
 T = pd.Timestamp
@@ -427,3 +427,55 @@ def test_opsgenie_get_alert_response(data):
     assert row["resolved_at"] == T("2026-03-10T16:30:10.129Z")  # createdAt + closeTime ms
     assert row["service"] == "payments-api"  # details.service before entity
     assert row["severity"] == "SEV1"
+
+
+def test_github_deployment_to_staging_says_so(data):
+    df = load_changes(data / "github_deployments.json")
+    staging = df[df["timestamp"] == T("2026-03-10T12:55:00Z")].iloc[0]
+    assert staging["description"] == (
+        "Deploy scheduler config: nightly report cron [environment: staging]"
+    )
+    assert staging["kind"] == "deploy"
+
+
+def test_github_draft_releases_are_dropped_and_said(data):
+    df = load_changes(data / "github_releases.json")
+    assert list(df["description"]) == ["v2.14.0: faster cart totals"]  # not the draft
+    assert any(
+        "1 draft release skipped (not published): v2.15.0" in w
+        for w in df.attrs["source"]["warnings"]
+    )
+
+
+def test_git_log_default_output_names_the_documented_format(tmp_path):
+    p = tmp_path / "git.log"
+    p.write_text(
+        "commit a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d\n"
+        "Author: Mara Keller <mara.keller@acme-shop.example>\n"
+        "Date:   Tue Mar 10 14:40:00 2026 +0100\n\n"
+        "    scheduler: run daily sales report every minute (was nightly)\n"
+    )
+    with pytest.raises(InputFormatError) as err:
+        load_changes(p, mapping={"service": "=report-scheduler"})
+    msg = str(err.value)
+    assert "git log's default output" in msg
+    assert "git log --date=iso-strict --pretty=format:'%H%x09%ad%x09%an%x09%s'" in msg
+
+
+def test_git_log_with_git_default_dates(tmp_path):
+    # --pretty as documented, but without --date=iso-strict: git's default date format
+    p = tmp_path / "git.log"
+    p.write_text(
+        "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d\tTue Mar 10 14:40:00 2026 +0100\t"
+        "Mara Keller\tscheduler: run daily sales report every minute (was nightly)\n"
+    )
+    df = load_changes(p, mapping={"service": "=report-scheduler"})
+    assert df.loc[0, "timestamp"] == T("2026-03-10T13:40:00Z")
+
+
+def test_an_empty_json_list_says_no_records(tmp_path):
+    for text in ("[]", '{"data": []}'):
+        p = tmp_path / "empty.json"
+        p.write_text(text)
+        with pytest.raises(InputFormatError, match="no records"):
+            load_changes(p)
