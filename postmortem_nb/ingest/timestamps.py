@@ -106,6 +106,11 @@ def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
             return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
         mag = float(np.median(values))
         unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
+    if unit in ("s", "ms") and pd.api.types.is_float_dtype(num.dtype):
+        # 1773151331.004 s is not exact in binary (…11.003999949): fractions of a second
+        # or a millisecond are written to the microsecond at most, so round there
+        num = (num.astype("float64") * (1e6 if unit == "s" else 1e3)).round()
+        unit = "us"
     return _ns(pd.to_datetime(num, unit=unit, utc=True, errors="coerce"))
 
 

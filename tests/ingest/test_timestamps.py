@@ -234,3 +234,10 @@ def test_date_only_changes_file(tmp_path):
 )
 def test_offsets_after_a_time_still_count(value, utc):
     assert parse([value]).values[0] == T(utc)
+
+
+def test_float_epoch_seconds_round_to_microseconds():
+    assert parse(["1773151331.004"]).values[0] == T("2026-03-10T14:02:11.004Z")
+    got = parse_times(pd.Series([1773151331.004, 1773151331.000001]))
+    assert list(got.values) == [T("2026-03-10T14:02:11.004Z"), T("2026-03-10T14:02:11.000001Z")]
+    assert parse_times(pd.Series([1773151331004.5])).values[0] == T("2026-03-10T14:02:11.0045Z")
