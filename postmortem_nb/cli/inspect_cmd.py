@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import click
 
@@ -38,7 +39,15 @@ def command(
     from ..ingest.inspect import inspect_file
 
     mapping = parse_map_items(maps) or None
-    result = inspect_file(path, kind=kind, format=fmt, mapping=mapping, tz=tz)
+    # the readers' warnings are part of the output below: not also on stderr through
+    # logging's last-resort handler (a configured root handler still gets them)
+    ingest_log = logging.getLogger("postmortem_nb.ingest")
+    quiet = logging.NullHandler()
+    ingest_log.addHandler(quiet)
+    try:
+        result = inspect_file(path, kind=kind, format=fmt, mapping=mapping, tz=tz)
+    finally:
+        ingest_log.removeHandler(quiet)
     if as_json:
         click.echo(json.dumps(result.to_dict(), default=str))
     else:

@@ -164,3 +164,15 @@ def test_no_kind_needed_when_a_kind_fits_loosely(tmp_path):
     got = inspect_file(p)
     assert got.kind == "logs"
     assert got.empty_columns == []
+
+
+def test_cli_prints_each_warning_once(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_text(
+        "sep=,\ntimestamp,level,service,host,message\n2026-03-10T14:00:00Z,INFO,api,web-1,ok\n"
+    )
+    out = _cli(str(p), "--kind", "logs")
+    assert out.returncode == 0, out.stderr
+    both = out.stdout + out.stderr
+    assert both.count("1 line before the header skipped") == 1
+    assert "warning: excel.csv: 1 line before the header skipped" in out.stdout
