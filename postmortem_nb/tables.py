@@ -19,16 +19,20 @@ def html_table(
     cls: str = "pm-table",
     empty: str = "Nothing to show.",
     nowrap: Sequence[int] = (),
+    anywhere: Sequence[int] = (),
 ) -> str:
     """A plain table; each cell is escaped, so a hostile log line stays text.
 
-    Columns whose index is in ``nowrap`` (times, say) do not wrap.
+    Columns whose index is in ``nowrap`` (times, say) do not wrap; those in ``anywhere``
+    (free text from data) may break inside a long word, so one 3,000-character token
+    does not widen the table past its column.
     """
-    style = ' style="white-space:nowrap"'
+    attrs = dict.fromkeys(nowrap, ' style="white-space:nowrap"')
+    attrs.update(dict.fromkeys(anywhere, ' class="pm-break"'))
     body = [
         "<tr>"
         + "".join(
-            f"<td{style if i in nowrap else ''}>{escape(v)}</td>" for i, v in enumerate(row)
+            f"<td{attrs.get(i, '')}>{escape(v)}</td>" for i, v in enumerate(row)
         )
         + "</tr>"
         for row in rows
@@ -100,6 +104,7 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
             [*times, "Kind", "Service", "Event", "Evidence"],
             rows,
             nowrap=tuple(range(len(times))),
+            anywhere=(len(times) + 2, len(times) + 3),
         )
         + note
     )

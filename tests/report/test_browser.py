@@ -97,3 +97,33 @@ def test_one_broken_figure_does_not_stop_the_others(page, tmp_path, notebook):
     drawn = page.locator("div.pm-figure:has(svg.main-svg)").count()
     assert drawn == 4  # three intact notebook figures + the unknown-trace one (drawn empty)
     assert page.page_errors == []
+
+
+def test_a_huge_unbroken_token_does_not_widen_the_timeline(page, tmp_path):
+    """A 3,000-character alert title without spaces widened the timeline table to
+    1,495 px inside a 944 px column: Event and Evidence ran off the page."""
+    import nbformat
+    import pandas as pd
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from postmortem_nb.tables import events_table
+
+    events = pd.DataFrame({
+        "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:02:00Z"]),
+        "kind": ["alert", "log"], "service": ["checkout-api", "payments"],
+        "description": ["Alert fired: " + "A" * 3000, "upstream connect error"],
+        "source": ["alerts.csv line 2", "logs.csv line 9" + "x" * 400],
+    })
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
+        "display_data", data={"text/html": events_table(events, "Europe/Berlin")})])])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = write(tmp_path, export_html(nbformat.from_dict(nb), header=HEADER))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(path.as_uri())
+    table = page.locator("table.pm-table").first
+    table.wait_for()
+    fits = "t => t.getBoundingClientRect().width <= t.closest('main').clientWidth + 1"
+    assert table.evaluate(fits)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # the other columns keep their words whole
+    assert "checkout-api" in page.locator("table.pm-table td").nth(3).inner_text()
