@@ -132,7 +132,11 @@ def counts_of(rows: list[dict[str, Any]], result: Any) -> dict[str, int]:
         "failed": sum(r["status"] == "failed" for r in rows),
         "significant_without_analysis": sum(not r["has_analysis"] for r in sig),
         "stale": sum(r["stale"] for r in rows),
-        "executed_this_run": sum(o.action in ("drafted", "failed") for o in result.outcomes),
+        "executed_this_run": sum(
+            o.action in ("drafted", "failed", "interrupted") for o in result.outcomes
+        ),
+        "interrupted": len(result.by_action("interrupted")),
+        "not_started": len(result.by_action("not started")),
         "up_to_date": len(result.by_action("up to date")),
         "frozen": len(result.by_action("frozen")),
         **{f"status_{s.replace(' ', '_')}": sum(r["status"] == s for r in rows)
@@ -191,9 +195,16 @@ def build_index(result: Any, *, tz: str = "UTC", stale_days: int = 7,
         "criteria_text": result.criteria.describe(),
         "stale_days": stale_days,
         "counts": counts_of(rows, result),
+        "stopped_by": _signal_name(getattr(result, "stopped_by", None)),
         "warnings": list(result.warnings),
         "incidents": rows,
     }
+
+
+def _signal_name(signum: int | None) -> str | None:
+    import signal
+
+    return signal.Signals(signum).name if signum else None
 
 
 def write_index(result: Any, *, tz: str = "UTC", stale_days: int = 7) -> dict[str, Path]:

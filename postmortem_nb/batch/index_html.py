@@ -187,6 +187,12 @@ def render_index_html(doc: dict[str, Any], *, n_actions: int = 0) -> str:
         f"This run: {c['executed_this_run']} executed, {c['up_to_date']} up to date, "
         f"{c['frozen']} final (left alone)."
     )
+    if doc.get("stopped_by"):
+        run += (
+            f" Stopped by {escape(doc['stopped_by'])}: {c.get('interrupted', 0)} draft(s) "
+            f"interrupted, {c.get('not_started', 0)} not started; run the batch again to "
+            "finish them."
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

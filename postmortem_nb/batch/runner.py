@@ -4,7 +4,10 @@ Each draft runs in a worker process of a pool (``jobs`` of them, default the num
 cores) that imports papermill and nbconvert once and exports report.html in the same
 process, so a draft pays only for its kernel. A failing or timed-out incident is recorded
 (error in the index, the failed notebook and batch.log kept in its workspace) and never
-stops the others. A lock file in ``out`` refuses a second batch running at the same time.
+stops the others. A lock file in ``out`` refuses a second batch running at the same time,
+and so does a worker of an earlier batch that is still running (pool.py).
+Ctrl-C or SIGTERM stops the batch: no new draft starts, the drafts in progress are
+stopped, and the index is written for what is on disk.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ class Outcome:
     """What batch did with one incident."""
 
     incident: Incident
-    action: str  # "not significant" | "up to date" | "frozen" | "drafted" | "failed"
+    # "not significant" | "up to date" | "frozen" | "drafted" | "failed", and when the batch
+    # was stopped: "interrupted" (stopped mid-draft) | "not started"
+    action: str
     workspace: Workspace | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -55,6 +60,8 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     index: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    stopped_by: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the batch
+    index_error: str | None = None  # why the index could not be written, if it could not
 
     def by_action(self, action: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.action == action]
@@ -65,6 +72,9 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
+        """128 + the signal when stopped (130 for Ctrl-C), 1 when a draft failed, else 0."""
+        if self.stopped_by:
+            return 128 + int(self.stopped_by)
         return 1 if self.failed else 0
 
 
@@ -191,6 +201,13 @@ def run_batch(
             "wait for it to finish. Nothing was changed."
         ) from None
     try:
+        from .pool import WORKERS_LOCK_NAME, workers_running
+
+        if workers_running(root):
+            raise WorkspaceError(
+                f"A worker of an earlier `postmortem batch` is still drafting in {root} (lock "
+                f"file {root / WORKERS_LOCK_NAME}); wait for it to exit. Nothing was changed."
+            )
         base = build_params(alerts, None, changes, tz=tz, extra=params)
         frames = load_inputs(base, logs=False)
         incidents = find_incidents(
@@ -237,9 +254,16 @@ def run_batch(
         if todo:
             from .pool import run_pool
 
-            run_pool(todo, jobs=jobs, timeout=timeout, force=force, progress=progress)
+            result.stopped_by = run_pool(
+                todo, jobs=jobs, timeout=timeout, force=force, progress=progress
+            )
         result.seconds = time.perf_counter() - t_start
-        result.index = write_index(result, tz=tz, stale_days=stale_days)
+        try:
+            result.index = write_index(result, tz=tz, stale_days=stale_days)
+        except OSError as exc:
+            if not result.stopped_by:
+                raise
+            result.index_error = f"{type(exc).__name__}: {exc}"
         return result
     finally:
         lock.release()

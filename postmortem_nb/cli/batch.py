@@ -56,7 +56,9 @@ def command(alerts, logs, changes, tz, alerts_map, logs_map, changes_map, min_se
     when it meets any criterion given (--min-severity, --min-duration, --min-services);
     with none, SEV2 or higher. Re-running skips drafts whose inputs and template did
     not change. Writes OUT/index.html, OUT/index.json and OUT/actions.csv.
-    Exit status 1 when any draft failed.
+    Exit status 1 when any draft failed. Ctrl-C (or SIGTERM) stops the batch within
+    seconds: drafts in progress are stopped, no new one starts, the index is written for
+    what finished, and the exit status is 130 (143); running it again finishes the rest.
     """
     from ..batch import Criteria
     from ..batch.runner import run_batch
@@ -72,6 +74,8 @@ def command(alerts, logs, changes, tz, alerts_map, logs_map, changes_map, min_se
     )
     n = len(result.outcomes)
     sig = sum(o.incident.significant for o in result.outcomes)
+    if result.stopped_by:
+        _print_stopped(result)
     click.echo(
         f"{n} incident{'' if n == 1 else 's'}, {sig} significant ({criteria.describe()}): "
         f"{len(result.by_action('drafted'))} drafted, {len(result.failed)} failed, "
@@ -83,5 +87,22 @@ def command(alerts, logs, changes, tz, alerts_map, logs_map, changes_map, min_se
     for o in result.failed:
         click.echo(f"FAILED {o.incident.id}: {o.error}", err=True)
         click.echo(f"  log: {o.workspace.root / 'batch.log'}", err=True)
-    click.echo(f"Index: {result.index.get('html')}")
+    if result.index_error:
+        click.echo(f"The index was not written: {result.index_error}", err=True)
+    else:
+        click.echo(f"Index: {result.index.get('html')}")
     sys.exit(result.exit_code)
+
+
+def _print_stopped(result) -> None:
+    import signal
+
+    name = signal.Signals(result.stopped_by).name
+    stopped = result.by_action("interrupted")
+    queued = result.by_action("not started")
+    click.echo(f"Stopped by {name}: {len(stopped)} draft(s) interrupted, {len(queued)} not "
+               "started; run the same command again to finish them.", err=True)
+    for o in stopped:
+        click.echo(f"  interrupted: {o.incident.id}", err=True)
+    for o in queued:
+        click.echo(f"  not started: {o.incident.id}", err=True)
