@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
 from .errors import ParameterError
+
+_BARE_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 def check_tz(tz: str | None) -> str:
@@ -81,13 +84,19 @@ def local_label(ts: pd.Timestamp | None, tz: str) -> str:
 
 
 def duration(text: str | pd.Timedelta, what: str = "duration") -> pd.Timedelta:
-    """Parse '2h', '15min', '90s' as a Timedelta; a bad value is a ParameterError."""
+    """Parse '2h', '15min', '90s' as a Timedelta; a bad value is a ParameterError.
+
+    A bare number ('30', '1.5', 0) is an error: pandas would read '30' as nanoseconds.
+    """
     if isinstance(text, pd.Timedelta):
         return text
+    hint = "use e.g. '30min' or '2h'"
+    if isinstance(text, int | float) or _BARE_NUMBER.fullmatch(str(text)):
+        raise ParameterError(f"Bad {what} {text!r}: a number needs a unit; {hint}.")
     try:
         td = pd.Timedelta(text)
     except (ValueError, TypeError) as exc:
-        raise ParameterError(f"Bad {what} {text!r}: use e.g. '2h', '15min', '90s'.") from exc
+        raise ParameterError(f"Bad {what} {text!r}: {hint} (or '90s').") from exc
     if pd.isna(td) or td <= pd.Timedelta(0):
-        raise ParameterError(f"The {what} must be positive, got {text!r}.")
+        raise ParameterError(f"The {what} must be positive, got {text!r}; {hint}.")
     return td

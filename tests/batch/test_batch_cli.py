@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from postmortem_nb.cli import cli
@@ -71,3 +73,26 @@ def test_an_export_with_its_own_column_names_is_mapped(tmp_path):
     index = (tmp_path / "r" / "index.json").read_text()
     assert "Slow search" in index
     assert '"SEV4"' in index
+
+
+@pytest.mark.parametrize("option", ["--min-duration", "--gap"])
+@pytest.mark.parametrize("value", ["30", "1.5", "0"])
+def test_a_duration_without_a_unit_is_refused(export, tmp_path, capsys, option, value):
+    """'--min-duration 30' was read as 30 ns: every noise alert became significant."""
+    from postmortem_nb.cli import main
+
+    out = tmp_path / "r"
+    with pytest.raises(SystemExit) as exit_:
+        main(["batch", "--alerts", str(export["alerts"]), option, value, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.strip() == f"Error: Bad {option} {value!r}: a number needs a unit; " \
+                          "use e.g. '30min' or '2h'."
+    assert not (out / "index.json").exists()
+
+
+def test_a_duration_with_a_unit_still_works():
+    from postmortem_nb.batch import Criteria
+
+    assert Criteria.from_options(min_duration="30min").min_duration == pd.Timedelta("30min")
+    assert Criteria.from_options(min_duration=" 2h ").describe() == "longer than 2 h 00 min"
