@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 LOCK_NAME = ".postmortem-batch.lock"
 FAILED_NAME = "batch-failed.json"
 LOG_NAME = "batch.log"
-# Parameters that decide what a draft analyses: a change means re-executing.
-_SAME_PARAMS = ("alerts", "logs", "changes", "incident_key", "alert_ids", "tz")
+# Parameters compared by the content of the files they name (input_hashes), not by path:
+# next week's export under a new, date-stamped name is the same input when its rows are.
+_PATH_PARAMS = ("alerts", "logs", "changes", "workspace")
 
 
 @dataclass
@@ -130,8 +131,9 @@ def is_up_to_date(
 ) -> bool:
     """The draft exists and was made from the same inputs, parameters and template.
 
-    A changed alerts file still counts as the same input when the alerts near the
-    incident are unchanged (``fingerprint``, recorded by the previous batch).
+    Inputs are compared by content, never by path. A changed alerts file still counts
+    as the same input when the alerts near the incident are unchanged (``fingerprint``,
+    recorded by the previous batch).
     """
     record = ws.read_json(ws.record)
     if not record or not ws.notebook.exists() or not ws.report.exists():
@@ -140,7 +142,7 @@ def is_up_to_date(
         return False
     recorded = record.get("parameters") or {}
     wanted = params.to_dict()
-    if any(str(recorded.get(k) or "") != str(wanted.get(k) or "") for k in _SAME_PARAMS):
+    if _comparable(recorded) != _comparable(wanted):
         return False
     inputs = dict(record.get("inputs") or {})
     try:
@@ -150,6 +152,24 @@ def is_up_to_date(
     if fingerprint and record.get("alerts_fingerprint") == fingerprint:
         now["alerts"] = inputs.get("alerts")
     return now == inputs
+
+
+def _comparable(values: dict[str, Any]) -> dict[str, str]:
+    """Every parameter that decides what a draft says, without the paths of its files.
+
+    Input files (and ``@FILE`` mapping files) are compared by their SHA-256 instead;
+    empty values and missing ones are the same (a parameter added to the template).
+    """
+    out = {}
+    for name, value in values.items():
+        if name in _PATH_PARAMS:
+            continue
+        text = str(value if value is not None else "")
+        if name.endswith("_map"):
+            text = "\n".join(v for v in text.splitlines() if not v.strip().startswith("@"))
+        if text not in ("", "0", "0.0", "None", "False"):
+            out[name] = text
+    return out
 
 
 def run_batch(

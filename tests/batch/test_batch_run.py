@@ -229,3 +229,25 @@ def test_a_cell_time_out_is_the_incident_time_out():
     assert _timed_out(wrapped(IncidentTimeout()))
     assert not _timed_out(wrapped(RuntimeError("kernel died")))
     assert not _timed_out(ValueError("bad data"))
+
+
+def test_a_renamed_export_is_the_same_input(batch_run, broken_export, tmp_path):
+    """Date-stamped weekly exports: a new file name (a superset of last week's rows) and log
+    files copied elsewhere are compared by content; a changed parameter re-drafts."""
+    import shutil
+
+    original = Path(broken_export["alerts"]).read_text()
+    later = ("Q00009001,9001,Disk 80% on log host,web-frontend,2026-04-20T02:00:00+00:00,"
+             "2026-04-20T02:20:00+00:00,,1200,low,P5,resolved,\n")
+    renamed = tmp_path / "alerts-2026-04-20.csv"
+    renamed.write_text(original + later)
+    logs = [shutil.copy(p, tmp_path / Path(p).name) for p in broken_export["logs"]]
+    day0 = {"since": "2026-04-06T00:00:00Z", "until": "2026-04-07T00:00:00Z"}
+    again = run_batch(renamed, logs, tz="Europe/Berlin", jobs=1, out=batch_run.out,
+                      progress=False, timeout=600, **day0)
+    assert [o.action for o in again.outcomes if o.incident.significant] == ["up to date"]
+    changed = run_batch(renamed, logs, tz="Europe/Berlin", jobs=1, out=batch_run.out,
+                        progress=False, timeout=600, params={"baseline": "3h"}, **day0)
+    assert [o.action for o in changed.outcomes if o.incident.significant] == ["drafted"]
+    ws = next(o.workspace for o in changed.outcomes if o.incident.significant)
+    assert read_json(ws.record)["parameters"]["baseline"] == "3h"
