@@ -82,7 +82,8 @@ def execute(
         )
     except PapermillExecutionError as exc:
         raise ExecutionError(
-            f"The notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The notebook failed in cell {exc.exec_count}: {exc.ename}: "
+            f"{str(exc.evalue).rstrip().rstrip('.')}. "
             f"The failed notebook is kept at {output}."
         ) from exc
     except Exception as exc:  # kernel death, time-outs: still the user's notebook to inspect

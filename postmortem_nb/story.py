@@ -39,6 +39,11 @@ from .timeline import (
 from .timeutil import check_tz, duration, to_utc
 
 log = logging.getLogger(__name__)
+# A warning (facts.json, report, batch index): --logs given, none of their rows are near.
+NO_LOG_ROWS = (
+    "No log rows in this incident's window: the log files given do not cover it; the "
+    "story comes from the alerts alone"
+)
 
 
 @dataclass
@@ -152,6 +157,8 @@ def analyse_incident(
         else alerts
     )
     sig = None
+    if logs is not None and not len(logs):
+        warnings.append(NO_LOG_ROWS)
     if logs is not None and len(logs):
         sig = prepare_logs(
             logs,

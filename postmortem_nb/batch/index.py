@@ -120,7 +120,16 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
         else None,
         "analysis_error": analysis_error,
         "draft_seconds": round(outcome.seconds, 2) if outcome.seconds else None,
+        "notes": notes_of(facts),
     }
+
+
+def notes_of(facts: dict[str, Any]) -> list[str]:
+    """What the overview should say about a draft's data (the report has every warning)."""
+    from ..story import NO_LOG_ROWS
+
+    short = NO_LOG_ROWS.split(":")[0].lower()  # "no log rows in this incident's window"
+    return [short for w in facts.get("warnings") or [] if str(w) == NO_LOG_ROWS]
 
 
 def counts_of(rows: list[dict[str, Any]], result: Any) -> dict[str, int]:

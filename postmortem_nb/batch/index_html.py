@@ -129,6 +129,8 @@ def _row(r: dict[str, Any], tz: str) -> str:
         badge += ' <span class="warn">no analysis yet</span>'
     if r["error"]:
         badge += f'<div class="err">{escape(r["error"])}</div>'
+    for note in r.get("notes") or []:
+        badge += f'<div class="warn note">{escape(note)}</div>'
     links = " ".join(
         x for x in (
             _link(r["report"], "report"),

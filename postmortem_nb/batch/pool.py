@@ -434,8 +434,8 @@ def _settle(outcome: Any, fut: Any, started: set[str], *, stopping: bool) -> Non
                 record_failure(outcome.workspace, STOPPED_ERROR)
     else:
         outcome.action = "failed" if res["error"] else "drafted"
-        if res["error"]:
-            log.error("%s failed: %s", outcome.incident.id, res["error"])
+        if res["error"]:  # the caller reports it (the CLI prints one FAILED line)
+            log.info("%s failed: %s", outcome.incident.id, res["error"])
 
 
 def _worker_processes(pool: Any) -> list[Any]:

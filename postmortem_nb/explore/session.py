@@ -97,6 +97,9 @@ class ExploreSession:
 
         if self.wb.frames.get("logs") is None:
             return HTML('<p class="pm-empty">No logs loaded: nothing to explore.</p>', "No logs")
+        if not len(self.wb.frames["logs"]):  # files given, none covering this incident
+            return HTML('<p class="pm-empty">No log rows in this incident\'s window: '
+                        "nothing to explore.</p>", "No logs")
         ex = self.logs
         w0, w1 = self.wb.story.window
         ex.reset(start=w0 - VIEW_MARGIN, end=w1 + VIEW_MARGIN)
@@ -119,7 +122,7 @@ class ExploreSession:
         def on_range(start: pd.Timestamp, end: pd.Timestamp) -> None:
             if self.view is not None:
                 self.view.set_time_range(start, end)
-            elif self.wb.frames.get("logs") is not None:
+            elif self.wb.frames.get("logs") is not None and len(self.wb.frames["logs"]):
                 self.logs.set_filter(start=start, end=end)
 
         story = self.wb.story

@@ -251,3 +251,24 @@ def test_a_renamed_export_is_the_same_input(batch_run, broken_export, tmp_path):
     assert [o.action for o in changed.outcomes if o.incident.significant] == ["drafted"]
     ws = next(o.workspace for o in changed.outcomes if o.incident.significant)
     assert read_json(ws.record)["parameters"]["baseline"] == "3h"
+
+
+def test_log_files_without_rows_near_an_incident_do_not_fail_its_draft(export, tmp_path):
+    """Only the first day's log file: it is taken to cover later days too, but has no row
+    near the day-2 incident. The draft completes as without --logs, and says so."""
+    result = run_batch(export["alerts"], export["logs"][:1], tz="Europe/Berlin", jobs=1,
+                       out=tmp_path, progress=False, timeout=600,
+                       since="2026-04-08T00:00:00Z")
+    outcome = next(o for o in result.outcomes if o.incident.significant)
+    assert outcome.incident.id == "20260408-1400-payments"
+    assert outcome.action == "drafted", outcome.error
+    assert read_json(outcome.workspace.record)["parameters"]["logs"]  # the file was given
+    warning = ("No log rows in this incident's window: the log files given do not cover it; "
+               "the story comes from the alerts alone")
+    assert warning in read_json(outcome.workspace.facts)["warnings"]
+    assert "No log rows in this incident" in outcome.workspace.report.read_text()
+    row = next(r for r in read_json(result.index["json"])["incidents"]
+               if r["id"] == outcome.incident.id)
+    assert row["notes"] == ["no log rows in this incident's window"]
+    assert row["status"] == "draft"
+    assert "no log rows in this incident&#x27;s window" in result.index["html"].read_text()
