@@ -231,7 +231,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
             error, stopped = STOPPED_ERROR, "interrupted"
         log.error("draft failed: %s\n%s", error, traceback.format_exc())
         try:
-            record_failure(ws, error)
+            record_failure(ws, error, job.get("incident"))
             _mark_generated(ws.notebook)
         except Exception:
             log.exception("could not record the failure")
@@ -352,6 +352,8 @@ def run_pool(
     import tempfile
     import threading
 
+    from .runner import incident_summary
+
     ctx = mp.get_context("spawn")
     events = ctx.Queue()
     bars = _Bars(len(todo), progress)
@@ -373,7 +375,8 @@ def run_pool(
             for outcome, params in todo:
                 job = {"root": str(outcome.workspace.root), "params": params.to_dict(),
                        "timeout": timeout, "force": force,
-                       "record": {"alerts_fingerprint": outcome.fingerprint}}
+                       "record": {"alerts_fingerprint": outcome.fingerprint},
+                       "incident": incident_summary(outcome.incident)}
                 futures[pool.submit(draft_one, job)] = outcome
             pending = set(futures)
             deadline, procs = None, []
@@ -408,7 +411,7 @@ def run_pool(
 
 def _settle(outcome: Any, fut: Any, started: set[str], *, stopping: bool) -> None:
     """One finished future onto its outcome."""
-    from .runner import record_failure
+    from .runner import incident_summary, record_failure
 
     if fut.cancelled():
         res = {"error": None, "timings": {}, "seconds": 0.0, "stopped": "not started"}
@@ -417,7 +420,7 @@ def _settle(outcome: Any, fut: Any, started: set[str], *, stopping: bool) -> Non
             res = fut.result()
         except Exception as exc:  # a worker died (or was killed while stopping)
             res = {"error": f"the worker process died: {exc!r}", "timings": {},
-                   "seconds": 0.0}
+                   "seconds": 0.0, "died": True}
             if stopping:
                 started_here = outcome.workspace.root.name in started
                 res["stopped"] = "interrupted" if started_here else "not started"
@@ -431,11 +434,16 @@ def _settle(outcome: Any, fut: Any, started: set[str], *, stopping: bool) -> Non
         outcome.action, outcome.error = "interrupted", STOPPED_ERROR
         with contextlib.suppress(OSError):  # killed before it could mark itself
             if outcome.workspace.root.is_dir():
-                record_failure(outcome.workspace, STOPPED_ERROR)
+                record_failure(outcome.workspace, STOPPED_ERROR,
+                               incident_summary(outcome.incident))
     else:
         outcome.action = "failed" if res["error"] else "drafted"
         if res["error"]:  # the caller reports it (the CLI prints one FAILED line)
             log.info("%s failed: %s", outcome.incident.id, res["error"])
+            if res.get("died") and outcome.workspace.root.is_dir():  # it could not mark it
+                with contextlib.suppress(OSError):
+                    record_failure(outcome.workspace, res["error"],
+                                   incident_summary(outcome.incident))
 
 
 def _worker_processes(pool: Any) -> list[Any]:

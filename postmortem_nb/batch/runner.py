@@ -289,13 +289,32 @@ def run_batch(
         lock.release()
 
 
-def record_failure(ws: Workspace, error: str) -> None:
-    """A marker that the last batch draft failed: shown in the index, never skipped."""
+def record_failure(ws: Workspace, error: str, incident: dict[str, Any] | None = None) -> None:
+    """A marker that the last batch draft failed: shown in the index, never skipped.
+
+    ``incident`` (what the alerts say: title, severity, services, start, end, alert ids)
+    lets insights count an incident whose draft failed before facts.json was written.
+    """
     import json
     from datetime import UTC, datetime
 
-    data = {"error": error, "failed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    data: dict[str, Any] = {
+        "error": error, "failed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    }
+    if incident is None:  # keep what an earlier marker knew about the incident
+        incident = (ws.read_json(ws.root / FAILED_NAME) or {}).get("incident")
+    if incident:
+        data["incident"] = incident
     atomic_write_text(ws.root / FAILED_NAME, json.dumps(data, indent=2) + "\n")
+
+
+def incident_summary(inc: Incident) -> dict[str, Any]:
+    """The incident as the alerts describe it (batch-failed.json's ``incident``)."""
+    from ..timeutil import iso_z
+
+    return {"id": inc.id, "title": inc.title, "severity": inc.severity or None,
+            "services": list(inc.services), "start": iso_z(inc.start), "end": iso_z(inc.end),
+            "alert_ids": list(inc.alert_ids), "significant": inc.significant}
 
 
 def last_failure(ws: Workspace) -> str | None:

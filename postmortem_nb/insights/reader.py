@@ -127,6 +127,70 @@ def _action_state(status: str, due: dt.date | None, done_at: dt.date | None, tod
     return "open"
 
 
+FAILED_NAME = "batch-failed.json"  # postmortem_nb.batch.runner.FAILED_NAME
+
+
+def _failed_draft(ws: Path) -> dict[str, Any] | None:
+    """batch-failed.json when it describes the incident (batch writes it on a failed draft)."""
+    path = ws / FAILED_NAME
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("incident"), dict):
+        return None
+    return data
+
+
+def _failed_record(ws: Path, rec: WorkspaceRecord, failed: dict[str, Any], *,
+                   today: dt.date, min_severity: str) -> WorkspaceRecord:
+    """A significant incident whose draft failed before facts.json: it lacks a post-mortem.
+
+    Its title, severity, services and start come from the alerts (batch-failed.json);
+    no milestone times, so it stays out of the time figures.
+    """
+    inc = failed["incident"]
+    try:
+        start = _utc(inc.get("start"), "incident.start")
+    except ValueError:
+        start = None
+    severity = normalize_severity(inc.get("severity"))
+    services = [str(s) for s in inc.get("services") or [] if str(s).strip()]
+    iid = ws.name
+    rec.incident = {
+        "incident_id": iid,
+        "title": str(inc.get("title") or ""),
+        "severity": severity or "unknown",
+        "services": services,
+        "start": start,
+        **dict.fromkeys(MILESTONES),
+        **dict.fromkeys(DURATIONS),
+        "review_status": STATUS_NONE,
+        "has_analysis": False,
+        "significant": severity is not None and at_least(severity, min_severity),
+        "age_days": (today - start.date()).days if start is not None else None,
+        "action_items": 0,
+        "has_facts": False,
+        "has_analysis_file": False,
+    }
+    seen: set[str] = set()
+    for name in services:
+        key = slug(name)
+        if key not in seen:
+            seen.add(key)
+            rec.services.append({"incident_id": iid, "start": start,
+                                 "severity": severity or "unknown", "service_key": key,
+                                 "service": name})
+    rec.problems.append(_problem(
+        ws, FAILED_NAME, f"the draft failed: {failed.get('error') or 'unknown error'}",
+        "counted without a post-mortem (title, severity and start from the alerts); "
+        "left out of the time figures",
+    ))
+    return rec
+
+
 def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> WorkspaceRecord:
     """One workspace -> rows for every frame, plus the problems met on the way."""
     from ..analysis.checks import check_analysis
@@ -137,6 +201,9 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
     facts_path, analysis_path = ws / "facts.json", ws / "analysis.json"
     has_facts_file, has_analysis_file = facts_path.is_file(), analysis_path.is_file()
     if not has_facts_file and not has_analysis_file:
+        failed = _failed_draft(ws)
+        if failed is not None:
+            return _failed_record(ws, rec, failed, today=today, min_severity=min_severity)
         rec.problems.append(
             _problem(ws, "", "no facts.json and no analysis.json: not an incident workspace",
                      "ignored")

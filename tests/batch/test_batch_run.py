@@ -272,3 +272,25 @@ def test_log_files_without_rows_near_an_incident_do_not_fail_its_draft(export, t
     assert row["notes"] == ["no log rows in this incident's window"]
     assert row["status"] == "draft"
     assert "no log rows in this incident&#x27;s window" in result.index["html"].read_text()
+
+
+def test_a_failed_draft_still_counts_in_insights(batch_run):
+    """The broken incident failed before facts.json: insights counts it as significant and
+    without a post-mortem instead of ignoring its folder."""
+    from postmortem_nb.insights.params import InsightsParams
+    from postmortem_nb.insights.run import insights_data
+
+    failed = read_json(batch_run.out / BROKEN / "batch-failed.json")
+    assert failed["incident"]["severity"] == "SEV1"
+    assert not (batch_run.out / BROKEN / "facts.json").exists()
+    data = insights_data(InsightsParams.from_mapping(
+        {"reports_dir": str(batch_run.out), "today": "2026-04-20"}))
+    missing = {r["incident_id"]: r for r in data["coverage"]["significant_without_analysis"]}
+    assert BROKEN in missing
+    assert missing[BROKEN]["severity"] == "SEV1"
+    assert missing[BROKEN]["start"] == "2026-04-07T09:00:00Z"
+    assert data["counts"]["significant"] == len(SIGNIFICANT)
+    problem = next(p for p in data["could_not_read"] if p["workspace"] == BROKEN)
+    assert problem["problem"].startswith("the draft failed: ExecutionError")
+    assert "counted without a post-mortem" in problem["effect"]
+    assert not any("not an incident" in p["problem"] for p in data["could_not_read"])
