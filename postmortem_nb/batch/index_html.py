@@ -45,6 +45,7 @@ tr.failed{background:#ffebe9}
 .st-in-review{background:#9a6700;color:#fff}
 .err{color:#cf222e;font-size:.85em;white-space:pre-wrap;max-width:40rem}
 .warn{color:#9a6700}
+.why{color:#59636e;font-size:.85em}
 @media print{th{position:static}th button::after{content:""}}
 """
 
@@ -129,6 +130,8 @@ def _row(r: dict[str, Any], tz: str) -> str:
         badge += ' <span class="warn">no analysis yet</span>'
     if r["error"]:
         badge += f'<div class="err">{escape(r["error"])}</div>'
+    if not r["significant"] and r.get("reasons"):
+        badge += f'<div class="why">{escape("; ".join(r["reasons"]))}</div>'
     for note in r.get("notes") or []:
         badge += f'<div class="warn note">{escape(note)}</div>'
     links = " ".join(

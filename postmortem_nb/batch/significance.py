@@ -4,7 +4,7 @@ An incident is significant when it meets ANY criterion that is given: severity a
 ``min_severity`` (SEVn, Pn or critical/high/warning/info), lasting longer than
 ``min_duration``, or touching at least ``min_services`` services. With no criterion
 given the default is severity SEV2 or higher. Incidents below the bar are still listed
-in the index, marked "not drafted".
+in the index, marked "not drafted" with why ("SEV3 below SEV2", "1 service, under 2").
 """
 
 from __future__ import annotations
@@ -59,6 +59,21 @@ class Criteria:
             out.append(f"touched {len(incident.services)} services (at least {self.min_services})")
         return out
 
+    def shortfalls(self, incident: Incident) -> list[str]:
+        """Why the incident is not significant: one short reason per criterion it misses."""
+        out: list[str] = []
+        if self.min_severity:
+            if not incident.severity:
+                out.append(f"no severity, {self.min_severity} needed")
+            elif not at_least(incident.severity, self.min_severity):
+                out.append(f"{incident.severity} below {self.min_severity}")
+        if self.min_duration is not None and not incident.duration > self.min_duration:
+            out.append(f"lasted {_hm(incident.duration)}, not over {_hm(self.min_duration)}")
+        if self.min_services is not None and len(incident.services) < self.min_services:
+            n = len(incident.services)
+            out.append(f"{n} service{'' if n == 1 else 's'}, under {self.min_services}")
+        return out
+
     def describe(self) -> str:
         parts = []
         if self.min_severity:
@@ -80,10 +95,15 @@ class Criteria:
 
 
 def mark_significant(incidents: list[Incident], criteria: Criteria) -> list[Incident]:
-    """Set ``significant`` and ``reasons`` on each incident; returns the significant ones."""
+    """Set ``significant`` and ``reasons`` on each incident; returns the significant ones.
+
+    ``reasons`` says why an incident is significant, or else why it is not.
+    """
     for inc in incidents:
         inc.reasons = criteria.reasons(inc)
         inc.significant = bool(inc.reasons)
+        if not inc.significant:
+            inc.reasons = criteria.shortfalls(inc)
     return [i for i in incidents if i.significant]
 
 

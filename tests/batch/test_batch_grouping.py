@@ -131,3 +131,18 @@ def test_bad_options_are_clear_errors(alerts):
     with pytest.raises(ParameterError, match="group-by"):
         find_incidents(alerts, group_by="host")
     assert DAY0.tzinfo is not None
+
+
+def test_an_incident_below_the_bar_says_why(alerts):
+    incs = by_id(find_incidents(alerts))
+    mark_significant(list(incs.values()), Criteria.from_options())
+    assert incs["20260406-0200-web-frontend"].reasons == ["SEV4 below SEV2"]
+    assert incs["20260407-2000-web-frontend"].reasons == ["SEV5 below SEV2"]
+    mark_significant(list(incs.values()),
+                     Criteria.from_options("SEV1", "45min", min_services=3))
+    assert not incs["20260406-1000-checkout-api"].significant
+    assert incs["20260406-1000-checkout-api"].reasons == [
+        "SEV2 below SEV1", "lasted 38 min, not over 45 min", "1 service, under 3"]
+    assert incs["20260408-1400-payments"].significant  # SEV1: why it is, not why not
+    assert incs["20260408-1400-payments"].reasons == ["severity SEV1 is at least SEV1",
+                                                      "lasted 55 min, longer than 45 min"]

@@ -73,6 +73,10 @@ def test_index_json_follows_the_contract(batch_run):
     assert noise["report"] is None
     assert noise["workspace"] is None
     assert not noise["significant"]
+    assert noise["reasons"] == ["SEV4 below SEV2"]
+    assert ok["reasons"] == ["severity SEV1 is at least SEV2"]
+    html = batch_run.index["html"].read_text()
+    assert '<div class="why">SEV4 below SEV2</div>' in html
 
 
 class _Links(HTMLParser):
