@@ -47,6 +47,34 @@ def kernel_config() -> Any:
     return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
+def kernel_manager_class() -> type:
+    """jupyter_client's AsyncKernelManager, minus the SIGINT it sends on every shutdown.
+
+    ``shutdown_kernel`` interrupts the kernel before asking it to exit; a kernel still
+    finishing a message then logs "ERROR | KeyboardInterrupt caught in kernel." on a
+    successful run. A draft's kernel is idle at shutdown (or stuck, and then killed after
+    the shutdown wait), so the interrupt only produces that noise. Interrupts asked for
+    while the kernel runs (a cell time-out) still go through.
+    """
+    global _QUIET_KM
+    if _QUIET_KM is None:
+        from jupyter_client import AsyncKernelManager
+
+        class QuietShutdownKernelManager(AsyncKernelManager):
+            async def _async_interrupt_kernel(self) -> None:
+                if self.shutting_down:
+                    return
+                await super()._async_interrupt_kernel()
+
+            interrupt_kernel = _async_interrupt_kernel
+
+        _QUIET_KM = QuietShutdownKernelManager
+    return _QUIET_KM
+
+
+_QUIET_KM: type | None = None
+
+
 def execute(
     template: Path,
     output: Path,
@@ -79,6 +107,7 @@ def execute(
             # the notebook at the end and when a cell fails.
             request_save_on_cell_execute=False,
             config=kernel_config(),
+            kernel_manager_class=kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         raise ExecutionError(

@@ -158,6 +158,9 @@ def _on_term(signum: int, frame: Any) -> None:
     global _STOPPING
     _STOPPING = True
     if _DRAFTING:
+        # The kernel first: busy in a cell, it would hold up its shutdown for seconds
+        # (kernels are shut down without an interrupt, execute.kernel_manager_class).
+        _stop_children(grace=1.0)
         raise BatchStopped("the batch was stopped")
     if _parent_gone():
         os._exit(143)
