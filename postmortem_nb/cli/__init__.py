@@ -49,6 +49,22 @@ def cli() -> None:
     """Turn incident data (alert, log and change exports) into blameless post-mortems."""
 
 
+MULTIPLE = ("--logs",)  # options given once per value ("--logs a --logs b")
+
+
+def _hint_repeated_option(exc: click.ClickException, argv: list[str]) -> None:
+    """'--logs a.gz b.gz' leaves b.gz over: say to repeat the option (click takes one value)."""
+    if not isinstance(exc, click.UsageError) or "unexpected extra argument" not in exc.message:
+        return
+    given = [opt for opt in MULTIPLE if opt in argv]
+    if given:
+        opt = given[0]
+        exc.message += (
+            f". Give each file its own {opt}: {opt} a.csv.gz {opt} b.csv.gz "
+            f"(for a shell glob: $(printf -- '{opt} %s ' logs-*.csv.gz))"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: package errors print as one line, exit code 2."""
     try:
@@ -57,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
+        _hint_repeated_option(exc, sys.argv[1:] if argv is None else argv)
         exc.show()
         sys.exit(exc.exit_code)
     except PostmortemError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -96,3 +97,26 @@ def test_a_duration_with_a_unit_still_works():
 
     assert Criteria.from_options(min_duration="30min").min_duration == pd.Timedelta("30min")
     assert Criteria.from_options(min_duration=" 2h ").describe() == "longer than 2 h 00 min"
+
+
+@pytest.mark.parametrize("command", ["batch", "draft"])
+def test_several_files_after_one_logs_option_say_how_to_repeat_it(export, tmp_path, capsys,
+                                                                  command):
+    from postmortem_nb.cli import main
+
+    a, b = (str(p) for p in export["logs"][:2])
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--alerts", str(export["alerts"]), "--logs", a, b,
+              "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "Got unexpected extra argument" in err
+    assert "Give each file its own --logs: --logs a.csv.gz --logs b.csv.gz" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_readme_synopsis_repeats_the_option_not_the_value():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "[--logs L]..." in readme
+    assert "[--logs L ...]" not in readme
