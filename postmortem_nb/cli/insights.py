@@ -16,6 +16,8 @@ import click
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="Where to write: default REPORTS_DIR/insights.html "
               "(REPORTS_DIR/insights.json with --json; '-' prints the JSON).")
+@click.option("--notebook", default=None, type=click.Path(dir_okay=False),
+              help="Also keep the executed insights notebook here (to open in JupyterLab).")
 @click.option("--json", "as_json", is_flag=True,
               help="Write the aggregated numbers as JSON (docs/insights-schema.md) "
               "instead of the page; no kernel is started.")
@@ -27,7 +29,8 @@ import click
               help="Significant incidents are at least this severe (SEVn, Pn, critical ...).")
 @click.option("--today", default="", help="Judge due dates as of this day (YYYY-MM-DD) "
               "instead of today, for reproducible runs.")
-def command(reports_dir, since, until, out, as_json, tz, stuck_days, min_severity, today):
+def command(reports_dir, since, until, out, notebook, as_json, tz, stuck_days, min_severity,
+            today):
     """Learn across the incident workspaces under REPORTS_DIR (default ./reports).
 
     Reads every workspace's facts.json and analysis.json: response times over time,
@@ -54,4 +57,4 @@ def command(reports_dir, since, until, out, as_json, tz, stuck_days, min_severit
         return
     from ..insights.run import run_insights
 
-    click.echo(str(run_insights(params, out or root / "insights.html")))
+    click.echo(str(run_insights(params, out or root / "insights.html", notebook_out=notebook)))

@@ -34,6 +34,16 @@ def _checked(params: InsightsParams) -> InsightsParams:
     return InsightsParams.from_mapping({**params.to_dict(), "reports_dir": str(root)})
 
 
+def _out_path(out: str | Path, what: str = "--out") -> Path:
+    """Where to write: its folder must exist (a typo must not create folders)."""
+    from ..errors import ParameterError
+
+    path = Path(out).expanduser().resolve()
+    if not path.parent.is_dir():
+        raise ParameterError(f"{what}: the folder {path.parent} does not exist.")
+    return path
+
+
 def run_insights(
     params: InsightsParams,
     out: str | Path,
@@ -43,17 +53,28 @@ def run_insights(
 ) -> Path:
     """Execute the insights notebook for ``params`` and write the page to ``out``.
 
-    The executed notebook is kept beside the page (``<out>.ipynb``) to open in JupyterLab.
+    The executed notebook is kept only when ``notebook_out`` is given (``--notebook``);
+    otherwise it runs in a temporary folder that is removed.
     """
+    import shutil
+    import tempfile
+
     from ..execute import execute
     from ..report.exporter import export_html, write_report
 
     params = _checked(params)
-    out = Path(out).expanduser().resolve()
-    nb_path = Path(notebook_out) if notebook_out else out.with_suffix(".ipynb")
-    nb_path.parent.mkdir(parents=True, exist_ok=True)
-    nb = execute(template_notebook(TEMPLATE), nb_path, params.to_dict(), cwd=nb_path.parent,
-                 timeout=timeout)
+    out = _out_path(out)
+    if notebook_out:
+        nb_path, scratch = _out_path(notebook_out, "--notebook"), None
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="pm-insights-"))
+        nb_path = scratch / "insights.ipynb"
+    try:
+        nb = execute(template_notebook(TEMPLATE), nb_path, params.to_dict(),
+                     cwd=nb_path.parent, timeout=timeout)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     from ..report.redact import RoleNames
     from .collect import people_roles
 
@@ -72,7 +93,8 @@ def insights_data(params: InsightsParams) -> dict[str, Any]:
 
 def write_insights_json(params: InsightsParams, out: str | Path) -> Path:
     """Write the aggregated numbers as JSON (atomically)."""
-    text = json.dumps(insights_data(params), indent=2, ensure_ascii=False, allow_nan=False)
-    path = Path(out).expanduser()
+    data = insights_data(params)  # a missing reports folder is said first
+    path = _out_path(out)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     atomic_write_text(path, text + "\n")
     return path

@@ -152,3 +152,16 @@ def test_names_of_people_appear_as_their_roles(data):
     assert PERSON[0] not in text
     owners = [o["owner"] for o in data["action_items"]["overdue"]]
     assert owners == ["team-db", PERSON[1], "team-sre"]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_out_in_a_missing_folder_is_an_error(capsys, reports, tmp_path, as_json):
+    """It used to create the folders and write x.ipynb beside x.html."""
+    root, _ = reports
+    missing = tmp_path / "nonexistent" / "dir"
+    out = missing / ("x.json" if as_json else "x.html")
+    code, _, err = _run(capsys, "insights", str(root), "--out", str(out),
+                        *(["--json"] if as_json else []))
+    assert code == 2
+    assert err.strip() == f"Error: --out: the folder {missing} does not exist."
+    assert not missing.parent.exists()

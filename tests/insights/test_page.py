@@ -28,14 +28,17 @@ def built(reports, tmp_path_factory):
     """Run `postmortem insights` once; (page path, executed notebook path, Expected)."""
     root, exp = reports
     out = tmp_path_factory.mktemp("page") / "insights.html"
+    nb_path = out.parent / "kept" / "insights-run.ipynb"
+    nb_path.parent.mkdir()
     code = 0
     try:
         main(["insights", str(root), "--out", str(out), "--today", TODAY.isoformat(),
-              "--tz", "Europe/Berlin"])
+              "--tz", "Europe/Berlin", "--notebook", str(nb_path)])
     except SystemExit as exc:
         code = exc.code
     assert code == 0
-    return out, out.with_suffix(".ipynb"), exp
+    assert sorted(p.name for p in out.parent.iterdir()) == ["insights.html", "kept"]
+    return out, nb_path, exp
 
 
 def test_page_is_written_and_the_notebook_ran_clean(built):
