@@ -81,6 +81,8 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
     else:
         status = "not drafted"
     durations = facts.get("durations_s") or {}
+    ttd = durations.get("time_to_detect")
+    early = isinstance(ttd, int | float) and ttd < 0
     title = (analysis.summary.title if analysis else "") or inc.title
     severity = (analysis.summary.severity if analysis else "") or inc.severity
     has_analysis = bool(analysis and _has_analysis(analysis))
@@ -109,7 +111,9 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
         "reasons": list(inc.reasons),
         "action": outcome.action,
         "duration_s": inc.duration.total_seconds(),
-        "time_to_detect_s": durations.get("time_to_detect"),
+        # negative: the alert fired before the measured impact start (the log onset)
+        "time_to_detect_s": None if early else durations.get("time_to_detect"),
+        "alert_before_impact_signal": early,
         "time_to_resolve_s": durations.get("time_to_resolve"),
         "open_action_items": open_items,
         "check_findings": findings,

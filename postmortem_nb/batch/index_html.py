@@ -149,8 +149,10 @@ def _row(r: dict[str, Any], tz: str) -> str:
         _td(escape(", ".join(r["services"]))),
         _td(escape(_local(r["start"], tz)), r["start"] or "", "time"),
         _td(_dur(r["duration_s"]), r["duration_s"], "num"),
-        _td(_dur(r["time_to_detect_s"]), r["time_to_detect_s"] if r["time_to_detect_s"]
-            is not None else "", "num"),
+        _td("alert before impact signal", -1, "num")
+        if r.get("alert_before_impact_signal")
+        else _td(_dur(r["time_to_detect_s"]), r["time_to_detect_s"] if r["time_to_detect_s"]
+                 is not None else "", "num"),
         _td(_dur(r["time_to_resolve_s"]), r["time_to_resolve_s"] if r["time_to_resolve_s"]
             is not None else "", "num"),
         _td(badge, status),

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 INCIDENT_COLUMNS = (
     "incident_id", "title", "severity", "services", "start", *MILESTONES, *DURATIONS,
     "review_status", "has_analysis", "significant", "age_days", "action_items",
-    "has_facts", "has_analysis_file",
+    "has_facts", "has_analysis_file", "alert_before_impact_signal",
 )  # fmt: skip
 ACTION_COLUMNS = (
     "incident_id", "incident_start", "incident_title", "id", "description", "owner", "type",
@@ -172,7 +172,8 @@ def _incident_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = _frame(rows, INCIDENT_COLUMNS, ("start", *MILESTONES))
     for col in DURATIONS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    for col in ("has_analysis", "significant", "has_facts", "has_analysis_file"):
-        df[col] = df[col].astype(bool)
+    for col in ("has_analysis", "significant", "has_facts", "has_analysis_file",
+                "alert_before_impact_signal"):
+        df[col] = df[col].fillna(False).astype(bool)
     df["action_items"] = df["action_items"].astype("int64")
     return df.sort_values("start", kind="stable", na_position="last").reset_index(drop=True)

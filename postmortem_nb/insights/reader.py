@@ -174,6 +174,7 @@ def _failed_record(ws: Path, rec: WorkspaceRecord, failed: dict[str, Any], *,
         "action_items": 0,
         "has_facts": False,
         "has_analysis_file": False,
+        "alert_before_impact_signal": False,
     }
     seen: set[str] = set()
     for name in services:
@@ -260,6 +261,11 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
     for k in DURATIONS:
         if secs.get(k) is None and isinstance(dur_facts.get(k), int | float):
             secs[k] = float(dur_facts[k])
+    # The alert fired before the log onset detector's impact start: detection preceded the
+    # measured onset. Not a negative time to detect: left out of the medians, flagged.
+    early = secs.get("time_to_detect") is not None and secs["time_to_detect"] < 0
+    if early:
+        secs["time_to_detect"] = None
     start = times["impact_start"] or times["detected"]
     if start is None:
         try:
@@ -297,6 +303,7 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
         "action_items": len(analysis.action_items) if analysis is not None else 0,
         "has_facts": facts is not None,
         "has_analysis_file": has_analysis_file,
+        "alert_before_impact_signal": early,
     }
     seen: set[str] = set()
     for name in services:

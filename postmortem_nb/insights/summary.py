@@ -66,6 +66,7 @@ def insights_json(wb: Any) -> dict[str, Any]:
             "review_status": r["review_status"],
             "services": list(r["services"]),
             **{f"{m}_s": _v(r[m]) for m in (*ag.METRICS, "total")},
+            "alert_before_impact_signal": bool(r["alert_before_impact_signal"]),
         }
         for r in inc.to_dict("records")
     ]

@@ -99,3 +99,28 @@ def test_index_opens_offline_sorts_and_runs_no_data_script(index, page):
         "#incidents tbody tr td:nth-child(6)", "cells => cells.map(c => +c.dataset.sort)")
     assert durations == sorted(durations, reverse=True)
     assert page.console_errors == []
+
+
+def test_a_negative_time_to_detect_reads_alert_before_impact_signal(tmp_path):
+    """facts.json of a draft whose log onset came 7 min after the first alert."""
+    alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios()))
+    incidents = find_incidents(alerts)
+    mark_significant(incidents, Criteria.from_options())
+    out = tmp_path / "reports"
+    inc = next(i for i in incidents if i.id == "20260408-1400-payments")
+    ws = out / inc.id
+    ws.mkdir(parents=True)
+    (ws / "facts.json").write_text(json.dumps({"schema": 1, "durations_s": {
+        "time_to_detect": -420.0, "time_to_resolve": 3300.0}}))
+    (ws / "postmortem.ipynb").write_text("{}")
+    result = BatchResult(out=out, outcomes=[Outcome(i, "up to date") for i in incidents],
+                         criteria=Criteria.from_options())
+    paths = write_index(result)
+    row = next(r for r in json.loads(paths["json"].read_text())["incidents"]
+               if r["id"] == inc.id)
+    assert row["time_to_detect_s"] is None
+    assert row["alert_before_impact_signal"] is True
+    assert row["time_to_resolve_s"] == 3300.0
+    html = paths["html"].read_text()
+    assert "alert before impact signal" in html
+    assert "−7 min" not in html

@@ -167,3 +167,31 @@ def test_analysis_from_a_newer_tool_is_listed_not_fatal(tmp_path):
     assert "newer than this postmortem-nb understands" in c.problems.loc[0, "problem"]
     assert c.incidents.loc[0, "review_status"] == "no analysis"
     assert c.incidents.loc[0, "time_to_resolve"] == 3600
+
+
+def test_an_alert_before_the_impact_signal_is_flagged_not_a_negative_time(tmp_path):
+    """The log onset put impact start 7 min after the first alert: time to detect was
+    -420 s and pulled the medians down. It is left out of them and flagged instead."""
+    from postmortem_nb.insights.params import InsightsParams
+    from postmortem_nb.insights.run import insights_data
+
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    early = facts_for("early", start, 60, "SEV2", ["api"])
+    early["milestones"]["impact_start"]["at"] = "2026-03-02T10:11:00Z"  # detected 10:04
+    early["durations_s"]["time_to_detect"] = -420.0
+    _ws(tmp_path, "early", early)
+    _ws(tmp_path, "plain", facts_for("plain", start + dt.timedelta(days=1), 60, "SEV2",
+                                     ["api"]))
+    incs = collect(tmp_path, today=TODAY).incidents.set_index("incident_id")
+    assert pd.isna(incs.loc["early", "time_to_detect"])
+    assert bool(incs.loc["early", "alert_before_impact_signal"])
+    assert incs.loc["plain", "time_to_detect"] == 240
+    assert not incs.loc["plain", "alert_before_impact_signal"]
+    data = insights_data(InsightsParams.from_mapping(
+        {"reports_dir": str(tmp_path), "today": TODAY.isoformat()}))
+    rows = {r["incident_id"]: r for r in data["response_times"]["per_incident"]}
+    assert rows["early"]["time_to_detect_s"] is None
+    assert rows["early"]["alert_before_impact_signal"] is True
+    medians = [m["median_s"]["time_to_detect"] for m in data["response_times"]["monthly_median"]
+               if m["severity"] == "all"]
+    assert medians == [240.0]
