@@ -41,6 +41,7 @@ _EVENTS: Any = None  # the worker's queue back to the parent (set by _init)
 _PARENT: int | None = None  # the batch process that started this worker
 _STOPPING = False  # the batch is stopping: start no new draft
 _DRAFTING = False  # a draft is in progress in this worker
+_CURRENT: dict[str, Any] | None = None  # the job being drafted (from its workspace's creation)
 _WORKERS_LOCK: Any = None  # open file holding this worker's shared lock
 
 
@@ -154,16 +155,28 @@ def workers_running(root: Path) -> bool:
 
 
 def _on_term(signum: int, frame: Any) -> None:
-    """SIGTERM in a worker: stop the draft in progress; start none; exit if orphaned."""
+    """SIGTERM in a worker: stop the draft in progress; start none; exit if orphaned.
+
+    The draft's workspace is marked first, so the next batch drafts it again whatever
+    happens next. Orphaned (the batch process died), the worker exits here: nobody reads
+    its result. Otherwise the draft fails with BatchStopped and reports back.
+    """
     global _STOPPING
     _STOPPING = True
-    if _DRAFTING:
+    job = _CURRENT
+    if job is not None:
         # The kernel first: busy in a cell, it would hold up its shutdown for seconds
         # (kernels are shut down without an interrupt, execute.kernel_manager_class).
         _stop_children(grace=1.0)
-        raise BatchStopped("the batch was stopped")
+        with contextlib.suppress(Exception):
+            from ..workspace import Workspace
+            from .runner import record_failure
+
+            record_failure(Workspace(Path(job["root"])), STOPPED_ERROR, job.get("incident"))
     if _parent_gone():
         os._exit(143)
+    if _DRAFTING:
+        raise BatchStopped("the batch was stopped")
 
 
 def _emit(incident_id: str, stage: str) -> None:
@@ -177,7 +190,7 @@ def _alarm(signum: int, frame: Any) -> None:
 
 def draft_one(job: dict[str, Any]) -> dict[str, Any]:
     """Draft one incident in this process; never raises (errors are returned)."""
-    global _DRAFTING
+    global _DRAFTING, _CURRENT
     if _STOPPING:  # queued before the batch was stopped: not started, nothing touched
         return {"id": Path(job["root"]).name, "error": None, "timings": {}, "seconds": 0.0,
                 "stopped": "not started"}
@@ -188,6 +201,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
     from .runner import FAILED_NAME, LOG_NAME, record_failure
 
     ws = Workspace(Path(job["root"]))
+    _CURRENT = job
     ws.root.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(ws.root / LOG_NAME, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -220,6 +234,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         export_workspace(ws)
         t3 = time.perf_counter()
         timings = {"prepare": t1 - t0, "execute": t2 - t1, "export": t3 - t2}
+        _DRAFTING, _CURRENT = False, None  # done: a stop from here on does not undo it
         (ws.root / FAILED_NAME).unlink(missing_ok=True)
         log.info("done in %.1f s (%s)", t3 - t0, timings)
         return {"id": ws.incident_id, "error": None, "timings": timings,
@@ -242,7 +257,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         return {"id": ws.incident_id, "error": error, "timings": timings,
                 "seconds": time.perf_counter() - t0, "stopped": stopped}
     finally:
-        _DRAFTING = False
+        _DRAFTING, _CURRENT = False, None
         if timeout:
             signal.setitimer(signal.ITIMER_REAL, 0)
         _emit(ws.incident_id, "done")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from jupyter_client import AsyncKernelManager
@@ -34,7 +35,9 @@ def _signals_sent_at_shutdown(cls: type) -> list[int]:
         assert not await km.is_alive()
         return sent
 
-    return asyncio.run(run())
+    # a thread of its own: papermill in this process may have left its loop running here
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_a_kernel_is_shut_down_without_sigint():
