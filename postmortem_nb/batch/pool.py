@@ -245,7 +245,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if timeout and _timed_out(exc):
             error = f"timed out after {timeout:g} s; the partly executed notebook is kept."
-        if _stopped(exc):
+        if _stopped(exc) or _STOPPING:  # or what killing its kernel raised (DeadKernelError)
             error, stopped = STOPPED_ERROR, "interrupted"
         log.error("draft failed: %s\n%s", error, traceback.format_exc())
         try:
