@@ -41,4 +41,5 @@ def test_draft_maps_each_input(tmp_path, monkeypatch):
     assert "Checkout error rate high" in html
     assert "SEV1" in html
     # the git log's commit is a change of the service the user named (timeline row)
-    assert "<td>change</td><td>checkout</td><td>commit: scheduler: run daily sales" in html
+    assert ('<td>change</td><td>checkout</td><td class="pm-break">commit: scheduler: run daily '
+            "sales") in html
