@@ -176,14 +176,7 @@ def _failed_record(ws: Path, rec: WorkspaceRecord, failed: dict[str, Any], *,
         "has_analysis_file": False,
         "alert_before_impact_signal": False,
     }
-    seen: set[str] = set()
-    for name in services:
-        key = slug(name)
-        if key not in seen:
-            seen.add(key)
-            rec.services.append({"incident_id": iid, "start": start,
-                                 "severity": severity or "unknown", "service_key": key,
-                                 "service": name})
+    _add_services(rec, iid, start, severity, services)
     rec.problems.append(_problem(
         ws, FAILED_NAME, f"the draft failed: {failed.get('error') or 'unknown error'}",
         "counted without a post-mortem (title, severity and start from the alerts); "
@@ -305,15 +298,7 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
         "has_analysis_file": has_analysis_file,
         "alert_before_impact_signal": early,
     }
-    seen: set[str] = set()
-    for name in services:
-        key = slug(name)
-        if key not in seen:
-            seen.add(key)
-            rec.services.append(
-                {"incident_id": iid, "start": start, "severity": severity or "unknown",
-                 "service_key": key, "service": name}
-            )
+    _add_services(rec, iid, start, severity, services)
     if facts is not None and isinstance(facts.get("new_templates"), list):
         rec.templates = []
         for t in facts["new_templates"]:
@@ -350,3 +335,17 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
                              "severity": finding.severity, "field": finding.field,
                              "message": finding.message})
     return rec
+
+
+def _add_services(rec: Any, iid: str, start: Any, severity: str | None,
+                  services: list[str]) -> None:
+    """One row per service of the incident (names that slug alike count once)."""
+    seen: set[str] = set()
+    for name in services:
+        key = slug(name)
+        if key not in seen:
+            seen.add(key)
+            rec.services.append(
+                {"incident_id": iid, "start": start, "severity": severity or "unknown",
+                 "service_key": key, "service": name}
+            )
