@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ..mdsafe import neutralise_markdown
+from ..mdsafe import md_escape, neutralise_markdown
 from ..safehtml import escape, markdown_to_html
 from ..schema import MILESTONES
 from .checks import Finding, check_analysis, findings_by_section
@@ -310,9 +310,22 @@ def render_sections_html(
 # ------------------------------------------------------------------ Markdown
 
 
+class _Escaped(str):
+    """A table cell already escaped as data (md_escape): shown literally, not as Markdown."""
+
+
 def _md_cell(value: str) -> str:
     text = " ".join(str(value or "").split())
+    if isinstance(value, _Escaped):
+        return text
     return neutralise_markdown(text.replace("\\", "\\\\").replace("|", "\\|"))
+
+
+def _md_evidence(ev: Any) -> str:
+    """Where the evidence is, and its original text (a log line: data, shown literally)."""
+    ref = " ".join(x for x in (ev.evidence.source, ev.evidence.ref) if x)
+    text = " ".join(ev.evidence.text[:500].split())
+    return _Escaped(md_escape(ref) + (f": {md_escape(text)}" if text else ""))
 
 
 def _md_prose(text: str) -> str:
@@ -343,7 +356,7 @@ def render_sections_markdown(
         "", "### Customer-facing description", "", _md_prose(s.customer_description),
     ])
     events = [(_time(e.timestamp, tz), e.description, e.service, "pinned" if e.pinned else "added",
-               " ".join(x for x in (e.evidence.source, e.evidence.ref) if x))
+               _md_evidence(e))
               for e in sorted(a.timeline.added_events, key=lambda e: e.timestamp)]
     timeline = (_md_table(("Time", "Event", "Service", "Origin", "Evidence"), events)
                 if events else "_No analyst-added or pinned events._")

@@ -170,3 +170,16 @@ def test_markdown_shows_bidi_controls_visibly():
     assert "\u202e" not in md["summary"] + md["lessons"]
     assert "Disk full [U+202E]on host" in md["lessons"]
     assert "U+202E" in md["summary"]
+
+
+def test_markdown_pinned_events_keep_their_original_text():
+    """The HTML report showed a pinned log line's text; the Markdown export dropped it."""
+    a = Analysis.from_dict({"timeline": {"added_events": [{
+        "event_id": "pin-1", "timestamp": "2026-03-10T14:05:12Z", "pinned": True,
+        "description": "PSP timeouts start", "service": "payments",
+        "evidence": {"source": "logs.csv.gz", "ref": "line 62546",
+                     "text": "ERROR psp timeout order=ORD-96168731 | *retry* <b>`x`</b>"}}]}})
+    timeline = to_md(a, tz="UTC")["timeline_notes"]
+    assert "logs.csv.gz line 62546: ERROR psp timeout order=ORD-96168731" in timeline
+    assert "\\| \\*retry\\* &lt;b&gt;\\`x\\`&lt;/b&gt;" in timeline  # shown literally
+    assert "PSP timeouts start" in timeline
