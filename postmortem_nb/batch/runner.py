@@ -228,10 +228,12 @@ def run_batch(
                 f"A worker of an earlier `postmortem batch` is still drafting in {root} (lock "
                 f"file {root / WORKERS_LOCK_NAME}); wait for it to exit. Nothing was changed."
             )
+        # tz "" (not given): shown in UTC, but naive input times need a stated zone
+        zone = tz or "UTC"
         base = build_params(alerts, None, changes, tz=tz, extra=params)
         frames = load_inputs(base, logs=False)
         incidents = find_incidents(
-            frames["alerts"], gap=gap, group_by=group_by, since=since, until=until, tz=tz
+            frames["alerts"], gap=gap, group_by=group_by, since=since, until=until, tz=zone
         )
         mark_significant(incidents, criteria)
         log_paths = [Path(p).expanduser().resolve() for p in logs]
@@ -244,7 +246,7 @@ def run_batch(
         picks, warnings = assign_logs(
             incidents,
             log_paths,
-            tz=base.input_tz or tz,
+            tz=base.input_tz or tz or None,
             margin=margin,
             format=base.logs_format or None,
             mapping=base.mapping("logs"),
@@ -279,7 +281,7 @@ def run_batch(
             )
         result.seconds = time.perf_counter() - t_start
         try:
-            result.index = write_index(result, tz=tz, stale_days=stale_days)
+            result.index = write_index(result, tz=zone, stale_days=stale_days)
         except OSError as exc:
             if not result.stopped_by:
                 raise

@@ -10,9 +10,11 @@ from ..workspace import DEFAULT_OUT
 
 tz_option = click.option(
     "--tz",
-    default="UTC",
-    show_default=True,
-    help="The team's time zone (IANA name): shown beside UTC; naive input times are read in it.",
+    default="",
+    metavar="ZONE",
+    help="The team's time zone (IANA name, e.g. Europe/Berlin): shown beside UTC, and naive "
+    "input times are read in it. Without it the report shows UTC, and naive input times "
+    "are read in POSTMORTEM_DEFAULT_TZ (reported) or refused.",
 )
 out_option = click.option(
     "--out",
