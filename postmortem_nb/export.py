@@ -12,6 +12,7 @@ agrees again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,7 +163,8 @@ def export_workspace(
               if p.name and not p.show_name}
     redactor: Redactor | None = RoleNames(hidden) if hidden else None
     if redact:
-        redactor = Redactor(people=[p.name for p in analysis.summary.people if p.name])
+        redactor = Redactor(people=[p.name for p in analysis.summary.people if p.name],
+                            extra_patterns=_local_folders(facts))
     if to == "markdown":
         from .report.markdown import export_markdown
 
@@ -190,6 +192,21 @@ def export_workspace(
         redact=redactor,
     )
     return write_report(html, _redacted(ws.report) if redact else ws.report)
+
+
+def _local_folders(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The input files' folders and the home folder, taken out of a redacted report: the
+    appendix keeps each file's name and hash, not where it sat (a user name, a client)."""
+    folders = {str(Path.home())}
+    for rec in facts.get("inputs") or []:
+        for f in rec.get("files") or [{"path": p} for p in rec.get("paths") or []]:
+            if isinstance(f, Mapping) and f.get("path"):
+                folders.add(str(Path(str(f["path"])).parent))
+    out = []
+    for folder in sorted(folders, key=len, reverse=True):
+        if len(folder) > 1:  # never "/" itself
+            out.append((re.escape(folder.rstrip("/") + "/"), ""))
+    return out
 
 
 def _redacted(path: Path) -> Path:

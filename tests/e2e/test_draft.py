@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -160,7 +161,15 @@ def test_report_shows_roles_not_names_unless_chosen(demo_copy):
 
     redacted = export_workspace(ws, redact=True)
     assert redacted.name == "report.redacted.html"
-    assert "Dana Weber" not in redacted.read_text()
+    text = redacted.read_text()
+    assert "Dana Weber" not in text
+    # the inputs' folders (a user name, a client) are not shared; names and hashes are
+    facts = json.loads(ws.facts.read_text())
+    paths = [f["path"] for rec in facts["inputs"] for f in rec["files"]]
+    assert str(Path(paths[0]).parent) in ws.report.read_text()
+    for path in paths:
+        assert str(Path(path).parent) + "/" not in text
+        assert Path(path).name in text
 
 
 def test_a_moved_workspace_notebook_works_on_its_own_folder(demo_draft, demo_copy):
