@@ -179,8 +179,9 @@ def analyse_incident(
     elif len(chosen):
         w0, w1 = chosen["started_at"].min(), alert_ends(chosen).max()
         if incident_key or alert_ids:
-            what = f"incident key {incident_key}" if incident_key else "alert ids"
-            reason = f"The {len(chosen)} alerts chosen by {what}."
+            what = f"incident key {incident_key}" if incident_key else "listed by alert id"
+            n = len(chosen)
+            reason = f"{n} alert{'s' if n != 1 else ''} in the incident ({what})."
         elif t0 is not None or t1 is not None:
             reason = "Alerts fired between the given start and end."
         else:

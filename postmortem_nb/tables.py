@@ -157,6 +157,11 @@ IMPACT_LABELS = {
 }
 
 
+def _impact_label(name: str) -> str:
+    """The same words for an impact figure in the table and in the appendix's methods."""
+    return IMPACT_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
 def _impact_value(name: str, fig: Mapping[str, Any]) -> str:
     value, unit = fig.get("value"), fig.get("unit", "")
     if value is None:
@@ -174,7 +179,7 @@ def impact_table(facts: Mapping[str, Any]) -> str:
     for name, fig in (facts.get("impact") or {}).items():
         if not isinstance(fig, Mapping):
             continue
-        label = IMPACT_LABELS.get(name) or name.replace("_", " ").capitalize()
+        label = _impact_label(name)
         rows.append([label, _impact_value(name, fig), fig.get("method", "")])
     return html_table(["Figure", "Value", "Method"], rows, empty="No impact figures.")
 
@@ -228,7 +233,7 @@ def methods_html(story: Any, facts: Mapping[str, Any]) -> str:
             extra = "; ".join(fig.get("assumptions") or [])
             items.append(
                 (
-                    name.replace("_", " ").capitalize(),
+                    _impact_label(name),
                     fig["method"] + (f" Assumptions: {extra}" if extra else ""),
                 )
             )

@@ -124,3 +124,14 @@ def test_impact_table_says_what_each_number_is():
     assert "Share of normal traffic" not in html
     assert "Traffic vs baseline (1× = as usual)</td><td>1.79×" in html
     assert "179.3%" not in html
+
+
+def test_impact_figures_have_the_same_name_in_the_table_and_the_methods():
+    from postmortem_nb.tables import methods_html
+
+    facts = {"impact": {"share_of_normal_traffic": {"value": 0.763, "unit": "ratio",
+                                                    "method": "failed / all that arrived"}}}
+    assert "Share of transactions that failed" in impact_table(facts)
+    methods = methods_html(None, facts)
+    assert "Share of transactions that failed" in methods
+    assert "normal traffic" not in methods.lower()
