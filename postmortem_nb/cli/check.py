@@ -47,7 +47,7 @@ def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | No
             "schema": 1,
             "path": str(path),
             "review_status": analysis.review.status,
-            "counts": dict(Counter(f.severity for f in findings)),
+            "counts": {"warning": 0, "info": 0, **Counter(f.severity for f in findings)},
             "findings": [f.to_dict() for f in findings],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))

@@ -14,7 +14,9 @@ import click
 def command(workspace, to, redact):
     """Re-render WORKSPACE's report with the analyst's current analysis.json.
 
-    The notebook is re-executed only when an input file changed since the draft.
+    The notebook is re-executed first (as draft would) when an input file changed since
+    the draft, or when milestone overrides, the incident window or added/hidden timeline
+    events changed since facts.json was computed; otherwise only the report is rendered.
     """
     from ..export import export_workspace
 
