@@ -20,9 +20,11 @@ from ._common import map_options, out_option, param_option, tz_option, with_maps
               help="Change events: deploys, config changes (optional).")
 @tz_option
 @map_options
-@click.option("--min-severity", help="Draft incidents at least this severe (SEV1..SEV5, P1..P5, "
-              "critical/high/warning/info). Default, when no criterion is given: SEV2.")
-@click.option("--min-duration", help="Draft incidents longer than this (e.g. 30min, 2h).")
+@click.option("--min-severity", metavar="SEVERITY",
+              help="Draft incidents at least this severe (SEV1..SEV5, P1..P5, "
+              "critical/error/high/warning/info/none). Default, when no criterion is given: SEV2.")
+@click.option("--min-duration", metavar="DURATION",
+              help="Draft incidents longer than this (e.g. 30min, 2h).")
 @click.option("--min-services", type=click.IntRange(min=1),
               help="Draft incidents touching at least this many services.")
 @click.option("--group-by", type=click.Choice(["time", "service"]), default="time",

@@ -26,6 +26,7 @@ from ..errors import AnalysisStoreError
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
+    metavar="YYYY-MM-DD",
     help="Judge due dates as of this day (YYYY-MM-DD) instead of today, for reproducible runs.",
 )
 def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | None) -> None:

@@ -21,14 +21,14 @@ import click
 @click.option("--json", "as_json", is_flag=True,
               help="Write the aggregated numbers as JSON (docs/insights-schema.md) "
               "instead of the page; no kernel is started.")
-@click.option("--tz", default="UTC", show_default=True,
+@click.option("--tz", default="UTC", show_default=True, metavar="ZONE",
               help="The team's time zone: weeks, months and dates are counted in it.")
 @click.option("--stuck-days", default=14, show_default=True, type=click.IntRange(min=0),
               help="A post-mortem not final this many days after its incident is 'stuck'.")
-@click.option("--min-severity", default="SEV2", show_default=True,
+@click.option("--min-severity", default="SEV2", show_default=True, metavar="SEVERITY",
               help="Significant incidents are at least this severe (SEVn, Pn, critical ...).")
-@click.option("--today", default="", help="Judge due dates as of this day (YYYY-MM-DD) "
-              "instead of today, for reproducible runs.")
+@click.option("--today", default="", metavar="YYYY-MM-DD",
+              help="Judge due dates as of this day instead of today, for reproducible runs.")
 def command(reports_dir, since, until, out, notebook, as_json, tz, stuck_days, min_severity,
             today):
     """Learn across the incident workspaces under REPORTS_DIR (default ./reports).
