@@ -239,11 +239,14 @@ class Workbook:
 
         return session(self).alerts.table(scope)
 
-    def pin(self, item: Any, description: str = "") -> Any:
-        """Pin a log row, alert, change or template (row, row number or id) to the timeline."""
+    def pin(self, item: Any = None, description: str = "", *, log_row: Any = None,
+            alert: Any = None, template: Any = None, change: Any = None) -> Any:
+        """Pin a log row, alert, change or template (a row, a row label or an id) to the
+        timeline; ``log_row=``, ``alert=``, ``template=`` or ``change=`` say which kind."""
         from .explore.session import session
 
-        return session(self).pin(item, description)
+        return session(self).pin(item, description, log_row=log_row, alert=alert,
+                                 template=template, change=change)
 
     def unpin(self, event_id: str) -> bool:
         """Remove a pinned event; False when there was none with that id."""

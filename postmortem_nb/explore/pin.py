@@ -10,10 +10,12 @@ timeline table shows it at once. Pinning the same evidence twice keeps one event
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
@@ -55,12 +57,15 @@ def _line_ref(row: Mapping[str, Any], label: Any) -> str:
 
 
 def _as_mapping(item: Any) -> tuple[dict[str, Any], Any]:
+    # a row of an explorer's result carries its label in the frame as ``row``
     if isinstance(item, pd.Series):
-        return item.to_dict(), item.name
+        row = item.to_dict()
+        return row, _value(row, "row") if "row" in row else item.name
     if isinstance(item, pd.DataFrame):
         if len(item) != 1:
             raise ParameterError(f"Pin one row at a time; this frame has {len(item)} rows.")
-        return item.iloc[0].to_dict(), item.index[0]
+        row = item.iloc[0].to_dict()
+        return row, _value(row, "row") if "row" in row else item.index[0]
     if isinstance(item, Mapping):
         return dict(item), item.get("row")
     raise ParameterError(
@@ -160,34 +165,132 @@ def classify(row: Mapping[str, Any]) -> str:
     )
 
 
-def pin_arguments(item: Any, frames: Mapping[str, Any] | None = None,
-                  templates: pd.DataFrame | None = None) -> dict[str, Any]:
+KINDS = ("log_row", "alert", "template", "change")
+
+
+def _is_int(value: Any) -> bool:
+    """An integer label: Python or NumPy (a value read from a result table), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _as_label(value: Any, what: str) -> int:
+    if _is_int(value):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ParameterError(f"A {what} is a whole number (the `row` column); found {value!r}.")
+
+
+def _span(frame: pd.DataFrame) -> str:
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and len(index):
+        return f"labels {index[0]}–{index[-1]}"
+    return f"{len(frame)} rows"
+
+
+def _log_row(logs: pd.DataFrame | None, label: int) -> dict[str, Any]:
+    if logs is None or label not in logs.index:
+        span = "no logs were loaded" if logs is None else f"the logs have {_span(logs)}"
+        raise ParameterError(f"No log row {label} to pin ({span}).")
+    return log_row_pin(logs.loc[label].to_dict(), label, logs)
+
+
+def _alert_hit(alerts: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
+    if alerts is None or "alert_id" not in alerts.columns:
+        return None
+    hit = alerts.loc[alerts["alert_id"].astype("str").str.strip() == key]
+    return hit if len(hit) else None
+
+
+def _template_hit(templates: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
+    if templates is None or not len(templates):
+        return None
+    hit = templates.loc[templates["template_id"].astype("str") == key]
+    return hit if len(hit) else None
+
+
+def _by_kind(kind: str, value: Any, frames: Mapping[str, Any],
+             templates: pd.DataFrame | None) -> dict[str, Any]:
+    """``pin(log_row=...)``, ``pin(alert=...)``, ``pin(template=...)``, ``pin(change=...)``."""
+    logs, alerts, changes = frames.get("logs"), frames.get("alerts"), frames.get("changes")
+    if kind == "log_row":
+        return _log_row(logs, _as_label(value, "log row label"))
+    if kind == "change":
+        label = _as_label(value, "change row label")
+        if changes is None or label not in changes.index:
+            span = "no changes were loaded" if changes is None else f"changes have {_span(changes)}"
+            raise ParameterError(f"No change row {label} to pin ({span}).")
+        return change_pin(changes.loc[label].to_dict(), label, changes)
+    key = str(int(value) if _is_int(value) else value).strip()
+    if kind == "alert":
+        hit = _alert_hit(alerts, key)
+        if hit is None:
+            raise ParameterError(f"No alert {key!r} in the loaded alerts.")
+        return alert_pin(hit.iloc[0].to_dict(), hit.index[0], alerts)
+    hit = _template_hit(templates, key)
+    if hit is None:
+        raise ParameterError(f"No template {key!r} in the loaded logs' templates.")
+    return template_pin(hit.iloc[0].to_dict(), logs)
+
+
+def pin_arguments(item: Any = None, frames: Mapping[str, Any] | None = None,
+                  templates: pd.DataFrame | None = None, **by_kind: Any) -> dict[str, Any]:
     """Resolve what to pin into ``store.pin_event`` arguments.
 
     ``item`` is a row (Series, one-row DataFrame or dict) of logs, alerts, changes or a
-    templates table; an int (a log row label); or a str (an alert id or template id).
+    templates table; an integer (a log row label, Python or NumPy, or an alert id when
+    no log row has that label); or a str (an alert id, a template id, or digits naming
+    a log row). An integer that is both a log row label and an alert id is refused:
+    say which with ``log_row=``, ``alert=``, ``template=`` or ``change=`` instead.
     """
     frames = frames or {}
+    given = {k: v for k, v in by_kind.items() if v is not None}
+    unknown = sorted(set(given) - set(KINDS))
+    if unknown:
+        raise ParameterError(
+            f"Unknown pin keyword {unknown[0]!r}; known: {', '.join(KINDS)}.")
+    if len(given) + (item is not None) != 1:
+        raise ParameterError(
+            "Pin one thing: a row, a label or id, or one of "
+            f"{', '.join(k + '=' for k in KINDS)}; found "
+            f"{len(given) + (item is not None)}.")
+    if given:
+        (kind, value), = given.items()
+        return _by_kind(kind, value, frames, templates)
     logs, alerts, changes = frames.get("logs"), frames.get("alerts"), frames.get("changes")
-    if isinstance(item, bool):
+    if isinstance(item, bool | np.bool_):
         raise ParameterError(f"Cannot pin {item!r}.")
-    if isinstance(item, int):
-        if logs is None or item not in logs.index:
-            size = 0 if logs is None else len(logs)
-            raise ParameterError(f"No log row {item} to pin (the logs have {size} rows).")
-        return log_row_pin(logs.loc[item].to_dict(), item, logs)
+    if _is_int(item):
+        n = int(item)
+        is_row = logs is not None and n in logs.index
+        alert = _alert_hit(alerts, str(n))
+        if is_row and alert is not None:
+            title = str(alert["title"].iloc[0]) if "title" in alert else ""
+            where = _line_ref(logs.loc[n].to_dict(), n)
+            raise ParameterError(
+                f"{n} is both alert '{n}' and log row {n} (alert: {title[:80]}; log row: "
+                f"{where} of {_source({}, logs, 'the logs')}): pin wb.pin(alert='{n}') for the "
+                f"alert or wb.pin(log_row={n}) for the log row."
+            )
+        if alert is not None:
+            return alert_pin(alert.iloc[0].to_dict(), alert.index[0], alerts)
+        if not is_row:
+            span = "no logs were loaded" if logs is None else f"the logs have {_span(logs)}"
+            raise ParameterError(f"No log row {n} ({span}) and no alert '{n}' to pin.")
+        return _log_row(logs, n)
     if isinstance(item, str):
         key = item.strip()
-        if alerts is not None and "alert_id" in alerts.columns:
-            hit = alerts.loc[alerts["alert_id"].astype("str") == key]
-            if len(hit):
-                return alert_pin(hit.iloc[0].to_dict(), hit.index[0], alerts)
-        if templates is not None and len(templates):
-            hit = templates.loc[templates["template_id"].astype("str") == key]
-            if len(hit):
-                return template_pin(hit.iloc[0].to_dict(), logs)
+        alert = _alert_hit(alerts, key)
+        if alert is not None:
+            return alert_pin(alert.iloc[0].to_dict(), alert.index[0], alerts)
+        tpl = _template_hit(templates, key)
+        if tpl is not None:
+            return template_pin(tpl.iloc[0].to_dict(), logs)
+        if key.isdigit() and logs is not None and int(key) in logs.index:
+            return _log_row(logs, int(key))
         raise ParameterError(
-            f"{key!r} is neither an alert id nor a template id of this incident's data."
+            f"{key!r} is neither an alert id, a template id nor a log row label of this "
+            "incident's data."
         )
     row, label = _as_mapping(item)
     kind = classify(row)
@@ -200,10 +303,11 @@ def pin_arguments(item: Any, frames: Mapping[str, Any] | None = None,
     return change_pin(row, label, changes)
 
 
-def pin(store: Any, item: Any, *, description: str = "", frames: Mapping[str, Any] | None = None,
-        templates: pd.DataFrame | None = None, tz: str | None = None) -> Any:
+def pin(store: Any, item: Any = None, *, description: str = "",
+        frames: Mapping[str, Any] | None = None, templates: pd.DataFrame | None = None,
+        tz: str | None = None, **by_kind: Any) -> Any:
     """Pin ``item`` (see ``pin_arguments``) into the store; returns the TimelineEvent."""
-    args = pin_arguments(item, frames, templates)
+    args = pin_arguments(item, frames, templates, **by_kind)
     derived = args.pop("description")
     ev = store.pin_event(
         args.pop("timestamp"), description or derived, kind=PIN_KIND, tz=tz, **args

@@ -60,7 +60,7 @@ class ExploreSession:
         return self.logs.query(limit, newest_first=newest_first, **filters)
 
     # ------------------------------------------------------------------ pinning
-    def pin(self, item: Any, description: str = "") -> Any:
+    def pin(self, item: Any = None, description: str = "", **by_kind: Any) -> Any:
         templates = None
         tpl = getattr(self.wb.story, "templates", None)
         if tpl is not None:
@@ -70,7 +70,7 @@ class ExploreSession:
             if item in set(current["template_id"]):
                 templates = current
         ev = pin(self.wb.store, item, description=description, frames=self.wb.frames,
-                 templates=templates, tz=self.wb.tz)
+                 templates=templates, tz=self.wb.tz, **by_kind)
         refresh_events(self.wb.story, self.wb.store.analysis)
         return ev
 

@@ -81,7 +81,7 @@ def test_pin_by_row_number_alert_id_template_id_and_change(store, demo_logs):
     ("item", "message"),
     [
         (10**9, "No log row"),
-        ("nope", "neither an alert id nor a template id"),
+        ("nope", "neither an alert id, a template id nor a log row label"),
         (3.5, "Pin a log row"),
         ({"foo": 1}, "Cannot tell what to pin"),
     ],
@@ -136,3 +136,53 @@ def test_pinned_event_is_drawn_in_the_timeline_figure(store, demo_logs):
     assert events.y[hits[0]] == "analyst"
     assert "pinned" in events.hovertext[hits[0]]
     assert "&lt;connections&gt;" in events.hovertext[hits[0]]  # escaped for Plotly
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_logs):
+    import postmortem_nb as pm
+
+    from .conftest import DEMO
+
+    return {"logs": demo_logs, "alerts": pm.load_alerts(DEMO / "alerts.csv"),
+            "changes": pm.load_changes(DEMO / "changes.csv")}
+
+
+def test_a_number_that_is_both_an_alert_id_and_a_log_row_is_refused(store, demo_frames):
+    """The demo's alert ids are numbers that are also log row labels: never guess."""
+    with pytest.raises(ParameterError) as info:
+        pin(store, 48217, frames=demo_frames)
+    message = str(info.value)
+    assert "48217 is both alert '48217'" in message
+    assert "log row: line 48219 of logs.csv.gz" in message
+    assert "wb.pin(alert='48217')" in message
+    assert "wb.pin(log_row=48217)" in message
+    assert store.analysis.timeline.added_events == []
+    alert = pin(store, alert=48217, frames=demo_frames)
+    assert alert.evidence.ref == "alert 48217"
+    row = pin(store, log_row=48217, frames=demo_frames)
+    assert row.evidence.ref == "line 48219"
+    assert pin(store, "48217", frames=demo_frames).event_id == alert.event_id  # text: the id
+    with pytest.raises(ParameterError, match="Pin one thing"):
+        pin(store, 5, log_row=5, frames=demo_frames)
+    with pytest.raises(ParameterError, match="Unknown pin keyword 'row'"):
+        pin(store, row=5, frames=demo_frames)
+    with pytest.raises(ParameterError, match="No alert '1'"):
+        pin(store, alert=1, frames=demo_frames)
+
+
+def test_row_labels_from_a_result_table_pin_the_log_row(store, demo_frames):
+    """NumPy integers and digit strings are row labels (the `row` column is the label)."""
+    import numpy as np
+
+    logs = demo_frames["logs"]
+    label = np.int64(62585)
+    line = f"line {logs.loc[62585, '_line']}"
+    assert pin(store, label, frames=demo_frames).evidence.ref == line
+    assert pin(store, "62585", frames=demo_frames).evidence.ref == line
+    assert pin(store, log_row="62585", frames=demo_frames).evidence.ref == line
+    assert len(store.analysis.timeline.added_events) == 1
+    with pytest.raises(ParameterError, match=r"No log row 10000000 \(the logs have labels 0–"):
+        pin(store, np.int32(10**7), frames=demo_frames)
+    with pytest.raises(ParameterError, match="Cannot pin"):
+        pin(store, np.bool_(True), frames=demo_frames)

@@ -78,3 +78,19 @@ def test_linked_figures_are_drawn_on_request(demo_workbook):
     assert holder.children[0].layout.dragmode == "zoom"
     show.click()  # a second click does not draw them twice
     assert len(holder.children) == 2
+
+
+def test_pin_takes_row_labels_from_a_result_table(demo_workbook):
+    wb = demo_workbook
+    rows = wb.explore_logs(service="payments", regex=r"timeout after \d+", limit=5)
+    first = wb.pin(rows["row"].iloc[0])
+    second = wb.pin(rows.loc[1, "row"])
+    logs = wb.frames["logs"]
+    assert first.evidence.ref == f"line {logs.loc[rows['row'].iloc[0], '_line']}"
+    assert second.evidence.ref == f"line {logs.loc[rows['row'].iloc[1], '_line']}"
+    assert wb.pin(rows.iloc[1]).event_id == second.event_id  # the row itself: same event
+    with pytest.raises(ParameterError, match="both alert '48217' and log row 48217"):
+        wb.pin(48217)
+    assert wb.pin(alert=48217).evidence.ref == "alert 48217"
+    for ev in wb.pinned()["event_id"]:
+        wb.unpin(ev)
