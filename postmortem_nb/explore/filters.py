@@ -1,11 +1,16 @@
 """What the log explorer filters on: one immutable ``LogFilter`` and how keywords become one.
 
-Times without a zone are read in the team's zone; every unknown keyword or impossible
-range is a ``ParameterError`` that lists what is allowed.
+Times without a zone are read in the team's zone; a time without a date (``"15:00"``)
+is read on the incident's day, and numeric dates are read only when the numbers leave no
+doubt (``13/03/2026``; ``10/03/2026`` could be two months and is refused). Every unknown
+keyword, value or impossible range is a ``ParameterError`` that lists what is allowed.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -14,7 +19,68 @@ import pandas as pd
 from ..errors import ParameterError
 from ..timeutil import to_utc
 
-__all__ = ["LogFilter", "make_filter"]
+__all__ = ["LogFilter", "make_filter", "unknown_value"]
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?=$|[ T])")
+
+
+def _local(ts: pd.Timestamp, tz: str) -> str:
+    return ts.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _filter_time(value: Any, tz: str | None, name: str, days: tuple[str, ...]) -> Any:
+    """Text as the analyst types it into an ISO time ``to_utc`` reads without guessing."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _CLOCK.fullmatch(text):
+        if len(days) == 1:
+            return f"{days[0]} {text}"
+        where = (f"could be on {' or '.join(days)}" if days
+                 else "there is no incident day to read it on")
+        raise ParameterError(
+            f"The filter {name} {value!r} has no date and {where}: write the date too, "
+            f"e.g. '{days[0] if days else '2026-03-10'} {text}'.")
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        a, b, year = int(m[1]), int(m[2]), m[3]
+        if a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            day, month = b, a
+        elif a == b <= 12:
+            day = month = a
+        else:
+            options = (f"{year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d}" if a <= 12
+                       else "no date")
+            raise ParameterError(
+                f"The filter {name} {value!r} is ambiguous ({options}): write the date as "
+                "YYYY-MM-DD, e.g. '2026-03-10 15:00'.")
+        text = f"{year}-{month:02d}-{day:02d}{text[m.end():]}"
+    try:
+        if not any(c.isdigit() for c in text):  # "now", "today": not a time of the data
+            raise ValueError(text)
+        pd.Timestamp(text)
+    except ValueError:
+        raise ParameterError(
+            f"Cannot read the filter {name} {value!r}: write YYYY-MM-DD HH:MM in "
+            f"{tz or 'UTC'}, HH:MM on the incident's day, or add Z or an offset "
+            "(2026-03-10T14:00Z).") from None
+    return text
+
+
+def unknown_value(what: str, value: str, known: Iterable[str], *, show: int = 12) -> str:
+    """'Unknown service 'payment' (did you mean 'payments'?); known: a, b, c.'"""
+    names = [k for k in known if k]
+    if not names:
+        return f"Cannot filter on {what} {value!r}: the logs have no {what} values."
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in names if k.lower() == value.lower()]
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = ", ".join(names[:show]) + (f", … ({len(names)} in all)" if len(names) > show else "")
+    return f"Unknown {what} {value!r}{hint}; known: {listed}."
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -61,8 +127,14 @@ class LogFilter:
         return "; ".join(parts) or "all rows"
 
 
-def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", **changes: Any) -> LogFilter:
-    """A new filter from keyword changes (``service=`` or ``services=``, times as text)."""
+def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", days: Iterable[str] = (),
+                **changes: Any) -> LogFilter:
+    """A new filter from keyword changes (``service=`` or ``services=``, times as text).
+
+    ``days``: the incident's local day(s) (``YYYY-MM-DD``); a time without a date is
+    read on that day when there is exactly one.
+    """
+    days = tuple(days)
     aliases = {"service": "services", "level": "levels", "host": "hosts", "template": "templates"}
     known = {f.name for f in fields(LogFilter)}
     clean: dict[str, Any] = {}
@@ -73,7 +145,7 @@ def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", **changes: An
                 f"Unknown log filter {key!r}. Known: {', '.join(sorted(known | set(aliases)))}."
             )
         if name in ("start", "end"):
-            value = to_utc(value, tz, what=f"filter {name}")
+            value = to_utc(_filter_time(value, tz, name, days), tz, what=f"filter {name}")
         elif name in ("services", "hosts", "templates"):
             value = _tuple(value)
         elif name == "levels":
@@ -85,5 +157,8 @@ def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", **changes: An
         clean[name] = value
     out = replace(base or LogFilter(), **clean)
     if out.start is not None and out.end is not None and out.end <= out.start:
-        raise ParameterError(f"Filter end {out.end} must be after its start {out.start}.")
+        zone = tz or "UTC"
+        raise ParameterError(
+            f"The filter's end ({_local(out.end, zone)}) must be after its start "
+            f"({_local(out.start, zone)}), times in {zone}.")
     return out

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from ..errors import MissingColumnError, ParameterError, TimestampError
 from ..timeutil import duration
-from .filters import LogFilter, make_filter
+from .filters import LogFilter, make_filter, unknown_value
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class LogExplorer:
         is_failure: Any = None,
         bin: str = "1min",
         tz: str = "UTC",
+        days: Iterable[str] | None = None,
     ) -> None:
         for col in ("timestamp", "message"):
             if col not in logs.columns:
@@ -140,19 +141,38 @@ class LogExplorer:
             self._tpl = np.full(n, -1, np.int32)
             self.template_ids, self._tpl_text = [], []
         self._cache: dict[str, tuple[Any, np.ndarray | None]] = {}
+        if days is None and n:  # a time without a date: the logs' day, if they cover one
+            first, last = (pd.Timestamp(int(t), tz="UTC").tz_convert(tz).strftime("%Y-%m-%d")
+                           for t in (self._ts[0], self._ts[-1]))
+            days = (first,) if first == last else (first, last)
+        self.days = tuple(days or ())  # the incident's local day(s): "15:00" is read on it
+        self._known = {"service": set(self.services), "level": set(self.levels),
+                       "host": set(self.hosts), "template": set(self.template_ids)}
         self.filter = LogFilter()
         self._positions: np.ndarray | None = None
 
     # ------------------------------------------------------------------ filtering
+    def make_filter(self, base: LogFilter | None = None, **changes: Any) -> LogFilter:
+        """A filter over these logs: values they do not have are refused, not matched by none."""
+        f = make_filter(base, tz=self.tz, days=self.days, **changes)
+        for what, values, names in (("service", f.services, self.services),
+                                     ("level", f.levels, self.levels),
+                                     ("host", f.hosts, self.hosts),
+                                     ("template", f.templates, self.template_ids)):
+            for value in values:
+                if value not in self._known[what]:
+                    raise ParameterError(unknown_value(what, value, names))
+        return f
+
     def set_filter(self, **changes: Any) -> LogExplorer:
         """Change some criteria, keep the others (times without a zone are in ``tz``)."""
-        self.filter = make_filter(self.filter, tz=self.tz, **changes)
+        self.filter = self.make_filter(self.filter, **changes)
         self._positions = None
         return self
 
     def reset(self, **changes: Any) -> LogExplorer:
         """Start from no filter, then apply ``changes``."""
-        self.filter = make_filter(None, tz=self.tz, **changes)
+        self.filter = self.make_filter(None, **changes)
         self._positions = None
         return self
 
@@ -160,7 +180,7 @@ class LogExplorer:
               **filters: Any) -> pd.DataFrame:
         """Rows matching ``filters`` from scratch; the explorer's own filter is kept."""
         saved = self.filter
-        self.filter = make_filter(None, tz=self.tz, **filters)
+        self.filter = self.make_filter(None, **filters)
         self._positions = None
         try:
             return self.rows(limit, newest_first=newest_first)

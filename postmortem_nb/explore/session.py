@@ -43,6 +43,7 @@ class ExploreSession:
                 is_failure=None if sig is None else sig.rows["is_failure"],
                 bin=getattr(story, "bin", "1min") or "1min",
                 tz=self.wb.tz,
+                days=incident_days(getattr(story, "window", None), self.wb.tz),
             )
         return self._logs
 
@@ -134,6 +135,14 @@ class ExploreSession:
             return figs if story.signals is None else [*figs, impact_figure(story)]
 
         return linked_view(figures, selection, show=show)
+
+
+def incident_days(window: Any, tz: str) -> tuple[str, ...] | None:
+    """The local day(s) of the incident window (None: none known, the logs' day is used)."""
+    if not window or window[0] is None or window[1] is None:
+        return None
+    days = [pd.Timestamp(t).tz_convert(tz).strftime("%Y-%m-%d") for t in window]
+    return tuple(dict.fromkeys(days))
 
 
 def session(wb: Any) -> ExploreSession:

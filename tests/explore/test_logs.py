@@ -219,3 +219,50 @@ def test_a_template_shared_by_two_services_credits_both(explorer):
     html = templates_html(top, "Europe/Berlin", limit=50)
     assert post["services"] in html
     assert f"<td>{post['service']}</td>" not in html  # no single service credited
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"service": "payment"}, "Unknown service 'payment' (did you mean 'payments'?); known: "
+                                 "checkout-api, inventory, payments, "),
+        ({"level": "WARNING"}, "Unknown level 'WARNING' (did you mean 'WARN'?); known: DEBUG, "),
+        ({"host": ["payments-1", "payments-9"]}, "Unknown host 'payments-9'"),
+        ({"template": "Tdeadbeef"}, "Unknown template 'Tdeadbeef'; known: T"),
+    ],
+)
+def test_values_the_logs_do_not_have_are_refused_not_silently_empty(explorer, filters, message):
+    with pytest.raises(ParameterError) as info:
+        explorer.set_filter(**filters)
+    assert message in str(info.value)
+    assert explorer.filter == make_filter()  # the filter is unchanged
+
+
+def test_a_time_without_a_date_is_read_on_the_incident_day(demo_logs):
+    ex = LogExplorer(demo_logs, tz=BERLIN, days=("2026-03-10",))
+    ex.set_filter(start="15:00", end="15:30:00")
+    assert ex.filter.start == pd.Timestamp("2026-03-10T14:00Z")
+    assert ex.filter.end == pd.Timestamp("2026-03-10T14:30Z")
+    assert ex.set_filter(start="14:00Z").filter.start == pd.Timestamp("2026-03-10T14:00Z")
+    two = LogExplorer(demo_logs.head(50), tz=BERLIN, days=("2026-03-10", "2026-03-11"))
+    with pytest.raises(ParameterError, match="no date and could be on 2026-03-10 or 2026-03-11"):
+        two.set_filter(start="15:00")
+
+
+def test_numeric_dates_are_read_only_when_the_order_is_certain(explorer):
+    with pytest.raises(ParameterError, match=r"ambiguous \(2026-03-10 or 2026-10-03\)"):
+        explorer.set_filter(start="10/03/2026 15:00")
+    explorer.set_filter(start="13/03/2026 15:00", end="03/14/2026")
+    assert explorer.filter.start == pd.Timestamp("2026-03-13T14:00Z")
+    assert explorer.filter.end == pd.Timestamp("2026-03-13T23:00Z")
+    assert explorer.set_filter(start="03.03.2026").filter.start == pd.Timestamp(
+        "2026-03-02T23:00Z")
+    with pytest.raises(ParameterError, match="Cannot read the filter end 'now'"):
+        explorer.set_filter(end="now")
+
+
+def test_an_inverted_range_is_explained_in_the_team_zone(explorer):
+    with pytest.raises(ParameterError) as info:
+        explorer.set_filter(start="2026-03-10 16:00", end="2026-03-10 15:00")
+    assert str(info.value) == ("The filter's end (2026-03-10 15:00:00) must be after its start "
+                               "(2026-03-10 16:00:00), times in Europe/Berlin.")

@@ -76,3 +76,21 @@ def test_alert_view_scope_expand_and_pin(store):
     view.alert.value = view.alert.options[0][1]
     view.pin_button.click()
     assert store.analysis.timeline.added_events[0].evidence.ref.startswith("alert ")
+
+
+def test_view_time_errors_are_in_the_team_zone(explorer):
+    view = LogExplorerView(explorer)
+    view.live()
+    view.start.value = "16:00"  # the demo logs cover two days in Berlin
+    assert "could be on 2026-03-10 or 2026-03-11" in view.status.value
+    days = explorer.days
+    explorer.days = ("2026-03-10",)  # the incident's day, as the workbook sets it
+    try:
+        view.start.value = "16:00:00"
+        view.end.value = "15:00"
+        assert ("end (2026-03-10 15:00:00) must be after its start (2026-03-10 16:00:00), "
+                "times in Europe/Berlin") in view.status.value
+        view.end.value = "10/03/2026 17:00"
+        assert "ambiguous (2026-03-10 or 2026-10-03)" in view.status.value
+    finally:
+        explorer.days = days

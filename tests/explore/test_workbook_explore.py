@@ -94,3 +94,12 @@ def test_pin_takes_row_labels_from_a_result_table(demo_workbook):
     assert wb.pin(alert=48217).evidence.ref == "alert 48217"
     for ev in wb.pinned()["event_id"]:
         wb.unpin(ev)
+
+
+def test_explore_logs_reads_a_bare_time_on_the_incident_day(demo_workbook):
+    rows = demo_workbook.explore_logs(start="15:00", end="15:01", limit=None)
+    assert len(rows)
+    assert rows["timestamp"].min() >= pd.Timestamp("2026-03-10T14:00Z")
+    assert rows["timestamp"].max() < pd.Timestamp("2026-03-10T14:01Z")
+    with pytest.raises(ParameterError, match="Unknown service 'payment'"):
+        demo_workbook.explore_logs(service="payment")
