@@ -1,17 +1,47 @@
 """The package's own exceptions: one root, subclasses that also inherit the natural builtin.
 
 Every message is meant to be read by a user: it names the file, row or column and
-says what was expected and what was found.
+says what was expected and what was found. In IPython and Jupyter they show as that one
+line (``ParameterError: <message>``), not a chained traceback through pandas and pyarrow;
+set ``POSTMORTEM_TRACEBACK=1`` (``%env POSTMORTEM_TRACEBACK=1``, then ``%tb``) for the full one.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
+
+TRACEBACK_ENV = "POSTMORTEM_TRACEBACK"
+
+
+def full_tracebacks() -> bool:
+    """Whether the package's errors show their whole traceback in IPython."""
+    return os.environ.get(TRACEBACK_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class PostmortemError(Exception):
     """Root of every error this package raises on purpose."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: the message alone, since it says what to do (the stack does not)."""
+        if full_tracebacks():
+            return _full_traceback(self)
+        return [f"{type(self).__name__}: {self}"]
+
+
+def _full_traceback(exc: BaseException) -> list[str]:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return shell.InteractiveTB.structured_traceback(type(exc), exc, exc.__traceback__)
+    except Exception:  # any failure here falls back to the plain format
+        pass
+    import traceback
+
+    return "".join(traceback.format_exception(exc)).splitlines()
 
 
 class InputFormatError(PostmortemError, ValueError):

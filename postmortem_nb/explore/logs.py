@@ -230,7 +230,7 @@ class LogExplorer:
             raise ParameterError(
                 f"Cannot search for the regular expression {pattern!r}: {exc}. Use RE2 "
                 "syntax (no look-behind or back-references)."
-            ) from exc
+            ) from None  # Arrow's message is in ours; its stack says nothing more
 
     def positions(self) -> np.ndarray:
         """Sorted positions (time order) of the rows matching the current filter.
