@@ -231,21 +231,36 @@ def pin_event(
     service: str = "",
     kind: str = "pinned",
     tz: str | None = None,
+    default_description: str = "",
 ) -> TimelineEvent:
-    """Pin evidence from the raw data (a log row, alert, change) into the timeline.
+    """Pin evidence from the raw data (a log row, alert, change, template) into the timeline.
 
-    The id derives from the evidence, so pinning the same row twice keeps one event.
+    The id derives from the evidence, so pinning the same row twice keeps one event; a
+    template (``ref`` "template ID") is one event per id and source whatever its time.
+    Pinning again with a ``description`` replaces the event's description (the analyst's
+    latest words win); without one the event is kept as it is, except that a template's
+    time follows ``timestamp``. ``default_description`` is only for a new event.
     """
     when = to_iso_z(timestamp, tz=tz)
     digest = hashlib.sha1(f"{source}\x00{ref}\x00{text}\x00{when}".encode()).hexdigest()
     event_id = f"pin-{digest[:10]}"
+    template = str(ref).startswith("template ")
     for ev in self.analysis.timeline.added_events:
-        if ev.event_id == event_id:
-            return ev
+        same = ev.event_id == event_id or (
+            template and ev.pinned and ev.evidence.source == str(source)
+            and ev.evidence.ref == str(ref))
+        if not same:
+            continue
+        changes: dict[str, Any] = {}
+        if description and description != ev.description:
+            changes["description"] = description
+        if template and ev.timestamp != when:
+            changes["timestamp"] = when
+        return self.edit_event(ev.event_id, **changes) if changes else ev
     ev = TimelineEvent(
         event_id=event_id,
         timestamp=when,
-        description=description or text[:200],
+        description=description or default_description or text[:200],
         service=service,
         kind=kind,
         evidence=Evidence(source=str(source), ref=str(ref), text=str(text)),

@@ -4,7 +4,9 @@ A pinned event is an analyst event in analysis.json (``pinned: true``) carrying 
 evidence: the source file, the row (file line) or alert/template id, and the original
 text. The story's timeline picks it up on the next run (``timeline.analyst_events``);
 ``refresh_events`` also puts it into an already-built story so that the live kernel's
-timeline table shows it at once. Pinning the same evidence twice keeps one event.
+timeline table shows it at once. Pinning the same evidence twice keeps one event (a
+template: one per template id, at its first sighting in the loaded logs); a description
+given the second time replaces the first.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def change_pin(row: Mapping[str, Any], label: Any = None, changes: pd.DataFrame 
 
 
 def template_pin(row: Mapping[str, Any], logs: pd.DataFrame | None = None) -> dict[str, Any]:
-    """A template is pinned at its first sighting (in the explorer's filter or the logs)."""
+    """A template is pinned at its first sighting in the loaded logs (``first_seen``)."""
     tid = str(_value(row, "template_id") or "")
     template = str(_value(row, "template") or "")
     when = _value(row, "first_seen", "timestamp")
@@ -137,7 +139,7 @@ def template_pin(row: Mapping[str, Any], logs: pd.DataFrame | None = None) -> di
     if logs is not None:
         paths = (logs.attrs.get("source") or {}).get("paths") or []
         src = PurePath(str(paths[0])).name if len(paths) == 1 else src
-    seen = f" (first of {int(count)})" if count is not None else ""
+    seen = f" (first of {int(count):,} in the logs)" if count is not None else ""
     return {
         "timestamp": when,
         "source": src,
@@ -294,8 +296,9 @@ def pin_arguments(item: Any = None, frames: Mapping[str, Any] | None = None,
         )
     row, label = _as_mapping(item)
     kind = classify(row)
-    if kind == "template":
-        return template_pin(row, logs)
+    if kind == "template":  # a row of a filtered templates table: the unfiltered first sighting
+        hit = _template_hit(templates, str(_value(row, "template_id") or ""))
+        return template_pin(row if hit is None else hit.iloc[0].to_dict(), logs)
     if kind == "alert":
         return alert_pin(row, label, alerts)
     if kind == "log":
@@ -303,17 +306,40 @@ def pin_arguments(item: Any = None, frames: Mapping[str, Any] | None = None,
     return change_pin(row, label, changes)
 
 
+PINNED, UPDATED, KEPT = "pinned", "updated", "already pinned"
+
+
+def pin_with_outcome(store: Any, item: Any = None, *, description: str = "",
+                     frames: Mapping[str, Any] | None = None,
+                     templates: pd.DataFrame | None = None, tz: str | None = None,
+                     **by_kind: Any) -> tuple[Any, str]:
+    """``pin``, and what it did: ``"pinned"`` (a new event), ``"updated"`` (the evidence
+    was pinned already; the new description replaced the old one, or a template's time
+    moved to its first sighting) or ``"already pinned"`` (nothing changed)."""
+    args = pin_arguments(item, frames, templates, **by_kind)
+    derived = args.pop("description")
+    before = {e.event_id: (e.description, e.timestamp)
+              for e in store.analysis.timeline.added_events if e.pinned}
+    ev = store.pin_event(args.pop("timestamp"), description.strip(), kind=PIN_KIND, tz=tz,
+                         default_description=derived, **args)
+    if ev.event_id not in before:
+        outcome = PINNED
+    else:
+        outcome = UPDATED if before[ev.event_id] != (ev.description, ev.timestamp) else KEPT
+    log.info("%s %s %s as %s", outcome, ev.evidence.source, ev.evidence.ref, ev.event_id)
+    return ev, outcome
+
+
 def pin(store: Any, item: Any = None, *, description: str = "",
         frames: Mapping[str, Any] | None = None, templates: pd.DataFrame | None = None,
         tz: str | None = None, **by_kind: Any) -> Any:
-    """Pin ``item`` (see ``pin_arguments``) into the store; returns the TimelineEvent."""
-    args = pin_arguments(item, frames, templates, **by_kind)
-    derived = args.pop("description")
-    ev = store.pin_event(
-        args.pop("timestamp"), description or derived, kind=PIN_KIND, tz=tz, **args
-    )
-    log.info("pinned %s %s as %s", ev.evidence.source, ev.evidence.ref, ev.event_id)
-    return ev
+    """Pin ``item`` (see ``pin_arguments``) into the store; returns the TimelineEvent.
+
+    The same evidence again gives the same event; a new ``description`` replaces its old
+    one (the analyst's latest words win), an empty one keeps it.
+    """
+    return pin_with_outcome(store, item, description=description, frames=frames,
+                            templates=templates, tz=tz, **by_kind)[0]
 
 
 def refresh_events(story: Any, analysis: Any) -> None:

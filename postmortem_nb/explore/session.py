@@ -16,7 +16,7 @@ from ..display import HTML, Live
 from ..errors import ParameterError
 from .alerts import AlertExplorer
 from .logs import LogExplorer
-from .pin import pin, refresh_events
+from .pin import pin_with_outcome, refresh_events
 
 VIEW_MARGIN = pd.Timedelta("30min")  # the log explorer opens on the window +- this
 
@@ -62,18 +62,25 @@ class ExploreSession:
 
     # ------------------------------------------------------------------ pinning
     def pin(self, item: Any = None, description: str = "", **by_kind: Any) -> Any:
-        templates = None
+        return self.pin_with_outcome(item, description, **by_kind)[0]
+
+    def pin_with_outcome(self, item: Any = None, description: str = "",
+                         **by_kind: Any) -> tuple[Any, str]:
+        """Pin, and say whether it was new, updated or already there (the views use it).
+
+        Templates are pinned at their first sighting in all loaded logs, never in the
+        explorer's current filter, so the pin does not depend on hidden widget state.
+        """
         tpl = getattr(self.wb.story, "templates", None)
-        if tpl is not None:
-            templates = tpl.table
-        if self._logs is not None and isinstance(item, str):  # first seen in the current filter
-            current = self._logs.templates(limit=None)
-            if item in set(current["template_id"]):
-                templates = current
-        ev = pin(self.wb.store, item, description=description, frames=self.wb.frames,
-                 templates=templates, tz=self.wb.tz, **by_kind)
+        templates = None if tpl is None else tpl.table
+        logs = self.wb.frames.get("logs")
+        if templates is None and logs is not None and len(logs):
+            templates = self.logs.templates(errors_only=False, limit=None, all_rows=True)
+        ev, outcome = pin_with_outcome(self.wb.store, item, description=description,
+                                       frames=self.wb.frames, templates=templates,
+                                       tz=self.wb.tz, **by_kind)
         refresh_events(self.wb.story, self.wb.store.analysis)
-        return ev
+        return ev, outcome
 
     def unpin(self, event_id: str) -> bool:
         done = self.wb.store.unpin_event(event_id)
@@ -104,7 +111,7 @@ class ExploreSession:
         ex = self.logs
         w0, w1 = self.wb.story.window
         ex.reset(start=w0 - VIEW_MARGIN, end=w1 + VIEW_MARGIN)
-        view = LogExplorerView(ex, on_pin=self.pin)
+        view = LogExplorerView(ex, on_pin=self.pin_with_outcome)
         self.view = view
         return view.live()
 
@@ -114,7 +121,7 @@ class ExploreSession:
         if self.wb.frames.get("alerts") is None:
             return HTML('<p class="pm-empty">No alerts loaded: nothing to explore.</p>',
                         "No alerts")
-        return AlertExplorerView(self.alerts, on_pin=self.pin).live()
+        return AlertExplorerView(self.alerts, on_pin=self.pin_with_outcome).live()
 
     def linked(self, show: bool = False) -> Live:
         from ..figures import impact_figure, plot_zone, timeline_figure

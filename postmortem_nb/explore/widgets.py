@@ -35,7 +35,9 @@ from .summary import (
 log = logging.getLogger(__name__)
 
 ANY = "(any)"
-PinFn = Callable[[Any, str], Any]  # (row or id, description) -> TimelineEvent
+# (row or id, description) -> TimelineEvent, or (TimelineEvent, outcome) where outcome is
+# "pinned", "updated" or "already pinned" (explore.pin.pin_with_outcome)
+PinFn = Callable[[Any, str], Any]
 
 
 def _css(widget: w.Widget, cls: str) -> w.Widget:
@@ -66,12 +68,19 @@ def _pin(on_pin: Callable, row: Any, desc: w.Text, status: w.HTML,
          detail: Callable[[Any], str] = lambda ev: "") -> Any:
     """Pin ``row`` with the typed description; the outcome (or the error) in ``status``."""
     try:
-        ev = on_pin(row, desc.value.strip())
+        result = on_pin(row, desc.value.strip())
     except PostmortemError as exc:
         status.value = _error(exc)
         return None
-    status.value = (f'<span class="pm-saved">Pinned {escape(ev.event_id)}: '
-                    f"{escape(ev.description)}{detail(ev)}</span>")
+    ev, outcome = result if isinstance(result, tuple) else (result, "pinned")
+    if outcome == "already pinned":
+        status.value = (f'<span class="pm-saved">Already pinned as {escape(ev.event_id)}: '
+                        f"{escape(ev.description)}. To change its description, type one and "
+                        "pin again, or edit it in the timeline form.</span>")
+    else:
+        verb = "Updated" if outcome == "updated" else "Pinned"
+        status.value = (f'<span class="pm-saved">{verb} {escape(ev.event_id)}: '
+                        f"{escape(ev.description)}{detail(ev)}</span>")
     desc.value = ""
     return ev
 

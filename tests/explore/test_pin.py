@@ -39,10 +39,13 @@ def test_pin_a_log_row_keeps_its_evidence(store, demo_logs):
 def test_pinning_twice_keeps_one_event_and_unpin_removes_it(store, demo_logs):
     row = demo_logs.iloc[1234]
     a = pin(store, row, frames={"logs": demo_logs})
+    assert a.description.startswith(f"[{row['level']}] {row['service']}: ")
     b = pin(store, row, description="again", frames={"logs": demo_logs})
     assert a.event_id == b.event_id
     assert len(store.analysis.timeline.added_events) == 1
-    assert a.description.startswith(f"[{row['level']}] {row['service']}: ")
+    assert b.description == "again"  # the analyst's latest words win
+    assert pin(store, row, frames={"logs": demo_logs}).description == "again"  # none: kept
+    assert _saved(store)["timeline"]["added_events"][0]["description"] == "again"
     assert store.unpin_event(a.event_id) is True
     assert store.unpin_event(a.event_id) is False
     assert _saved(store)["timeline"]["added_events"] == []
@@ -186,3 +189,19 @@ def test_row_labels_from_a_result_table_pin_the_log_row(store, demo_frames):
         pin(store, np.int32(10**7), frames=demo_frames)
     with pytest.raises(ParameterError, match="Cannot pin"):
         pin(store, np.bool_(True), frames=demo_frames)
+
+
+def test_a_template_pinned_at_a_filtered_time_moves_to_its_first_sighting(store, demo_logs):
+    """An event pinned before this fix (at the filter's first row) is found by template id."""
+    from postmortem_nb.logtemplates import mine_templates
+
+    table = mine_templates(demo_logs).table
+    row = table.iloc[0].to_dict()
+    old = store.pin_event(row["first_seen"] + pd.Timedelta("13h"), "my words",
+                          source="logs.csv.gz", ref=f"template {row['template_id']}",
+                          text=row["template"])
+    ev = pin(store, row["template_id"], frames={"logs": demo_logs}, templates=table)
+    assert ev.event_id == old.event_id
+    assert len(store.analysis.timeline.added_events) == 1
+    assert pd.Timestamp(ev.timestamp) == row["first_seen"].floor("s")
+    assert ev.description == "my words"

@@ -103,3 +103,45 @@ def test_explore_logs_reads_a_bare_time_on_the_incident_day(demo_workbook):
     assert rows["timestamp"].max() < pd.Timestamp("2026-03-10T14:01Z")
     with pytest.raises(ParameterError, match="Unknown service 'payment'"):
         demo_workbook.explore_logs(service="payment")
+
+
+def test_a_template_is_one_event_at_its_first_sighting_whatever_the_filter(demo_workbook):
+    """The explorer's filter (hidden widget state) changes neither the time nor the event."""
+    from postmortem_nb.explore.session import session
+
+    wb = demo_workbook
+    wb.log_explorer()
+    view = session(wb).view
+    tid = "T854a36e5"
+    first_seen = wb.story.templates.table.set_index("template_id").loc[tid, "first_seen"]
+    view.start.value = "2026-03-10 15:30"
+    a = wb.pin(tid)
+    view.start.value = "2026-03-10 16:00"
+    b = wb.pin(tid, description="PSP timeouts")
+    filtered = session(wb).logs.templates(limit=None)
+    c = wb.pin(filtered.loc[filtered["template_id"] == tid].iloc[0])  # a filtered table's row
+    assert a.event_id == b.event_id == c.event_id
+    mine = wb.pinned().loc[lambda t: t["ref"] == f"template {tid}"]
+    assert len(mine) == 1
+    assert mine["timestamp"].iloc[0] == first_seen.floor("s")
+    assert mine["description"].iloc[0] == "PSP timeouts"
+    wb.unpin(a.event_id)
+
+
+def test_the_pin_button_says_when_evidence_was_pinned_already(demo_workbook):
+    from postmortem_nb.explore.session import session
+
+    wb = demo_workbook
+    wb.log_explorer()
+    view = session(wb).view
+    view.pin_row.value = 0
+    view.pin_button.click()
+    assert "Pinned pin-" in view.pin_status.value
+    view.pin_button.click()
+    assert "Already pinned as pin-" in view.pin_status.value
+    view.pin_desc.value = "first row of the window"
+    view.pin_button.click()
+    assert "Updated pin-" in view.pin_status.value
+    assert "first row of the window" in view.pin_status.value
+    assert wb.pinned()["description"].tolist() == ["first row of the window"]
+    wb.unpin(wb.pinned()["event_id"].iloc[0])
