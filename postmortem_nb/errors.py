@@ -98,3 +98,7 @@ class WorkspaceError(PostmortemError):
 
 class ExecutionError(PostmortemError, RuntimeError):
     """Executing or exporting a notebook failed; the failed notebook is kept."""
+
+
+class RowLimitWarning(UserWarning):
+    """A result was cut at its row limit (``wb.explore_logs(limit=...)``)."""

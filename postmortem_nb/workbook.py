@@ -24,6 +24,14 @@ from .tables import events_table, impact_table, provenance_table, templates_tabl
 log = logging.getLogger(__name__)
 
 
+class DefaultLimit(int):
+    """``explore_logs``' default row limit: an int that says it was not chosen, so only a
+    result cut by the default warns (a limit the analyst typed is no surprise)."""
+
+
+DEFAULT_LIMIT = DefaultLimit(1000)
+
+
 def use_report_renderer() -> None:
     """Make plain ``go.Figure`` outputs use Plotly's JSON mimetype (costs a jsonschema import).
 
@@ -225,10 +233,12 @@ class Workbook:
         return session(self).linked(show)
 
     def explore_logs(
-        self, *, limit: int | None = 1000, newest_first: bool = False, **filters: Any
+        self, *, limit: int | None = DEFAULT_LIMIT, newest_first: bool = False, **filters: Any
     ) -> pd.DataFrame:
         """Log rows matching filters (start, end, service, level, host, failure, text,
-        regex, template, ignore_case); ``row`` is the label to pin."""
+        regex, template, ignore_case); ``row`` is the label to pin, ``local_time`` the time
+        in the team's zone, ``attrs["total"]`` the number of matching rows. A result cut at
+        the default limit warns (``RowLimitWarning``); ``limit=None`` gives every row."""
         from .explore.session import session
 
         return session(self).explore_logs(limit=limit, newest_first=newest_first, **filters)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
@@ -152,8 +153,17 @@ def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", days: Iterabl
             value = tuple(v.strip().upper() for v in _tuple(value))
         elif name in ("text", "regex"):
             value = value or ""
-        elif name == "failure" and value is not None:
-            value = bool(value)
+            if not isinstance(value, str):
+                raise ParameterError(
+                    f"{name} must be a string; found {type(value).__name__} {value!r}.")
+        elif name in ("failure", "ignore_case"):
+            allowed = (None, True, False) if name == "failure" else (True, False)
+            if not any(value is a or (a is not None and isinstance(value, np.bool_)
+                                      and bool(value) is a) for a in allowed):
+                what = ("True (failures only), False (no failures) or None (any)"
+                        if name == "failure" else "True or False")
+                raise ParameterError(f"{name} must be {what}; found {value!r}.")
+            value = None if value is None else bool(value)
         clean[name] = value
     out = replace(base or LogFilter(), **clean)
     if out.start is not None and out.end is not None and out.end <= out.start:

@@ -12,6 +12,7 @@ syntax for regular expressions), never row by row in Python.
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 from collections.abc import Iterable
 from itertools import pairwise
@@ -67,6 +68,18 @@ def _pool() -> Any:
 def _pick(column: pd.Series, positions: np.ndarray) -> Any:
     values = column.array
     return pd.array([values[i] for i in positions], dtype=column.dtype)
+
+
+def check_limit(limit: Any) -> int | None:
+    """A row limit: None (every row) or a whole number from 0."""
+    if limit is None:
+        return None
+    whole = isinstance(limit, numbers.Integral) and not isinstance(limit, bool | np.bool_)
+    if whole and limit >= 0:
+        return int(limit)
+    raise ParameterError(
+        f"limit must be a whole number of rows (e.g. 1000) or None for every row; "
+        f"found {limit!r}.")
 
 
 class LogExplorer:
@@ -293,11 +306,20 @@ class LogExplorer:
 
     def rows(self, limit: int | None = None, *, newest_first: bool = False,
              columns: Iterable[str] | None = None) -> pd.DataFrame:
-        """All matching rows (or the first ``limit``), in time order unless newest_first."""
+        """All matching rows (or the first ``limit``), in time order unless newest_first.
+
+        ``attrs["total"]`` is the number of matching rows, ``attrs["limit"]`` the limit.
+        """
+        limit = check_limit(limit)
+        if not isinstance(newest_first, bool | np.bool_):
+            raise ParameterError(f"newest_first must be True or False; found {newest_first!r}.")
         pos = self.positions()
         if newest_first:
             pos = pos[::-1]
-        return self.rows_at(pos if limit is None else pos[:limit], columns)
+        out = self.rows_at(pos if limit is None else pos[:limit], columns)
+        out.attrs["total"] = len(pos)
+        out.attrs["limit"] = limit
+        return out
 
     def rows_at(self, pos: np.ndarray, columns: Iterable[str] | None = None) -> pd.DataFrame:
         orig = self._original(pos)

@@ -8,17 +8,20 @@ is refreshed along with analysis.json.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from ..display import HTML, Live
-from ..errors import ParameterError
+from ..errors import ParameterError, RowLimitWarning
+from ..workbook import DEFAULT_LIMIT, DefaultLimit
 from .alerts import AlertExplorer
 from .logs import LogExplorer
 from .pin import pin_with_outcome, refresh_events
 
 VIEW_MARGIN = pd.Timedelta("30min")  # the log explorer opens on the window +- this
+
 
 
 class ExploreSession:
@@ -55,10 +58,24 @@ class ExploreSession:
                                          window=story.window, tz=self.wb.tz)
         return self._alerts
 
-    def explore_logs(self, *, limit: int | None = 1000, newest_first: bool = False,
+    def explore_logs(self, *, limit: int | None = DEFAULT_LIMIT, newest_first: bool = False,
                      **filters: Any) -> pd.DataFrame:
-        """Rows matching ``filters`` over all loaded logs (the widget's filter is untouched)."""
-        return self.logs.query(limit, newest_first=newest_first, **filters)
+        """Rows matching ``filters`` over all loaded logs (the widget's filter is untouched).
+
+        ``local_time`` is ``timestamp`` in the team's zone. ``attrs["total"]`` is the
+        number of matching rows; when the default limit cut the result, a
+        ``RowLimitWarning`` says so ("the first 1,000 of 1,943 matching rows …").
+        """
+        rows = self.logs.query(limit, newest_first=newest_first, **filters)
+        if "timestamp" in rows.columns:
+            rows.insert(rows.columns.get_loc("timestamp") + 1, "local_time",
+                        rows["timestamp"].dt.tz_convert(self.wb.tz))
+        total = rows.attrs.get("total", len(rows))
+        if total > len(rows) and isinstance(limit, DefaultLimit):
+            which = "newest" if newest_first else "first"
+            warnings.warn(f"explore_logs: the {which} {len(rows):,} of {total:,} matching "
+                          "rows; limit=None for all.", RowLimitWarning, stacklevel=3)
+        return rows
 
     # ------------------------------------------------------------------ pinning
     def pin(self, item: Any = None, description: str = "", **by_kind: Any) -> Any:

@@ -145,3 +145,60 @@ def test_the_pin_button_says_when_evidence_was_pinned_already(demo_workbook):
     assert "first row of the window" in view.pin_status.value
     assert wb.pinned()["description"].tolist() == ["first row of the window"]
     wb.unpin(wb.pinned()["event_id"].iloc[0])
+
+
+def test_a_cut_result_says_so_and_shows_the_team_zone(demo_workbook):
+    import warnings
+
+    from postmortem_nb.errors import RowLimitWarning
+
+    wb = demo_workbook
+    with pytest.warns(RowLimitWarning) as caught:
+        rows = wb.explore_logs(service="payments", regex=r"timeout after \d+")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no notice for an uncut result
+        total = len(wb.explore_logs(service="payments", regex=r"timeout after \d+", limit=None))
+    assert total > 1000
+    assert len(rows) == 1000
+    assert rows.attrs["total"] == total
+    assert str(caught[0].message) == (
+        f"explore_logs: the first 1,000 of {total:,} matching rows; limit=None for all.")
+    assert caught[0].filename == __file__  # points at the caller's line, not the package
+    local = rows["local_time"].iloc[0]
+    assert str(local.tz) == "Europe/Berlin"
+    assert local == rows["timestamp"].iloc[0]
+    assert rows.columns.get_loc("local_time") == rows.columns.get_loc("timestamp") + 1
+    with pytest.warns(RowLimitWarning, match="the newest 1,000 of"):
+        wb.explore_logs(newest_first=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a limit the analyst chose is no surprise
+        three = wb.explore_logs(limit=3)
+    assert three.attrs == {"total": len(wb.frames["logs"]), "limit": 3}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"failure": "no"}, "failure must be True (failures only), False (no failures) or "
+                            "None (any); found 'no'"),
+        ({"limit": -1}, "limit must be a whole number of rows (e.g. 1000) or None for every "
+                        "row; found -1"),
+        ({"limit": "10"}, "found '10'"),
+        ({"limit": 2.5}, "found 2.5"),
+        ({"text": 5}, "text must be a string; found int 5"),
+        ({"ignore_case": "yes"}, "ignore_case must be True or False"),
+        ({"newest_first": "yes"}, "newest_first must be True or False"),
+    ],
+)
+def test_explore_logs_input_slips_are_explained(demo_workbook, kwargs, message):
+    with pytest.raises(ParameterError) as info:
+        demo_workbook.explore_logs(**kwargs)
+    assert message in str(info.value)
+
+
+def test_numpy_values_from_a_table_are_good_arguments(demo_workbook):
+    import numpy as np
+
+    rows = demo_workbook.explore_logs(failure=np.bool_(True), limit=np.int64(2))
+    assert len(rows) == 2
+    assert rows["failure"].all()
