@@ -271,11 +271,20 @@ def pin_event(
 
 
 def unpin_event(self: AnalysisStore, event_id: str) -> bool:
-    """Remove a pinned event; returns False when it was not there."""
+    """Remove a pinned event; returns False when it was not there.
+
+    An event the analyst added by hand (a note) is refused: unpinning removes evidence,
+    never the analyst's words (``remove_event`` removes a note).
+    """
     try:
-        _event(self.analysis, event_id)
+        ev = _event(self.analysis, event_id)
     except ParameterError:
         return False
+    if not ev.pinned:
+        raise ParameterError(
+            f"{event_id!r} is an analyst note ({ev.description[:60]!r}), not a pinned event: "
+            f"unpin removes pins only. To delete the note use wb.store.remove_event({event_id!r}) "
+            "or the timeline form's Remove button.")
     self.update(lambda a: a.timeline.added_events.remove(_event(a, event_id)))
     return True
 

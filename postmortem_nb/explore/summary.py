@@ -16,6 +16,8 @@ from ..safehtml import escape
 from ..tables import html_table
 
 TEXT_CUT = 160
+# under each static summary: read in the executed notebook and in the report alike
+INTERACTIVE = "In the workbook this view is interactive."
 
 
 def cut(value: Any, limit: int = TEXT_CUT) -> str:
@@ -80,7 +82,7 @@ def log_summary_html(explorer: Any) -> str:
     ex = explorer
     tz = ex.tz
     head = (f'<p class="pm-explore-summary"><b>Log explorer</b>: {ex.matching:,} of {ex.n:,} '
-            f"rows match ({escape(ex.filter.describe(tz))}). Interactive in JupyterLab.</p>")
+            f"rows match ({escape(ex.filter.describe(tz))}). {INTERACTIVE}</p>")
     spark = sparkline(ex.by_minute()["rows"]) if ex.matching else ""
     return (f'<div class="pm-explore pm-explore-logs">{head}{spark}'
             f"<h4>Rows per service</h4>{services_html(ex.by_service())}"
@@ -118,5 +120,5 @@ def alert_summary_html(explorer: Any, scope: str = "around") -> str:
     n_near = int(ax.near.sum())
     return (f'<div class="pm-explore pm-explore-alerts"><p class="pm-explore-summary">'
             f"<b>Alert explorer</b>: {n_inc} incident alerts, {n_near} alerts in and around the "
-            f"incident window, {len(ax.alerts)} in the export. Interactive in JupyterLab.</p>"
+            f"incident window, {len(ax.alerts)} in the export. {INTERACTIVE}</p>"
             f"{table}" + (f"<p>Collapsed:</p><ul>{glist}</ul>" if glist else "") + "</div>")

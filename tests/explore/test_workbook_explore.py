@@ -60,6 +60,9 @@ def test_explorer_cells_render_static_summaries(demo_workbook):
     assert "Top error templates" in logs.html
     assert "Rows per service" in logs.html
     assert "16 incident alerts" in alerts.html
+    for html in (logs.html, alerts.html):  # also what the report shows
+        assert "In the workbook this view is interactive." in html
+        assert "JupyterLab" not in html
     assert wb.explore_alerts("incident")["in_incident"].all()
     linked = wb.linked_figures()
     assert isinstance(linked, Live | HTML)
@@ -202,3 +205,17 @@ def test_numpy_values_from_a_table_are_good_arguments(demo_workbook):
     rows = demo_workbook.explore_logs(failure=np.bool_(True), limit=np.int64(2))
     assert len(rows) == 2
     assert rows["failure"].all()
+
+
+def test_unpin_removes_pins_only_never_an_analyst_note(demo_workbook):
+    wb = demo_workbook
+    note = wb.store.add_event("2026-03-10 15:05", "Customer support saw first tickets",
+                              tz=wb.tz)
+    with pytest.raises(ParameterError) as info:
+        wb.unpin(note.event_id)
+    message = str(info.value)
+    assert f"{note.event_id!r} is an analyst note" in message
+    assert f"wb.store.remove_event({note.event_id!r})" in message
+    assert any(e.event_id == note.event_id for e in wb.store.analysis.timeline.added_events)
+    assert wb.unpin("pin-0000000000") is False
+    wb.store.remove_event(note.event_id)
