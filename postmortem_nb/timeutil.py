@@ -10,6 +10,35 @@ import pandas as pd
 from .errors import ParameterError
 
 _BARE_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?=$|[ T])")
+
+
+def _unguessed(text: str, what: str) -> str:
+    """A typed time as text pandas reads without guessing: a clock time with no date, a
+    word ("now", "today") or a date that reads two ways (10/03/2026) is refused; a numeric
+    date that reads one way only (13/03/2026) becomes ISO."""
+    text = text.strip()
+    hint = "write YYYY-MM-DD HH:MM, e.g. '2026-03-10 15:00' (or add Z or an offset)"
+    if CLOCK_ONLY.fullmatch(text):
+        raise ParameterError(f"The {what} {text!r} has no date: {hint}.")
+    if not any(c.isdigit() for c in text):
+        raise ParameterError(f"Cannot read the {what} {text!r}: {hint}.")
+    m = _NUMERIC_DATE.match(text)
+    if m:
+        a, b, year = int(m[1]), int(m[2]), m[3]
+        if a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            day, month = b, a
+        elif a == b <= 12:
+            day = month = a
+        else:
+            options = (f"{year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d}" if a <= 12
+                       else "no date")
+            raise ParameterError(f"The {what} {text!r} is ambiguous ({options}): {hint}.")
+        text = f"{year}-{month:02d}-{day:02d}{text[m.end():]}"
+    return text
 
 
 def check_tz(tz: str | None) -> str:
@@ -29,10 +58,13 @@ def to_utc(value: Any, tz: str | None = None, *, what: str = "time") -> pd.Times
 
     Naive values are read in ``tz`` (the team's zone); with no ``tz`` a naive value is an
     error, never silently UTC or the machine's zone. A DST-ambiguous or non-existent local
-    time is an error too. Empty values give None.
+    time is an error too, and so is typed text pandas would have to guess (``_unguessed``:
+    "15:00" was today, 10/03/2026 October 3). Empty values give None.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str):
+        value = _unguessed(value, what)
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:

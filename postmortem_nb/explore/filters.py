@@ -9,7 +9,6 @@ keyword, value or impossible range is a ``ParameterError`` that lists what is al
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -18,57 +17,26 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..timeutil import to_utc
+from ..timeutil import CLOCK_ONLY, to_utc
 
 __all__ = ["LogFilter", "make_filter", "unknown_value"]
-
-_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?")
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?=$|[ T])")
-
 
 def _local(ts: pd.Timestamp, tz: str) -> str:
     return ts.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _filter_time(value: Any, tz: str | None, name: str, days: tuple[str, ...]) -> Any:
-    """Text as the analyst types it into an ISO time ``to_utc`` reads without guessing."""
-    if not isinstance(value, str):
+def _filter_time(value: Any, name: str, days: tuple[str, ...]) -> Any:
+    """A clock time without a date ("15:00") on the incident's day; the rest is to_utc's."""
+    if not isinstance(value, str) or not CLOCK_ONLY.fullmatch(value.strip()):
         return value
     text = value.strip()
-    if _CLOCK.fullmatch(text):
-        if len(days) == 1:
-            return f"{days[0]} {text}"
-        where = (f"could be on {' or '.join(days)}" if days
-                 else "there is no incident day to read it on")
-        raise ParameterError(
-            f"The filter {name} {value!r} has no date and {where}: write the date too, "
-            f"e.g. '{days[0] if days else '2026-03-10'} {text}'.")
-    m = _NUMERIC_DATE.match(text)
-    if m:
-        a, b, year = int(m[1]), int(m[2]), m[3]
-        if a > 12 >= b:
-            day, month = a, b
-        elif b > 12 >= a:
-            day, month = b, a
-        elif a == b <= 12:
-            day = month = a
-        else:
-            options = (f"{year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d}" if a <= 12
-                       else "no date")
-            raise ParameterError(
-                f"The filter {name} {value!r} is ambiguous ({options}): write the date as "
-                "YYYY-MM-DD, e.g. '2026-03-10 15:00'.")
-        text = f"{year}-{month:02d}-{day:02d}{text[m.end():]}"
-    try:
-        if not any(c.isdigit() for c in text):  # "now", "today": not a time of the data
-            raise ValueError(text)
-        pd.Timestamp(text)
-    except ValueError:
-        raise ParameterError(
-            f"Cannot read the filter {name} {value!r}: write YYYY-MM-DD HH:MM in "
-            f"{tz or 'UTC'}, HH:MM on the incident's day, or add Z or an offset "
-            "(2026-03-10T14:00Z).") from None
-    return text
+    if len(days) == 1:
+        return f"{days[0]} {text}"
+    where = (f"could be on {' or '.join(days)}" if days
+             else "there is no incident day to read it on")
+    raise ParameterError(
+        f"The filter {name} {value!r} has no date and {where}: write the date too, "
+        f"e.g. '{days[0] if days else '2026-03-10'} {text}'.")
 
 
 def unknown_value(what: str, value: str, known: Iterable[str], *, show: int = 12) -> str:
@@ -146,7 +114,7 @@ def make_filter(base: LogFilter | None = None, *, tz: str = "UTC", days: Iterabl
                 f"Unknown log filter {key!r}. Known: {', '.join(sorted(known | set(aliases)))}."
             )
         if name in ("start", "end"):
-            value = to_utc(_filter_time(value, tz, name, days), tz, what=f"filter {name}")
+            value = to_utc(_filter_time(value, name, days), tz, what=f"filter {name}")
         elif name in ("services", "hosts", "templates"):
             value = _tuple(value)
         elif name == "levels":

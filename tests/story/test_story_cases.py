@@ -256,6 +256,19 @@ def test_naive_times_are_read_in_the_team_zone_and_never_guessed():
         analyse_incident(alerts, tz="Mars/Olympus")
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("15:00", "has no date"),  # pandas read it as today
+    ("10/03/2026 15:00", "ambiguous"),  # pandas read it as October 3
+    ("now", "Cannot read the start"),  # the clock of the machine, not of the data
+])
+def test_typed_times_are_never_guessed(text, message):
+    """Notebook start/end, --since/--until and explorer filters share to_utc."""
+    with pytest.raises(ParameterError, match=message):
+        to_utc(text, "Europe/Berlin", what="start")
+    assert to_utc("13/03/2026 15:00", "Europe/Berlin") == pd.Timestamp("2026-03-13T14:00Z")
+    assert to_utc("03/13/2026", "UTC") == pd.Timestamp("2026-03-13T00:00Z")
+
+
 def _incident(start: str, stop: str, first_alert: str, ack: str, resolved: str, tz: str):
     t0 = pd.Timestamp(start) - pd.Timedelta("4h")
     logs = make_logs(
