@@ -78,3 +78,37 @@ def test_alerts_only_timeline_has_a_time_axis_and_no_errors(page, tmp_path):
         assert "NaN" not in d
     assert page.console_errors == []
     assert page.page_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_legends_never_cover_the_time_axis_title(page, tmp_path, width):
+    """On a phone the legend (4-5 rows) sat on the axis title and ticks; the impact
+    figure's touched its title even at desktop width."""
+    import plotly.io as pio
+
+    logs = make_logs("2026-05-05T08:00:00Z", 300,
+                     failures=(("2026-05-05T10:00:00Z", "2026-05-05T10:40:00Z", 0.6),))
+    alerts = make_alerts([{"title": "Checkout errors", "service": "checkout-api",
+                           "severity": "SEV1", "start": "2026-05-05T10:05:00Z",
+                           "ack": "2026-05-05T10:09:00Z", "end": "2026-05-05T10:50:00Z"}])
+    s = analyse_incident(alerts, logs, tz="Europe/Berlin")
+    body = "".join(
+        pio.to_html(fig, include_plotlyjs=(i == 0), full_html=False,
+                    config={"responsive": True})
+        for i, fig in enumerate((timeline_figure(s), impact_figure(s)))
+    )
+    path = tmp_path / "figures.html"
+    path.write_text(f"<!doctype html><html><body>{body}</body></html>", encoding="utf-8")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot g.legend")
+    page.wait_for_timeout(300)  # responsive relayout
+    overlaps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
+        const r = e => e.getBoundingClientRect();
+        const legend = r(p.querySelector('g.legend'));
+        return [...p.querySelectorAll('.g-xtitle text, .g-x2title text, .xtick text')]
+          .map(r).some(t => !(legend.bottom <= t.top || legend.top >= t.bottom
+                              || legend.right <= t.left || legend.left >= t.right));
+    })""")
+    assert overlaps == [False, False]
+    assert page.console_errors == []
