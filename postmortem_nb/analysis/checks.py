@@ -168,6 +168,12 @@ _PERSONS_AT_END = re.compile(
 _QUOTED = re.compile(r"```.*?```|`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”", re.DOTALL)
 
 
+@lru_cache(maxsize=8)
+def _names(names: tuple[str, ...]) -> Names:
+    """One matcher per people list: check_analysis asks for it once per free-text field."""
+    return Names(names)
+
+
 def _unquoted(text: str) -> str:
     """Quoted log text and code spans blanked out: they are evidence, not the writer's words."""
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
@@ -186,7 +192,7 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
                 phrase.code, field, f"Blame-oriented wording: \u201c{m.group(0)}\u201d.",
                 phrase.suggestion,
             ))
-    who = Names(names)
+    who = _names(tuple(names))
     named = f"(?:{who.pattern.pattern})" if who.pattern else None
     person = "|".join(PERSON_WORDS)
     m = re.search(rf"\b(?:{person})\s+(?:{PERSON_VERBS})\b", text, re.IGNORECASE)
@@ -353,7 +359,8 @@ def five_whys_findings(analysis: Analysis) -> list[Finding]:
     last = analysis.five_whys[last_index]
     end = _unquoted(last.because or last.why)
     names = analysis.person_names()
-    if _PERSONS_AT_END.search(end) or Names(names).search(end) or blame_findings(end, "", names):
+    named = _names(tuple(names)).search(end)
+    if _PERSONS_AT_END.search(end) or named or blame_findings(end, "", names):
         out.append(Finding(
             "whys-end-at-person", f"five_whys[{last_index}].because",
             "The 5 Whys chain ends at a person rather than a system condition.",

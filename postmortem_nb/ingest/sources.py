@@ -37,6 +37,8 @@ def utf16_encoding(data: bytes) -> str | None:
         if data.startswith(bom):
             return enc
     return None
+
+
 _PREAMBLE = re.compile(r"[ \t]*(?:sep=.)?[ \t]*\r?")  # a blank line, or Excel's "sep=;"
 
 
