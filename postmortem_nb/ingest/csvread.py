@@ -11,7 +11,8 @@ otherwise Arrow's streaming reader (bounded memory; quoted newlines, ragged rows
 changes and encoding fallbacks are retried here); Python's ``csv`` only to recover
 exact line numbers when rows had to be skipped. Only an empty field is missing: words
 such as "null" or "N/A" are kept as text. A quoted value that takes in lines looking like
-rows, or runs to the end of the file (a stray quote), is an error naming its line.
+rows without closing as CSV demands, or runs to the end of the file (a stray quote), is an
+error naming its line.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def read_table(
     encoding: str = "utf-8",
     block_size: int = BLOCK_SIZE,
     on_invalid=None,
+    tail: bytearray | None = None,
 ) -> pa.Table:
     """The whole CSV as an Arrow table (header skipped, names given).
 
@@ -69,6 +71,7 @@ def read_table(
     threaded reader peaked at 2.2 GB RSS, the streaming one at 1.1 GB, for a table of 0.9 GB.
     ``POSTMORTEM_CSV_THREADS=1`` chooses the threaded reader here (faster on several
     cores); ``=0`` also turns the chunked path off (single-threaded streaming only).
+    ``tail`` receives a gzip file's last decompressed bytes (the stray-quote check's end).
     """
     read = pacsv.ReadOptions(
         column_names=columns,
@@ -84,9 +87,17 @@ def read_table(
     )
     with byte_stream(src) as fh:
         if os.environ.get(THREADS_ENV) == "1":
-            return pacsv.read_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
-        reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=conv)
-        return pa.Table.from_batches(list(reader), schema=reader.schema)
+            table = pacsv.read_csv(
+                fh, read_options=read, parse_options=parse, convert_options=conv
+            )
+        else:
+            reader = pacsv.open_csv(
+                fh, read_options=read, parse_options=parse, convert_options=conv
+            )
+            table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        if tail is not None:
+            tail[:] = getattr(fh, "tail", b"")
+    return table
 
 
 def read_chunked(
@@ -194,16 +205,20 @@ def _check_open_quotes(
     columns: list[str],
     delimiter: str,
     encoding: str,
+    tail: bytes = b"",
 ) -> None:
     """Raise when a quoted value swallowed lines that look like rows, or ran to the end.
 
     Arrow reads an unterminated quote to the next quote or to the end of the file, as one
     value: rows after it would vanish silently. Vectorised (Arrow's RE2) over the text
-    columns that hold a newline at all; nothing here runs per row in Python.
+    columns that hold a newline at all; nothing here runs per row in Python. A value whose
+    lines only look like rows but whose quotes close as CSV demands (``_closed_as_written``)
+    is data, not an error. ``tail`` is a gzip file's last bytes (a plain file is read).
     """
     shape = _row_shape(src, delimiter, len(columns))
     n = table.num_rows
     last_text: list[str] = []
+    suspects: list[tuple[int, str]] = []  # (row's first line, value) in file order
     for col in table.columns:
         if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
             continue
@@ -215,26 +230,72 @@ def _check_open_quotes(
             continue
         hits = pc.match_substring_regex(col, "\n" + shape).to_numpy(zero_copy_only=False)
         hits = np.flatnonzero(np.nan_to_num(hits.astype("float64")))
-        if len(hits):
-            i = int(hits[0])
-            raise _open_quote_error(src, int(lines[i]), col[i].as_py(), shape)
-    if src.compressed or not n:
+        suspects += [(int(lines[i]), col[int(i)].as_py()) for i in hits]
+    if suspects:
+        suspects.sort(key=lambda s: s[0])
+        for line, value in _closed_as_written(src, encoding, delimiter, suspects):
+            raise _open_quote_error(src, line, value, shape)
+    if not n:
         return
     # an unterminated quote in the last row: its value runs to the end of the file
-    with open(src.path, "rb") as fh:
-        for v in last_text:
-            raw = ('"' + v.replace('"', '""')).encode(encoding, errors="replace")
-            if len(raw) > src.size:
-                continue
-            fh.seek(src.size - len(raw))
-            if fh.read(len(raw)) == raw:
-                raise InputFormatError(
-                    "a quoted field opens in the row starting on this line and is never "
-                    f"closed: it runs to the end of the file ({v[:60]!r}). Expected a closing "
-                    "quote; remove or close the stray quote.",
-                    path=src.path,
-                    line=int(lines[-1]),
-                )
+    if src.compressed:
+        end = tail
+    else:
+        with open(src.path, "rb") as fh:
+            fh.seek(max(0, src.size - (1 << 20)))
+            end = fh.read()
+    for v in last_text:
+        raw = ('"' + v.replace('"', '""')).encode(encoding, errors="replace")
+        if len(raw) <= len(end) and end.endswith(raw):
+            raise InputFormatError(
+                "a quoted field opens in the row starting on this line and is never "
+                f"closed: it runs to the end of the file ({v[:60]!r}). Expected a closing "
+                "quote; remove or close the stray quote.",
+                path=src.path,
+                line=int(lines[-1]),
+            )
+
+
+def _closed_as_written(
+    src: Source, encoding: str, delimiter: str, suspects: list[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """The suspects whose quote does not close as CSV demands, in one pass over the file.
+
+    A value is really quoted when its row's text holds ``"value"`` (inner quotes doubled)
+    from its first line on, followed by a delimiter, a line end or the end of the file.
+    A stray quote's "value" ends at some later quote that opens or sits inside another
+    field, so it is never found written that way.
+    """
+    want: dict[int, list[str]] = {}
+    for line, value in suspects:
+        want.setdefault(line, []).append('"' + value.replace('"', '""') + '"')
+    bad: list[tuple[int, str]] = []
+    # (line, quoted value, its row's text so far, how much text settles it)
+    open_rows: list[tuple[int, str, str, int]] = []
+
+    def settle(line: int, quoted: str, text: str, first_end: int) -> None:
+        at = text.find(quoted)
+        after = text[at + len(quoted) : at + len(quoted) + 1]
+        if not 0 <= at < first_end or after not in (delimiter, "\r", "\n", ""):
+            bad.append((line, quoted[1:-1].replace('""', '"')))
+
+    with text_stream(src.path, encoding, newline="") as fh:
+        for i, text in enumerate(fh, start=1):
+            still = []
+            for line, quoted, got, need in open_rows:
+                got += text
+                if len(got) > need:
+                    settle(line, quoted, got, need - len(quoted) - 1)
+                else:
+                    still.append((line, quoted, got, need))
+            open_rows = still
+            for quoted in want.pop(i, ()):
+                open_rows.append((i, quoted, text, len(text) + len(quoted) + 1))
+            if not want and not open_rows:
+                break
+    for line, quoted, got, need in open_rows:  # the file ended first
+        settle(line, quoted, got, need - len(quoted) - 1)
+    return sorted(bad)[:1]
 
 
 def read_csv(
@@ -292,6 +353,7 @@ def read_csv(
     if frame is not None:
         return CsvTable(frame, columns, delimiter, [], 0, warnings + _changed(src))
     table = None
+    tail = bytearray()
     for _attempt in range(12):
         invalid.clear()
         try:
@@ -303,6 +365,7 @@ def read_csv(
                 encoding=encoding,
                 block_size=block,
                 on_invalid=handler,
+                tail=tail,
             )
             break
         except pa.ArrowInvalid as exc:
@@ -352,7 +415,7 @@ def read_csv(
             for rec, line in zip(invalid, bad_lines, strict=True):
                 if rec:
                     rec["line"] = line
-    _check_open_quotes(src, table, lines, columns, delimiter, encoding)
+    _check_open_quotes(src, table, lines, columns, delimiter, encoding, bytes(tail))
     frame = table.to_pandas(
         self_destruct=True,
         split_blocks=True,

@@ -213,7 +213,12 @@ class _Numbers:
 
 
 def _parse_slice(view: memoryview, types, read, parse, pool) -> pa.Table | None:
-    """One slice; None when its rows are not exactly its lines."""
+    """One slice; None when its rows are not exactly its lines, or its last row leaves a
+    quote open (it would run to the slice's end and pass the count: the streaming reader
+    reports it)."""
+    end = len(view)
+    if view.obj.count(b'"', view.obj.rfind(b"\n", 0, end - 1) + 1, end) % 2:
+        return None
     arr = np.frombuffer(view, np.uint8)
     lines = int(np.count_nonzero(arr == 10)) + (0 if arr[-1] == 10 else 1)
     conv = pacsv.ConvertOptions(

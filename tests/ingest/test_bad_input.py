@@ -293,6 +293,21 @@ def test_stray_quote_in_a_big_file_is_the_same_error(tmp_path, monkeypatch):
     assert err.value.line == 1502
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_stray_quote_in_the_last_row_of_a_big_file_is_an_error(tmp_path, monkeypatch, gz):
+    # the sliced path: the open quote runs to the slice's end, so its rows still equal its
+    # lines; before, the file loaded with the quote silently dropped
+    from postmortem_nb.ingest import parallel
+
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4096)
+    text = _stray_quote(3000, 2999, '"unterminated last')
+    p = write(tmp_path, "big.csv.gz" if gz else "big.csv",
+              gzip.compress(text.encode(), 1) if gz else text)
+    with pytest.raises(InputFormatError, match="never closed") as err:
+        load_logs(p)
+    assert err.value.line == 3001
+
+
 def test_quotes_that_close_are_not_flagged(tmp_path):
     text = HEADER + rows(3) + (
         '2026-03-10T14:01:00Z,ERROR,api,web-1,"a, b\n  at x.y(Z.java:1)\nend ""q"" done\n"\n'
@@ -300,6 +315,42 @@ def test_quotes_that_close_are_not_flagged(tmp_path):
     df = load_logs(write(tmp_path, "ok.csv", text))
     assert len(df) == 4
     assert df["message"].iloc[3].endswith('end "q" done\n')
+
+
+def test_a_quoted_value_holding_lines_shaped_like_rows_is_data(tmp_path):
+    # a crash report that quotes earlier log lines: the quotes close as CSV demands, so
+    # the lines belong to the message (before, this was reported as a stray quote)
+    quoted = (
+        '2026-03-10T14:01:00Z,ERROR,api,web-1,"worker crashed; last lines:\r\n'
+        "2026-03-10T14:00:58Z,WARN,api,web-1,pool at 95%\r\n"
+        '2026-03-10T14:00:59Z,ERROR,api,web-1,""timeout"" after 30s"\r\n'
+    )
+    text = HEADER.replace("\n", "\r\n") + rows(3).replace("\n", "\r\n") + quoted
+    text += rows(2, "2026-03-10T14:02:00Z").replace("\n", "\r\n")
+    for name, data in (("ok.csv", text), ("ok.csv.gz", gzip.compress(text.encode()))):
+        df = load_logs(write(tmp_path, name, data))
+        assert len(df) == 6, name
+        assert df["message"].iloc[3].endswith('ERROR,api,web-1,"timeout" after 30s'), name
+        assert df["_line"].tolist() == [2, 3, 4, 5, 8, 9], name
+
+
+@pytest.mark.parametrize("newline_at_end", [True, False])
+def test_stray_quote_in_the_last_row_of_a_gzip_file_is_an_error(tmp_path, newline_at_end):
+    text = _stray_quote(10, 9, '"unterminated last')
+    text = text if newline_at_end else text.rstrip("\n")
+    p = write(tmp_path, "last.csv.gz", gzip.compress(text.encode()))
+    with pytest.raises(InputFormatError, match="never closed: it runs to the end") as err:
+        load_logs(p)
+    assert err.value.line == 11
+
+
+def test_stray_quote_closed_by_a_quote_that_opens_a_later_value_is_an_error(tmp_path):
+    # the stray quote's value ends where a later row's quoted message opens: no ragged
+    # row, the right number of fields, yet rows 5 to 7 would vanish
+    text = _stray_quote(10, 3).replace("request 7 ok", '"quoted" fine')
+    with pytest.raises(InputFormatError, match="look like rows") as err:
+        load_logs(write(tmp_path, "merged.csv", text))
+    assert err.value.line == 5
 
 
 def test_a_file_that_changes_while_read_is_reported(tmp_path):
