@@ -33,6 +33,8 @@ _WORDS = {
     "none": "SEV5",
     "debug": "SEV5",
     "ok": "SEV5",
+    "not classified": "SEV5",  # Zabbix's lowest (Disaster, High, Average ... above)
+    "unclassified": "SEV5",
 }
 # SEV2, P1, S3, "Priority 2", "sev-4"; a label may follow ("P1 - Critical", "SEV2 (major)").
 # Level 0 (SEV0, P0: "above SEV1" in many incident scales) is our most severe, SEV1.
@@ -61,7 +63,7 @@ def normalize_severity(value: object, *, numeric: bool = False) -> str | None:
     m = _NUMBERED.match(text) or (_BARE_NUMBER.match(text) if numeric else None)
     if m:
         return f"SEV{max(1, int(m.group(1)))}"
-    return _WORDS.get(text.lower())
+    return _WORDS.get(" ".join(text.lower().split()))
 
 
 def is_numeric_scale(values) -> bool:

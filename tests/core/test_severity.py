@@ -34,6 +34,11 @@ from postmortem_nb.severity import at_least, parse_severity, severity_rank
         ("P2: High", "SEV2"),
         ("SEV3 (minor)", "SEV3"),
         ("information", "SEV4"),
+        # Zabbix's names, as its problem list exports them
+        ("Disaster", "SEV1"),
+        ("Average", "SEV3"),
+        ("Not classified", "SEV5"),
+        ("not  classified", "SEV5"),
         ("1", None),  # a bare number only in a numeric severity column
         ("P1abc", None),
     ],
