@@ -7,13 +7,19 @@ name-to-role swap and ``--redact``, so all three agree on what counts as a name:
   own: never inside an e-mail address, a domain or a longer dotted name;
 - each part of a multi-word name ("Luca", "Romano", "Li"), and a one-word name, only as
   written (capitalised, or in capitals), and not when the part is an ordinary English word
-  ("Will", "Page", "Max"), which would turn "Will this recur? Page the DBA" into names.
+  ("Will", "Page", "Max"), which would turn "Will this recur? Page the DBA" into names; a
+  one-word handle written in lower case ("dweber") also as written, unless it is such a word.
+
+A person may go by several names (``Person.aliases``: a handle, an e-mail local part, a
+chat name). They are given as one group, so the matcher knows they are one person: a part
+two of their names share ("Weber" of "Dana Weber" and "D. Weber") still stands for them,
+where a part two different people share ("Sam") stands for neither.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # Given names and surnames that are also everyday words (a sentence may start with them).
 _COMMON = """
@@ -38,26 +44,42 @@ _EDGE_AFTER = r"(?![\w@]|\.\w)"
 class Names:
     """The people's names and the forms they may take in text (see the module docstring)."""
 
-    def __init__(self, names: Iterable[str], *, parts: bool = True) -> None:
-        self.names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
-        self.wholes: dict[str, str] = {}  # casefolded whole name -> name
+    def __init__(self, names: Iterable[str | Sequence[str]], *, parts: bool = True) -> None:
+        """``names``: one item per person, a name or (name, *aliases); ``whose`` answers
+        with the person's first name."""
+        forms: dict[str, str] = {}  # every name or alias -> the person's first name
+        for person in names:
+            group = [person] if isinstance(person, str) else list(person)
+            cleaned = [n.strip() for n in group if n and n.strip()]
+            for form in cleaned:
+                forms.setdefault(form, cleaned[0])
+        self.names = sorted(forms, key=len, reverse=True)
+        self.wholes: dict[str, str] = {}  # casefolded whole name -> the person's name
+        whole_forms: list[str] = []  # as written: casefolding changes what (?i) matches
         self.parts: dict[str, str] = {}  # "Luca" -> "Luca Romano" (as written, capitalised)
+        self.handles: set[str] = set()  # one-word names written in lower case ("dweber")
         shared: set[str] = set()
         for name in self.names:
+            person = forms[name]
             words = [w for w in re.split(r"[\s,]+", name) if w]
             if len(words) == 1 and name.isalpha():
-                self._part(name, name, shared)  # "Dana": as written only
+                self._part(name, person, shared)  # "Dana": as written only
+                if name.islower() and len(name) > 1 and name not in COMMON_WORDS:
+                    self.handles.add(name)
                 continue
-            self.wholes[name.casefold()] = name
+            self.wholes[name.casefold()] = person
+            whole_forms.append(name)
             for word in words if len(words) > 1 and parts else ():
                 if word.isalpha() and len(word) >= 2 and word.casefold() not in COMMON_WORDS:
-                    self._part(word, name, shared)
+                    self._part(word, person, shared)
         for key in shared:
             del self.parts[key]
-        alts = ["(?i:" + "|".join(re.escape(n) for n in self.wholes.values()) + ")"] \
-            if self.wholes else []
+        self.handles = {h for h in self.handles if h[0].upper() + h[1:] in self.parts}
+        alts = ["(?i:" + "|".join(re.escape(n) for n in whole_forms) + ")"] \
+            if whole_forms else []
         for part in sorted(self.parts, key=len, reverse=True):
             alts += [re.escape(part), re.escape(part.upper())] if len(part) > 1 else [part]
+        alts += [re.escape(h) for h in sorted(self.handles, key=len, reverse=True)]
         self.pattern = re.compile(_EDGE_BEFORE + "(?:" + "|".join(alts) + ")" + _EDGE_AFTER) \
             if alts else None
 
@@ -68,7 +90,7 @@ class Names:
         self.parts[key] = name
 
     def whose(self, text: str) -> str | None:
-        """The whole name a matched form stands for."""
+        """The name of the person a matched form stands for (their first name, not an alias)."""
         return self.wholes.get(text.casefold()) or self.parts.get(text[0] + text[1:].lower())
 
     def search(self, text: str) -> re.Match[str] | None:

@@ -31,7 +31,9 @@ people             each name in ``people`` as a whole word, any case,     ``[per
                    ``name_parts=True`` (default) also each part of a
                    multi-word name as written (``Jane`` of ``Jane Doe``),
                    unless it is an everyday word (``Will``, ``Page``:
-                   ``postmortem_nb.names.COMMON_WORDS``)
+                   ``postmortem_nb.names.COMMON_WORDS``); an item of
+                   ``people`` may be a person's names together
+                   (``("Jane Doe", "jdoe", "jane.d")``: name and aliases)
 =================  ====================================================  ==============
 
 Not masked: timestamps, durations, version numbers, HTTP status codes, service and
@@ -49,7 +51,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, ClassVar
@@ -137,7 +139,7 @@ _JSON_SKIP_KEYS = frozenset(
 class Redactor:
     """Masks e-mails, IPs, secrets, customer ids and named people (see module docstring)."""
 
-    people: Sequence[str] = ()
+    people: Sequence[str | Sequence[str]] = ()  # a name, or one person's (name, *aliases)
     name_parts: bool = True
     extra_patterns: Sequence[tuple[str, str]] = ()
     mask_customer_columns: ClassVar[bool] = True
@@ -203,14 +205,21 @@ class RoleNames(Redactor):
     Used for every report (not only ``--redact``): an alert export that says who
     acknowledged a page, or a change log that names its author, shows "responder" or
     "change author" unless the analyst chose to show the name. Nothing else is masked.
+
+    ``roles`` maps every name a person goes by (their name and each alias) to their role.
+    The names of one role are matched as one group: a part they share ("Weber" of "Dana
+    Weber" and her alias "D. Weber") still becomes the role, as only the role is shown.
     """
 
     mask_customer_columns = False
     full = False
 
-    def __init__(self, roles: dict[str, str]) -> None:
+    def __init__(self, roles: Mapping[str, str]) -> None:
         self.roles = {n.strip(): r for n, r in roles.items() if n and n.strip()}
-        super().__init__(people=list(self.roles))
+        by_role: dict[str, list[str]] = {}
+        for name, role in self.roles.items():
+            by_role.setdefault(role, []).append(name)
+        super().__init__(people=list(by_role.values()))
 
     def redact_text(self, text: str) -> str:
         if not text or not self._people_re:

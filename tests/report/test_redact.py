@@ -136,3 +136,28 @@ def test_role_names_replace_people_by_role_and_nothing_else():
     html += "</td></tr></tbody></table>"
     assert r.redact_html(html).count("C1 by on-call responder") == 1
     assert not r.full
+
+
+def test_a_person_with_aliases_is_one_person():
+    """Aliases (a handle, an e-mail local part, a chat name) are masked like the name, and
+    a part the name and an alias share still stands for the person: given as separate
+    people, "Weber" of "Dana Weber" and "Dana M. Weber" stood for neither and leaked."""
+    from postmortem_nb.report.redact import RoleNames
+
+    r = Redactor(people=[("Dana Weber", "dana.w", "Dana M. Weber", "dweber"), "Luca Romano"])
+    text = "dana.w disabled the scheduler; Weber acked; dweber reverted r1183; Luca paged"
+    assert r.redact_text(text) == (
+        "[person] disabled the scheduler; [person] acked; [person] reverted r1183; "
+        "[person] paged")
+    assert r.redact_text("mail dana.w@example.com") == "mail [email]"
+    roles = RoleNames({"Dana Weber": "incident commander", "dana.w": "incident commander",
+                       "Dana M. Weber": "incident commander", "Luca Romano": "responder"})
+    assert roles.redact_text("Weber acked; DANA.W reverted; Romano paged") == (
+        "incident commander acked; incident commander reverted; responder paged")
+
+
+def test_one_word_handles_match_as_written_but_not_everyday_words():
+    r = Redactor(people=["dweber", "will", "Max"])
+    assert r.redact_text("acked by dweber, then Dweber") == "acked by [person], then [person]"
+    assert r.redact_text("it will recur: max connections") == "it will recur: max connections"
+    assert r.redact_text("dweber@example.com and dweber.old") == "[email] and dweber.old"
