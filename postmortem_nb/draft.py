@@ -215,9 +215,9 @@ def seed_analysis(ws: Workspace) -> bool:
         a.summary.title = a.summary.title or str(inc.get("title") or "")
         a.summary.severity = a.summary.severity or str(inc.get("severity") or "")
         a.summary.services = a.summary.services or [str(s) for s in inc.get("services") or []]
-        known = {p.name for p in a.summary.people}
+        known = {n.casefold() for n in a.person_names()}  # names and aliases
         for r in facts.get("responders") or []:
-            if r.get("name") and r["name"] not in known:
+            if r.get("name") and r["name"].casefold() not in known:
                 a.summary.people.append(Person(name=r["name"], role=r.get("role", "responder")))
 
     store.update(fill)

@@ -159,11 +159,12 @@ def export_workspace(
     header = header_info(facts, analysis, tz)
     from .report.redact import Redactor, RoleNames
 
-    hidden = {p.name: p.role or "participant" for p in analysis.summary.people
-              if p.name and not p.show_name}
+    # every name a person goes by (their name and aliases: a handle, a chat name) -> role
+    hidden = {n: p.role or "participant" for p in analysis.summary.people
+              if not p.show_name for n in p.names()}
     redactor: Redactor | None = RoleNames(hidden) if hidden else None
     if redact:
-        redactor = Redactor(people=[p.name for p in analysis.summary.people if p.name],
+        redactor = Redactor(people=analysis.person_name_groups(),
                             extra_patterns=_local_folders(facts))
     if to == "markdown":
         from .report.markdown import export_markdown

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -92,9 +93,16 @@ def set_summary(self: AnalysisStore, *, debounce: bool = False, **changes: Any) 
     self.update(lambda a: _set_fields(a.summary, changes, "summary"), debounce=debounce)
 
 
-def add_person(self: AnalysisStore, name: str, role: str, *, show_name: bool = False) -> Person:
-    """Add someone involved; the report shows the role unless show_name is True."""
-    person = Person(name=name, role=role, show_name=show_name)
+def add_person(self: AnalysisStore, name: str, role: str, *, show_name: bool = False,
+               aliases: Iterable[str] | str = ()) -> Person:
+    """Add someone involved; the report shows the role unless show_name is True.
+
+    ``aliases``: other names they appear under in the data (a handle such as "dana.w", an
+    e-mail local part, a chat name), so those become the role too; one string is one alias.
+    """
+    found = [aliases] if isinstance(aliases, str) else list(aliases)
+    person = Person(name=name, role=role, show_name=show_name,
+                    aliases=[a.strip() for a in found if a and a.strip()])
     self.update(lambda a: a.summary.people.append(person))
     return person
 

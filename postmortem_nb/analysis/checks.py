@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import lru_cache
 
@@ -168,9 +168,13 @@ _PERSONS_AT_END = re.compile(
 _QUOTED = re.compile(r"```.*?```|`[^`\n]*`|\"[^\"\n]*\"|“[^”\n]*”", re.DOTALL)
 
 
-@lru_cache(maxsize=8)
-def _names(names: tuple[str, ...]) -> Names:
+def _names(names: Sequence[str | Sequence[str]]) -> Names:
     """One matcher per people list: check_analysis asks for it once per free-text field."""
+    return _matcher(tuple(n if isinstance(n, str) else tuple(n) for n in names))
+
+
+@lru_cache(maxsize=8)
+def _matcher(names: tuple[str | tuple[str, ...], ...]) -> Names:
     return Names(names)
 
 
@@ -179,8 +183,14 @@ def _unquoted(text: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding]:
-    """Blame-oriented phrases in one free-text field (quotes and code spans are skipped)."""
+def blame_findings(
+    text: str, field: str, names: Sequence[str | Sequence[str]] = ()
+) -> list[Finding]:
+    """Blame-oriented phrases in one free-text field (quotes and code spans are skipped).
+
+    ``names``: the people list, one item per person: a name, or their name and aliases
+    (``Analysis.person_name_groups``), so "dana.w broke prod" is a named cause as well.
+    """
     if not text or not text.strip():
         return []
     text = _unquoted(text)
@@ -192,7 +202,7 @@ def blame_findings(text: str, field: str, names: list[str] = ()) -> list[Finding
                 phrase.code, field, f"Blame-oriented wording: \u201c{m.group(0)}\u201d.",
                 phrase.suggestion,
             ))
-    who = _names(tuple(names))
+    who = _names(names)
     named = f"(?:{who.pattern.pattern})" if who.pattern else None
     person = "|".join(PERSON_WORDS)
     m = re.search(rf"\b(?:{person})\s+(?:{PERSON_VERBS})\b", text, re.IGNORECASE)
@@ -358,8 +368,8 @@ def five_whys_findings(analysis: Analysis) -> list[Finding]:
                      if w.why.strip() or w.because.strip())
     last = analysis.five_whys[last_index]
     end = _unquoted(last.because or last.why)
-    names = analysis.person_names()
-    named = _names(tuple(names)).search(end)
+    names = analysis.person_name_groups()
+    named = _names(names).search(end)
     if _PERSONS_AT_END.search(end) or named or blame_findings(end, "", names):
         out.append(Finding(
             "whys-end-at-person", f"five_whys[{last_index}].because",
@@ -442,7 +452,7 @@ def unknown_key_findings(analysis: Analysis) -> list[Finding]:
 
 def check_analysis(analysis: Analysis, *, today: dt.date | None = None) -> list[Finding]:
     """All findings, in report order of the fields they refer to."""
-    names = analysis.person_names()
+    names = analysis.person_name_groups()
     findings: list[Finding] = unknown_key_findings(analysis)
     for field, text in free_text_fields(analysis):
         findings.extend(blame_findings(text, field, names))

@@ -68,9 +68,18 @@ def normalize_priority(value: str) -> str:
     return PRIORITY_WORDS.get(text.lower(), text)
 
 
+# A field with this metadata is left out of the JSON while it is empty, so files written
+# before it existed gain no noise when saved (each person would gain "aliases": []).
+OMIT_EMPTY = {"omit_empty": True}
+
+
 @dataclass
 class Person:
     name: str = ""
+    # Other names the same person appears under in the data (a handle, an e-mail local part,
+    # a chat name): swapped for the role, checked and redacted like the name. Keyword-only,
+    # so Person(name, role) keeps its meaning.
+    aliases: list[str] = field(default_factory=list, kw_only=True, metadata=OMIT_EMPTY)
     role: str = ""
     show_name: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +89,15 @@ class Person:
         if self.show_name and self.name:
             return f"{self.name} ({self.role})" if self.role else self.name
         return self.role or "participant"
+
+    def names(self) -> list[str]:
+        """The name, then each alias: stripped, blanks and repeats (in any case) left out."""
+        out: list[str] = []
+        for n in (self.name, *self.aliases):
+            n = n.strip()
+            if n and n.casefold() not in {o.casefold() for o in out}:
+                out.append(n)
+        return out
 
 
 @dataclass
@@ -233,7 +251,13 @@ class Analysis:
         return self.to_dict() == Analysis().to_dict()
 
     def person_names(self) -> list[str]:
-        return [p.name.strip() for p in self.summary.people if p.name.strip()]
+        """Every name and alias in the people list (each person's name first)."""
+        return [n for p in self.summary.people for n in p.names()]
+
+    def person_name_groups(self) -> list[list[str]]:
+        """Each listed person's names (name, then aliases): one person for the name
+        matcher (postmortem_nb.names.Names), however many names they go by."""
+        return [names for p in self.summary.people if (names := p.names())]
 
     def people_labels(self) -> list[str]:
         """The people list as the report shows it: roles (names only where allowed), each
@@ -369,8 +393,9 @@ def _dump(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         out: dict[str, Any] = {}
         for f in fields(obj):
-            if f.name != "extra":
-                out[f.name] = _dump(getattr(obj, f.name))
+            value = getattr(obj, f.name)
+            if f.name != "extra" and not (f.metadata.get("omit_empty") and not value):
+                out[f.name] = _dump(value)
         for k, v in getattr(obj, "extra", {}).items():
             out.setdefault(k, v)
         return out

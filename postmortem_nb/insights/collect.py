@@ -142,7 +142,8 @@ def _roles(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def people_roles(root: str | Path) -> dict[str, str]:
-    """People named in any analysis.json under ``root`` who are shown by role (cheap scan).
+    """People named in any analysis.json under ``root`` who are shown by role (cheap scan):
+    each name and alias (a handle such as "dana.w") -> role.
 
     A person whose name may be shown in one post-mortem but not in another is hidden.
     """
@@ -154,10 +155,15 @@ def people_roles(root: str | Path) -> dict[str, str]:
         except (OSError, ValueError, AttributeError):
             continue
         for p in people if isinstance(people, list) else []:
-            if isinstance(p, dict) and str(p.get("name") or "").strip() and not p.get(
-                "show_name"
-            ):
-                pairs.append((str(p["name"]).strip(), str(p.get("role") or "").strip()))
+            if not isinstance(p, dict) or p.get("show_name"):
+                continue
+            aliases = p.get("aliases")
+            aliases = [aliases] if isinstance(aliases, str) else aliases
+            names = [p.get("name"), *(aliases if isinstance(aliases, list) else [])]
+            role = str(p.get("role") or "").strip()
+            pairs += [(str(n).strip(), role) for n in names  # numbers read as text
+                      if isinstance(n, str | int | float) and not isinstance(n, bool)
+                      and str(n).strip()]
     return _roles(pairs)
 
 

@@ -38,7 +38,7 @@ class WorkspaceRecord:
     findings: list[dict[str, Any]] = field(default_factory=list)
     templates: list[dict[str, Any]] | None = None
     problems: list[dict[str, str]] = field(default_factory=list)
-    people: list[tuple[str, str]] = field(default_factory=list)  # (name, role) to hide
+    people: list[tuple[str, str]] = field(default_factory=list)  # (name or alias, role) to hide
 
 
 def _problem(ws: Path, file: str, problem: str, effect: str) -> dict[str, str]:
@@ -309,8 +309,8 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
                                       "template": " ".join(text.split()), "count": count})
     if analysis is None:
         return rec
-    rec.people = [(p.name.strip(), p.role.strip()) for p in analysis.summary.people
-                  if p.name.strip() and not p.show_name]
+    rec.people = [(n, p.role.strip()) for p in analysis.summary.people
+                  if not p.show_name for n in p.names()]  # a handle ("dana.w") too
     for f in analysis.fishbone.factors:
         if f.text.strip():
             rec.factors.append({"incident_id": iid, "start": start,

@@ -15,8 +15,14 @@ from ..schema import SEVERITIES
 from ._base import FULL, Form, StoreLike, css, get_store, static_part
 
 
+def _aliases(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
-    """Editable people list: name, role, and whether the report may show the name."""
+    """Editable people list: name, other names (aliases), role, and whether the report may
+    show the name. A handle the data uses ("dana.w") goes in the aliases of the person it
+    stands for, so the report lists them once and swaps both names for the role."""
     box = css(w.VBox(layout=FULL), "pm-people")
     store = form.store
 
@@ -32,6 +38,10 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
         for i, person in enumerate(store.analysis.summary.people):
             name = form.text(lambda p=person: p.name, setter(i, "name"), cls="pm-person-name",
                              placeholder="name (as in the exports)", group="people")
+            aliases = form.text(lambda p=person: ", ".join(p.aliases),
+                                lambda a, v, i=i: setter(i, "aliases")(a, _aliases(v)),
+                                cls="pm-person-aliases", group="people",
+                                placeholder="other names, comma-separated (handle, chat name)")
             role = form.text(lambda p=person: p.role, setter(i, "role"), cls="pm-person-role",
                              placeholder="role, e.g. incident commander", group="people")
             show = css(w.Checkbox(value=person.show_name, description="show name in report",
@@ -42,7 +52,7 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
             remove.on_click(lambda _, i=i: (form.apply(lambda a: a.summary.people.pop(i)
                                                          if i < len(a.summary.people) else None),
                                             rebuild()))
-            rows.append(w.HBox([name, role, show, remove], layout=FULL))
+            rows.append(w.HBox([name, aliases, role, show, remove], layout=FULL))
         add = css(w.Button(description="Add person", icon="plus"), "pm-person-add")
         add.on_click(lambda _: (form.apply(lambda a: a.summary.people.append(Person())),
                                 rebuild()))
@@ -51,9 +61,8 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
             accept = css(w.Button(description=f"Add {person.name} as {person.role}",
                                   icon="user-plus", layout=w.Layout(width="auto")),
                          "pm-person-suggested")
-            accept.on_click(lambda _, p=person: (form.apply(
-                lambda a: a.summary.people.append(Person(name=p.name, role=p.role))),
-                rebuild()))
+            accept.on_click(lambda _, p=person: (form.apply(lambda a: _add_new(a, p)),
+                                                 rebuild()))
             proposals.append(accept)
         hint = [w.HTML("<small>Named in the data:</small>"), w.HBox(proposals)] if proposals \
             else []
@@ -63,6 +72,13 @@ def _people_box(form: Form, frames: tuple = ()) -> w.VBox:
     rebuild()
     form.on_reload(rebuild)
     return box
+
+
+def _add_new(analysis: Any, person: Person) -> None:
+    """Add a proposed person, unless the name became someone's name or alias since the
+    offer was shown (typed into an aliases field): never list one person twice."""
+    if person.name.casefold() not in {n.casefold() for n in analysis.person_names()}:
+        analysis.summary.people.append(Person(name=person.name, role=person.role))
 
 
 def summary_form(store: StoreLike, *, facts: dict | None = None, tz: str | None = None,

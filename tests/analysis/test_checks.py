@@ -277,3 +277,34 @@ def test_unknown_keys_are_named_with_the_likely_field(outage):
     assert found["summry"].suggestion == "Did you mean \u201csummary\u201d?"
     assert found["action_items[0].descripton"].suggestion == "Did you mean \u201cdescription\u201d?"
     assert a.to_dict()["summry"] == {"what_happened": "typed under a misspelt key"}  # kept
+
+
+def test_a_persons_aliases_are_checked_like_their_name(outage):
+    """The incident commander appears in the data as the handle "dana.w": blaming the
+    handle is blaming the person."""
+    outage.summary.people[0].aliases = ["dana.w", "Dana W"]
+    outage.lessons.went_wrong = "dana.w broke prod with the scheduler change."
+    outage.lessons.got_lucky = "dana.w joined the bridge at 14:05."
+    outage.impact.narrative = "Dana W failed to follow the runbook."
+    outage.five_whys.append(Why(why="Why was the schedule changed?",
+                                because="Because dana.w pushed it during the peak."))
+    found = check_analysis(outage, today=TODAY)
+    codes = {(f.field, f.code) for f in found}
+    assert ("lessons.went_wrong", "blame-named-cause") in codes
+    assert ("lessons.got_lucky", "people-named") in codes
+    assert ("impact.narrative", "blame-person-failed") in codes
+    assert "whys-end-at-person" in {f.code for f in found}
+    assert not [f for f in found if f.code == "unknown-key"]  # aliases is a known field
+    groups = outage.person_name_groups()
+    assert [f.code for f in blame_findings("The handover note from dana.w was clear.",
+                                           "x", groups)] == ["people-named"]
+    assert blame_findings("mail dana.w@example.com for access", "x", groups) == []
+
+
+def test_a_misspelt_aliases_key_is_named(outage):
+    data = outage.to_dict()
+    data["summary"]["people"][0]["alias"] = ["dana.w"]
+    a = Analysis.from_dict(data)
+    found = [f for f in check_analysis(a, today=TODAY) if f.code == "unknown-key"]
+    assert [f.field for f in found] == ["summary.people[0].alias"]
+    assert found[0].suggestion == "Did you mean \u201caliases\u201d?"

@@ -134,3 +134,50 @@ def test_people_labels_show_roles_once_with_counts():
         Person(name="Mia Schulz", role="incident commander", show_name=True),
     ]
     assert a.people_labels() == ["responder (2)", "Mia Schulz (incident commander)"]
+
+
+def test_a_person_with_aliases_is_listed_once():
+    """One person under two names used to be listed twice: "incident commander (2)" told
+    the reader there were two incident commanders."""
+    from postmortem_nb.analysis import Analysis, Person
+
+    a = Analysis()
+    a.summary.people = [
+        Person(name="Dana Weber", aliases=["dana.w", " ", "DANA.W"],
+               role="incident commander (on-call SRE)"),
+        Person(name="Luca Romano", role="payments on-call engineer"),
+    ]
+    assert a.people_labels() == ["incident commander (on-call SRE)", "payments on-call engineer"]
+    assert a.summary.people[0].names() == ["Dana Weber", "dana.w"]
+    assert a.person_names() == ["Dana Weber", "dana.w", "Luca Romano"]
+    assert a.person_name_groups() == [["Dana Weber", "dana.w"], ["Luca Romano"]]
+    assert Person("Dana Weber", "responder").role == "responder"  # positional use unchanged
+
+
+def test_aliases_round_trip_after_the_name_and_only_when_given(outage_dict):
+    people = outage_dict["summary"]["people"]
+    people[0] = {"name": "Dana Whitfield", "aliases": ["dana.w", "dwhitfield"],
+                 "role": "incident commander", "show_name": False, "slack": "@dana"}
+    a = Analysis.from_dict(json.loads(json.dumps(outage_dict)))
+    assert a.summary.people[0].aliases == ["dana.w", "dwhitfield"]
+    assert a.to_dict() == outage_dict
+    assert list(a.to_dict()["summary"]["people"][0]) == [
+        "name", "aliases", "role", "show_name", "slack"]
+    # a person written before aliases existed gains no "aliases": [] when saved
+    assert "aliases" not in a.to_dict()["summary"]["people"][1]
+
+
+def test_aliases_are_read_like_other_lists_of_strings():
+    a = Analysis.from_dict({"schema": 1, "summary": {"people": [
+        {"name": "Dana Weber", "aliases": "dana.w"},
+        {"name": "Lee Okafor", "aliases": [4711, None]},
+        {"name": "Mia Schulz", "aliases": None}]}})
+    assert [p.aliases for p in a.summary.people] == [["dana.w"], ["4711"], []]
+    with pytest.raises(AnalysisStoreError) as info:
+        Analysis.from_dict({"schema": 1, "summary": {"people": [
+            {"name": "Dana Weber", "aliases": {"chat": "dana.w"}},
+            {"name": "Lee Okafor", "aliases": [["lee", "okafor"]]}]}})
+    assert info.value.problems == [
+        "summary.people[0].aliases: expected a list of strings, found an object",
+        "summary.people[1].aliases[0]: expected a string, found a list",
+    ]

@@ -375,3 +375,25 @@ def test_done_items_get_a_done_date_and_lose_it_when_reopened(tmp_path):
     store.flush()
     saved = json.loads((tmp_path / "analysis.json").read_text())["action_items"][0]
     assert saved["done_at"] == ""
+
+
+def test_a_file_without_aliases_loads_and_saves_without_them(tmp_path, outage_dict):
+    """aliases came after schema 1 files were written: such a file loads unchanged and
+    a save adds no "aliases": [] to every person (a noisy diff for nothing)."""
+    path = tmp_path / "analysis.json"
+    path.write_text(json.dumps({**outage_dict, "revision": 3}, indent=2), encoding="utf-8")
+    store = AnalysisStore(tmp_path)
+    assert [p.aliases for p in store.analysis.summary.people] == [[], []]
+    store.set_summary(title="Checkout API returned 503 for 43 minutes")
+    saved = _disk(tmp_path)
+    assert saved["summary"]["people"] == outage_dict["summary"]["people"]
+    store.add_person("Mia Schulz", "communications lead", aliases=["mia.s", "mschulz"])
+    store.update(lambda a: a.summary.people[0].aliases.append("dana.w"))
+    people = _disk(tmp_path)["summary"]["people"]
+    assert people[0]["aliases"] == ["dana.w"]
+    assert people[2] == {"name": "Mia Schulz", "aliases": ["mia.s", "mschulz"],
+                         "role": "communications lead", "show_name": False}
+    store.update(lambda a: a.summary.people[0].aliases.clear())
+    assert _disk(tmp_path)["summary"]["people"][0] == outage_dict["summary"]["people"][0]
+    assert AnalysisStore(tmp_path).analysis.summary.people[2].aliases == ["mia.s", "mschulz"]
+    assert store.add_person("Kim Park", "change author", aliases="kim.p").aliases == ["kim.p"]

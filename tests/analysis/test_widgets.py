@@ -362,3 +362,27 @@ def test_copied_action_item_ids_are_renumbered_so_edits_hit_one_item(tmp_path, o
     assert [i["owner"] for i in saved] == [i["owner"] for i in data["action_items"][:-1]] + [
         "dba team (Postgres)"]
     assert len({i["id"] for i in saved}) == len(saved)
+
+
+def test_the_people_form_edits_aliases(filled):
+    """The incident commander's handle in the change log ("dana.w") is typed into her
+    aliases: saved as a list, no longer offered as a new person, cleared to nothing."""
+    changes = pd.DataFrame({"author": ["dana.w", "Kim Park"]})
+    box = summary_form(filled, changes=changes, today=TODAY).widget
+    offers = find_all(box, "pm-person-suggested")
+    assert [b.description for b in offers] == ["Add dana.w as change author",
+                                               "Add Kim Park as change author"]
+    fields = find_all(box, "pm-person-aliases")
+    assert [f.value for f in fields] == ["", ""]
+    fields[0].value = "dana.w,  dwhitfield ,"
+    assert disk(filled)["summary"]["people"][0] == {
+        "name": "Dana Whitfield", "aliases": ["dana.w", "dwhitfield"],
+        "role": "incident commander", "show_name": False}
+    offers[0].click()  # offered before the alias was typed: she is not added twice
+    assert [p["name"] for p in disk(filled)["summary"]["people"]] == [
+        "Dana Whitfield", "Lee Okafor"]
+    assert [b.description for b in find_all(box, "pm-person-suggested")] == [
+        "Add Kim Park as change author"]
+    assert find_all(box, "pm-person-aliases")[0].value == "dana.w, dwhitfield"
+    find_all(box, "pm-person-aliases")[0].value = ""
+    assert "aliases" not in disk(filled)["summary"]["people"][0]

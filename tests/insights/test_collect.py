@@ -195,3 +195,28 @@ def test_an_alert_before_the_impact_signal_is_flagged_not_a_negative_time(tmp_pa
     medians = [m["median_s"]["time_to_detect"] for m in data["response_times"]["monthly_median"]
                if m["severity"] == "all"]
     assert medians == [240.0]
+
+
+def test_a_persons_aliases_appear_as_their_role(tmp_path):
+    """The incident commander owns an action item under her handle "dana.w" (an alias of
+    Dana Weber): the insights page and JSON show the role, not the handle."""
+    from postmortem_nb.insights.collect import people_roles
+    from postmortem_nb.insights.params import InsightsParams
+    from postmortem_nb.insights.run import insights_data
+
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    role = "incident commander"
+    _ws(tmp_path, "a", facts_for("a", start, 60, "SEV1", ["api"]),
+        {"schema": 1,
+         "summary": {"people": [{"name": "Dana Weber", "aliases": ["dana.w", "dweber"],
+                                 "role": role, "show_name": False}]},
+         "action_items": [{"id": "A1", "description": "Add a schedule lint to the deploy",
+                           "owner": "dana.w", "due": "2026-03-09",
+                           "success_criterion": "lint rejects 15:00 jobs", "priority": "P2"}]})
+    expected = {"Dana Weber": role, "dana.w": role, "dweber": role}
+    assert people_roles(tmp_path) == expected
+    assert collect(tmp_path, today=TODAY).people == expected
+    data = insights_data(InsightsParams.from_mapping(
+        {"reports_dir": str(tmp_path), "today": TODAY.isoformat()}))
+    assert [o["owner"] for o in data["action_items"]["overdue"]] == [role]
+    assert "dana.w" not in json.dumps(data)
