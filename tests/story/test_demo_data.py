@@ -140,3 +140,22 @@ def test_example_analysis_is_valid_and_passes_the_checks():
     analysis = Analysis.from_dict(data)
     assert analysis.to_dict() == data  # current schema, nothing unknown
     assert check_analysis(analysis, today=dt.date(2026, 3, 15)) == []
+
+
+def test_example_analysis_lists_the_incident_commander_once():
+    """The alert export names her "Dana Weber", the change log "dana.w": one person with
+    an alias, so the report says "incident commander (on-call SRE)", not "... (2)"."""
+    from postmortem_nb.analysis import Analysis
+
+    analysis = Analysis.from_dict(json.loads((DEMO / "analysis.json").read_text()))
+    assert analysis.people_labels() == [
+        "incident commander (on-call SRE)", "payments on-call engineer",
+        "author of the scheduler change"]
+    assert [p.names() for p in analysis.summary.people] == [
+        ["Dana Weber", "dana.w"], ["Luca Romano"], ["jonas.k"]]
+    with open(DEMO / "changes.csv", newline="") as fh:
+        authors = {r["author"] for r in csv.DictReader(fh)}
+    with open(DEMO / "alerts.csv", newline="") as fh:
+        ackers = {r["acknowledged_by_user_names"] for r in csv.DictReader(fh)}
+    assert {"dana.w", "jonas.k"} <= authors
+    assert {"Dana Weber", "Luca Romano"} <= ackers
