@@ -151,6 +151,10 @@ def test_report_shows_roles_not_names_unless_chosen(demo_copy):
     html = ws.report.read_text()
     assert "Dana Weber" not in html
     assert people["Dana Weber"].role in html
+    # the change log's "dana.w" is her alias: swapped too, and she is listed once
+    assert people["Dana Weber"].aliases == ["dana.w"]
+    assert "dana.w" not in html
+    assert f"{people['Dana Weber'].role} (2)" not in html
 
     store = AnalysisStore(ws.analysis)
     store.update(lambda a: [setattr(p, "show_name", True) for p in a.summary.people
@@ -163,6 +167,7 @@ def test_report_shows_roles_not_names_unless_chosen(demo_copy):
     assert redacted.name == "report.redacted.html"
     text = redacted.read_text()
     assert "Dana Weber" not in text
+    assert "dana.w" not in text
     # the inputs' folders (a user name, a client) are not shared; names and hashes are
     facts = json.loads(ws.facts.read_text())
     paths = [f["path"] for rec in facts["inputs"] for f in rec["files"]]
