@@ -14,7 +14,8 @@ SOURCES = (  # (frame column, role proposed)
 
 
 def suggest_people(analysis: Analysis, *frames: Any) -> list[Person]:
-    """Names found in the given frames (alerts, changes) not yet in the people list.
+    """Names found in the given frames (alerts, changes) not yet in the people list, as a
+    name or an alias (a handle typed into a person's aliases is not offered again).
 
     Each comes with a proposed role; nothing is added until the analyst accepts it.
     """

@@ -16,6 +16,7 @@ from ._base import FULL, Form, StoreLike, css, get_store, static_part
 
 
 def _aliases(text: str) -> list[str]:
+    """The aliases field's comma-separated text as the list analysis.json keeps."""
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
