@@ -234,7 +234,13 @@ def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
     from .incident import choose_incident
 
     choice = choose_incident(params)
-    if not params.incident_key and choice.alert_ids and not params.alert_ids:
+    if choice.by_alert is not None:
+        # --incident named an alert: its incident, with the parameters batch would pass
+        params.incident_key = choice.key or ""
+        params.alert_ids = "" if choice.key else ",".join(choice.alert_ids)
+    elif params.incident_key:
+        pass  # the key selects the alerts; the kernel refines the window with the logs
+    elif choice.alert_ids and not params.alert_ids:
         # The incident is its alerts; the kernel refines the window with the logs.
         params.alert_ids = ",".join(choice.alert_ids)
     elif not params.alert_ids:

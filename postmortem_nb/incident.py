@@ -23,6 +23,8 @@ class IncidentChoice:
     service: str | None
     alert_ids: list[str]
     reason: str
+    # --incident named an alert id, not a key: the incident is the one that alert belongs to
+    by_alert: str | None = None
 
 
 def input_zone(params: Params) -> str | None:
@@ -116,7 +118,12 @@ def _ids(params: Params) -> list[str] | None:
 
 def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> IncidentChoice:
     """Select the incident's alerts and window the way the parameters ask."""
-    from .incident_window import alert_ends, propose_window, select_incident_alerts
+    from .incident_window import (
+        alert_ends,
+        by_key_or_alert,
+        propose_window,
+        select_incident_alerts,
+    )
     from .timeutil import to_utc
 
     # The workspace id needs only the alerts; logs are read here only when there are
@@ -126,13 +133,19 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
     if (alerts is None or alerts.empty) and logs is None and params.logs:
         logs = load_inputs(params)["logs"]
     zone = params.tz or "UTC"
+    by_alert = None
     if params.incident_key or _ids(params):
-        chosen = select_incident_alerts(
-            alerts, incident_key=params.incident_key or None, alert_ids=_ids(params)
-        )
+        if params.incident_key:
+            chosen, found_by_alert = by_key_or_alert(alerts, params.incident_key)
+            by_alert = params.incident_key.strip() if found_by_alert else None
+        else:
+            chosen = select_incident_alerts(alerts, alert_ids=_ids(params))
         start, end = chosen["started_at"].min(), alert_ends(chosen).max()
-        what = f"incident {params.incident_key}" if params.incident_key else "the given alerts"
-        reason = f"Window from {what} ({len(chosen)} alerts)."
+        if by_alert is not None:
+            reason = f"Window from the incident of alert {by_alert} ({_members(chosen)})."
+        else:
+            what = f"incident {params.incident_key}" if params.incident_key else "the given alerts"
+            reason = f"Window from {what} ({len(chosen)} alerts)."
     elif params.start and params.end:
         start = to_utc(params.start, zone, what="start")
         end = to_utc(params.end, zone, what="end")
@@ -144,7 +157,7 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
     if params.start and params.end:
         start = to_utc(params.start, zone, what="start")
         end = to_utc(params.end, zone, what="end")
-    key = params.incident_key or None
+    key = (params.incident_key or None) if by_alert is None else None
     if key is None and "incident_key" in chosen.columns:
         keys = chosen["incident_key"].dropna().astype(str)
         keys = keys[keys != ""].unique()
@@ -158,4 +171,19 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
         service=main_service(chosen),
         alert_ids=[str(a) for a in chosen.get("alert_id", pd.Series(dtype=str)).dropna()],
         reason=reason,
+        by_alert=by_alert,
     )
+
+
+def _members(chosen: pd.DataFrame) -> str:
+    """How the alerts of an incident found by one alert id belong together, for the reason."""
+    from .incident_window import CLUSTER_GAP, incident_keys
+
+    n = len(chosen)
+    keys = sorted(set(incident_keys(chosen)) - {""})
+    if keys:
+        return f"{n} alert{'s' if n != 1 else ''} with incident key {', '.join(keys)}"
+    gap = f"{pd.Timedelta(CLUSTER_GAP).total_seconds() / 60:g} min"
+    if n == 1:
+        return f"no other alert within {gap} of it"
+    return f"{n} alerts overlapping or within {gap} of each other"

@@ -29,6 +29,7 @@ def alert_ends(alerts: pd.DataFrame) -> pd.Series:
 
 
 LONG_ALERT = "6h"
+CLUSTER_GAP = "15min"  # what draft uses, and batch's --gap default
 
 
 def alert_clusters(
@@ -95,6 +96,65 @@ def _ids(values: Iterable[Any]) -> list[str]:
     return [str(v) for v in values]
 
 
+def incident_keys(alerts: pd.DataFrame) -> pd.Series:
+    """Each alert's incident key as text, "" when it has none (empty, NaN or None)."""
+    if "incident_key" not in alerts.columns:
+        return pd.Series("", index=alerts.index, dtype="str")
+    keys = alerts["incident_key"].astype("str").fillna("").str.strip()
+    return keys.where(~keys.isin(["nan", "None", "<NA>"]), "")
+
+
+def incident_of_alert(
+    alerts: pd.DataFrame,
+    alert_id: str,
+    *,
+    gap: str | pd.Timedelta = CLUSTER_GAP,
+    long_alert: str | pd.Timedelta | None = LONG_ALERT,
+) -> pd.DataFrame:
+    """The alerts of the incident that alert ``alert_id`` belongs to; empty when none has it.
+
+    Grouped as batch groups an export, so a draft by alert id and the batch draft are the
+    same incident: the alerts sharing its incident key, else its time cluster among the
+    alerts without a key.
+    """
+    if "alert_id" not in alerts.columns:
+        return alerts.iloc[:0]
+    alerts = alerts.loc[alerts["started_at"].notna()]
+    hit = alerts["alert_id"].astype("str") == str(alert_id)
+    if not hit.any():
+        return alerts.iloc[:0]
+    keys = incident_keys(alerts)
+    own = set(keys[hit])
+    mask = keys.isin(own - {""}).to_numpy(copy=True)
+    if "" in own:
+        loose = alerts.loc[keys == ""]
+        labels = alert_clusters(loose, gap, long_alert)
+        wanted = labels[hit.loc[loose.index]].unique()
+        mask |= alerts.index.isin(labels.index[labels.isin(wanted)])
+    return alerts.loc[mask]
+
+
+def by_key_or_alert(
+    alerts: pd.DataFrame, value: str, *, gap: str | pd.Timedelta = CLUSTER_GAP
+) -> tuple[pd.DataFrame, bool]:
+    """(alerts, by_alert): those with incident key ``value``, else the incident of the alert
+    whose id is ``value`` (by_alert True): ``--incident`` takes either, the key first."""
+    keys = incident_keys(alerts)
+    mask = keys == str(value).strip()
+    if mask.any():
+        return alerts.loc[mask], False
+    chosen = incident_of_alert(alerts, str(value).strip(), gap=gap)
+    if len(chosen):
+        return chosen, True
+    known = sorted(set(keys) - {""})
+    ids = alerts["alert_id"].dropna().astype("str") if "alert_id" in alerts.columns else []
+    raise ParameterError(
+        f"No alert has incident key or alert id {value!r}. Known keys: "
+        f"{', '.join(known[:10]) or '(none: the export has no incident keys)'}; alert ids: "
+        f"{', '.join(list(dict.fromkeys(ids))[:10]) or '(none)'}."
+    )
+
+
 def select_incident_alerts(
     alerts: pd.DataFrame,
     *,
@@ -107,23 +167,12 @@ def select_incident_alerts(
 ) -> pd.DataFrame:
     """The alerts of one incident (a subset of ``alerts``, same columns and index).
 
-    By ``incident_key`` (or an alert id given as key), by ``alert_ids``, by the alerts that
-    fired in [start, end) (naive times read in ``tz``), or else the best cluster.
+    By ``incident_key`` (or an alert id given as key: that alert's incident), by
+    ``alert_ids``, by the alerts that fired in [start, end) (naive times read in ``tz``),
+    or else the best cluster.
     """
     if incident_key:
-        keys = alerts["incident_key"] if "incident_key" in alerts.columns else None
-        mask = pd.Series(False, index=alerts.index)
-        if keys is not None:
-            mask |= keys.astype("str") == str(incident_key)
-        if "alert_id" in alerts.columns:
-            mask |= alerts["alert_id"].astype("str") == str(incident_key)
-        if not mask.any():
-            known = sorted(set(_ids(keys.dropna()))) if keys is not None else []
-            raise ParameterError(
-                f"No alert has incident key {incident_key!r}. Known keys: "
-                f"{', '.join(known[:10]) or '(none: the export has no incident keys)'}."
-            )
-        return alerts.loc[mask]
+        return by_key_or_alert(alerts, incident_key, gap=gap)[0]
     if alert_ids is not None:
         wanted = _ids(alert_ids)
         have = alerts["alert_id"].astype("str")

@@ -19,6 +19,7 @@ from .impact import Impact, measure_impact
 from .incident_window import (
     alert_ends,
     best_cluster,
+    incident_keys,
     propose_window,
     select_incident_alerts,
     signal_onset,
@@ -156,6 +157,8 @@ def analyse_incident(
         if len(alerts)
         else alerts
     )
+    # an alert id given as the key: the incident that alert belongs to (it has no such key)
+    by_alert = bool(incident_key) and not (incident_keys(chosen) == str(incident_key).strip()).any()
     sig = None
     if logs is not None and not len(logs):
         warnings.append(NO_LOG_ROWS)
@@ -180,6 +183,8 @@ def analyse_incident(
         w0, w1 = chosen["started_at"].min(), alert_ends(chosen).max()
         if incident_key or alert_ids:
             what = f"incident key {incident_key}" if incident_key else "listed by alert id"
+            if by_alert:
+                what = f"the incident of alert {str(incident_key).strip()}"
             n = len(chosen)
             reason = f"{n} alert{'s' if n != 1 else ''} in the incident ({what})."
         elif t0 is not None or t1 is not None:
@@ -255,7 +260,7 @@ def analyse_incident(
         _milestone_events(ms),
         hidden=edits["hidden_events"],
     )
-    incident = _describe(chosen, sig, w0, incident_id, title, incident_key)
+    incident = _describe(chosen, sig, w0, incident_id, title, None if by_alert else incident_key)
     counts = {
         "alerts": len(chosen),
         "alerts_in_export": len(alerts),

@@ -29,13 +29,13 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..incident import main_service
-from ..incident_window import LONG_ALERT, alert_clusters, alert_ends
+from ..incident_window import CLUSTER_GAP, LONG_ALERT, alert_clusters, alert_ends, incident_keys
 from ..severity import normalize_severity, severity_rank
 from ..timeutil import duration, iso_z
 from ..workspace import incident_id_for
 
 GROUP_BY = ("time", "service")
-DEFAULT_GAP = "15min"
+DEFAULT_GAP = CLUSTER_GAP
 DEFAULT_LONG_ALERT = LONG_ALERT
 
 
@@ -72,13 +72,6 @@ class Incident:
             "significant": self.significant,
             "reasons": list(self.reasons),
         }
-
-
-def _keys(alerts: pd.DataFrame) -> pd.Series:
-    if "incident_key" not in alerts.columns:
-        return pd.Series("", index=alerts.index, dtype="str")
-    keys = alerts["incident_key"].astype("str").fillna("").str.strip()
-    return keys.where(~keys.isin(["nan", "None", "<NA>"]), "")
 
 
 def _incident(chosen: pd.DataFrame, key: str | None) -> Incident:
@@ -139,7 +132,7 @@ def find_incidents(
             "incident's alerts by id); map an id column with the ingest mapping."
         )
     alerts = alerts.loc[alerts["started_at"].notna()]
-    keys = _keys(alerts)
+    keys = incident_keys(alerts)
     incidents: list[Incident] = []
     for key, chosen in alerts.loc[keys != ""].groupby(keys[keys != ""], sort=False):
         incidents.append(_incident(chosen, str(key)))

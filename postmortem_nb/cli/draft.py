@@ -26,7 +26,10 @@ from ._common import map_options, out_option, param_option, print_draft, tz_opti
     type=click.Path(dir_okay=False),
     help="Change events: deploys, config changes (optional).",
 )
-@click.option("--incident", help="Incident key or number (or alert id) in the alert export.")
+@click.option(
+    "--incident",
+    help="Incident key, or an alert id (incident number): the incident that alert belongs to.",
+)
 @click.option("--start", help="Window start (ISO 8601; naive times are read in --tz).")
 @click.option("--end", help="Window end (ISO 8601).")
 @tz_option

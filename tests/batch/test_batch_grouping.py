@@ -103,6 +103,71 @@ def test_ids_match_what_draft_gives_the_same_alerts(alerts, alerts_csv, tmp_path
     assert ws.incident_id == incs[tuple(alert_ids)].id
 
 
+@pytest.mark.parametrize("alert_id", ["1009", "1010", "1004"])
+def test_draft_by_an_alert_id_drafts_the_incident_it_belongs_to(alerts, alerts_csv, tmp_path,
+                                                                alert_id):
+    """A PagerDuty export has no incident keys: `--incident 1010` names an incident number.
+
+    The draft is then the batch's incident holding that alert, with batch's parameters
+    (every alert of the incident, no window), and its reason says so.
+    """
+    inc = next(i for i in find_incidents(alerts) if alert_id in i.alert_ids)
+    assert len(inc.alert_ids) > 1
+    p = build_params(alerts_csv, extra={"incident_key": alert_id})
+    ws, reason = workspace_for(p, tmp_path)
+    assert ws.incident_id == inc.id
+    assert p.alert_ids.split(",") == inc.alert_ids
+    assert (p.incident_key, p.start, p.end) == ("", "", "")
+    assert reason.startswith(f"Window from the incident of alert {alert_id} (")
+    assert f"{len(inc.alert_ids)} alerts overlapping or within 15 min" in reason
+
+
+KEYED = (
+    "alert_id,incident_key,service,severity,title,started_at,resolved_at\n"
+    "a1,INC-7,api,critical,API down,2026-04-06T10:00:00Z,2026-04-06T10:30:00Z\n"
+    "a2,INC-7,db,high,DB slow,2026-04-06T13:00:00Z,2026-04-06T13:10:00Z\n"
+    "a3,,api,warning,API slow,2026-04-06T10:05:00Z,2026-04-06T10:20:00Z\n"
+    "a4,,web,critical,Web 5xx,2026-04-06T10:25:00Z,2026-04-06T10:40:00Z\n"
+)
+
+
+@pytest.mark.parametrize(("incident", "key", "ids"), [
+    ("INC-7", "INC-7", ""),  # the key itself
+    ("a2", "INC-7", ""),  # an alert with a key: its key's incident
+    ("a4", "", "a3,a4"),  # an alert without one: its time cluster among the unkeyed alerts
+])
+def test_draft_by_key_or_alert_id_in_an_export_with_keys(tmp_path, incident, key, ids):
+    path = tmp_path / "alerts.csv"
+    path.write_text(KEYED)
+    incs = {tuple(i.alert_ids): i for i in find_incidents(load_alerts(path))}
+    p = build_params(path, extra={"incident_key": incident})
+    ws, reason = workspace_for(p, tmp_path / "reports")
+    assert (p.incident_key, p.alert_ids) == (key, ids)
+    want = ("a1", "a2") if key else tuple(ids.split(","))
+    assert ws.incident_id == incs[want].id
+    # no window is made up: the notebook finds it from the alerts (and the logs)
+    assert (p.start, p.end) == ("", "")
+    assert "Window from incident INC-7" in reason if incident == "INC-7" else (
+        f"incident of alert {incident}" in reason)
+
+
+def test_an_unknown_incident_names_keys_and_alert_ids(tmp_path):
+    path = tmp_path / "alerts.csv"
+    path.write_text(KEYED)
+    known = r"'a9'.*Known keys: INC-7; alert ids: a1, a3, a4, a2\."  # in time order
+    with pytest.raises(ParameterError, match=known):
+        workspace_for(build_params(path, extra={"incident_key": "a9"}), tmp_path)
+
+
+def test_the_story_says_an_incident_was_found_by_alert_id(alerts):
+    from postmortem_nb.story import analyse_incident
+
+    story = analyse_incident(alerts, incident_key="1010", tz="UTC")
+    assert sorted(story.alerts["alert_id"].astype(str)) == ["1009", "1010"]
+    assert story.incident["id"] == "20260408-1400-payments"  # not "1010", an incident key
+    assert story.window_reason.startswith("2 alerts in the incident (the incident of alert 1010)")
+
+
 def test_draft_default_proposal_lands_in_a_batch_workspace(alerts, alerts_csv, tmp_path):
     ids = {i.id for i in find_incidents(alerts)}
     ws, reason = workspace_for(build_params(alerts_csv), tmp_path)

@@ -298,3 +298,25 @@ def test_a_failed_draft_still_counts_in_insights(batch_run):
     assert problem["problem"].startswith("the draft failed: ExecutionError")
     assert "counted without a post-mortem" in problem["effect"]
     assert not any("not an incident" in p["problem"] for p in data["could_not_read"])
+
+
+def test_draft_by_an_incident_number_is_the_batch_incident(export, tmp_path):
+    """`postmortem draft --incident 1010` on the PagerDuty export, which has no incident
+    keys: 1010 is the number of the checkout-api alert of the payments outage. The draft
+    is the outage batch drafts (both alerts, batch's workspace), its window found from the
+    alerts and the logs, and nothing says it was given."""
+    from postmortem_nb.draft import draft
+
+    result = draft(export["alerts"], export["logs"], incident="1010", tz="Europe/Berlin",
+                   out=tmp_path)
+    assert result.workspace.incident_id == "20260408-1400-payments"
+    facts = read_json(result.workspace.facts)
+    assert facts["alert_ids"] == ["1009", "1010"]
+    assert result.window_reason.startswith(
+        "Window from the incident of alert 1010 (2 alerts overlapping or within 15 min")
+    assert "given" not in result.window_reason
+    # the log onset came before the first alert: the window starts there
+    assert "Start moved to the onset of the log failure signal" in facts["window"]["reason"]
+    assert facts["window"]["start"] < "2026-04-08T14:00:00Z"
+    record = read_json(result.workspace.record)["parameters"]
+    assert (record["incident_key"], record["alert_ids"], record["start"]) == ("", "1009,1010", "")
