@@ -40,14 +40,22 @@ def _when(iso: str | None, tz: str) -> tuple[str, str]:
     return utc, t.tz_convert(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def incident_span(facts: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    """(start, end) as the report states them: impact start (else the window's start) to
+    resolved (else the window's end), ISO Z; the batch index shows the same."""
+    facts = facts or {}
+    ms = facts.get("milestones") or {}
+    start = (ms.get("impact_start") or {}).get("at") or (facts.get("window") or {}).get("start")
+    end = (ms.get("resolved") or {}).get("at") or (facts.get("window") or {}).get("end")
+    return start, end
+
+
 def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict[str, Any]:
     """The report header: id, title, severity, status, dates in both zones, people by role."""
     facts = facts or {}
     inc = facts.get("incident") or {}
     s = analysis.summary
-    ms = facts.get("milestones") or {}
-    start = (ms.get("impact_start") or {}).get("at") or (facts.get("window") or {}).get("start")
-    end = (ms.get("resolved") or {}).get("at") or (facts.get("window") or {}).get("end")
+    start, end = incident_span(facts)
     start_utc, start_local = _when(start, tz)
     end_utc, end_local = _when(end, tz)
     people = [{"role": label, "name_or_role": ""} for label in analysis.people_labels()]

@@ -59,6 +59,7 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
     """One index.json incident: the contract fields first, then the overview's extras."""
     from ..analysis import check_analysis, read_analysis
     from ..errors import AnalysisStoreError
+    from ..export import incident_span
     from .runner import LOG_NAME, last_failure
 
     inc = outcome.incident
@@ -81,6 +82,15 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
     else:
         status = "not drafted"
     durations = facts.get("durations_s") or {}
+    # Start and duration as the report states them; the alerts' span only without a draft
+    # (the alerts fire after the impact starts and resolve before it is over).
+    span = incident_span(facts)
+    if span[0]:
+        times_from, (start, end) = "facts", span
+        total = durations.get("total")
+    else:
+        times_from, start, end = "alerts", iso_z(inc.start), iso_z(inc.end)
+        total = inc.duration.total_seconds()
     ttd = durations.get("time_to_detect")
     early = isinstance(ttd, int | float) and ttd < 0
     title = (analysis.summary.title if analysis else "") or inc.title
@@ -110,7 +120,10 @@ def incident_row(outcome: Any, root: Path, now: pd.Timestamp, stale_days: int) -
         "key": inc.key,
         "reasons": list(inc.reasons),
         "action": outcome.action,
-        "duration_s": inc.duration.total_seconds(),
+        "incident_start": start,
+        "incident_end": end,
+        "duration_s": total,
+        "times_from": times_from,
         # negative: the alert fired before the measured impact start (the log onset)
         "time_to_detect_s": None if early else durations.get("time_to_detect"),
         "alert_before_impact_signal": early,

@@ -142,13 +142,17 @@ def _row(r: dict[str, Any], tz: str) -> str:
         ) if x
     )
     sev = r["severity"] or ""
+    # not drafted (no facts.json): the alerts' span, marked so it is not read as the report's
+    mark = " (alerts)" if r.get("times_from") == "alerts" else ""
+    start = r.get("incident_start") or r["start"]
     cells = [
         _td(escape(r["id"]), r["id"]),
         _td(escape(r["title"] or "")),
         _td(escape(sev), sev or "SEV9"),
         _td(escape(", ".join(r["services"]))),
-        _td(escape(_local(r["start"], tz)), r["start"] or "", "time"),
-        _td(_dur(r["duration_s"]), r["duration_s"], "num"),
+        _td(escape(_local(start, tz)) + mark, start or "", "time"),
+        _td(_dur(r["duration_s"]) + mark,
+            r["duration_s"] if r["duration_s"] is not None else "", "num"),
         _td("alert before impact signal", -1, "num")
         if r.get("alert_before_impact_signal")
         else _td(_dur(r["time_to_detect_s"]), r["time_to_detect_s"] if r["time_to_detect_s"]
@@ -192,7 +196,9 @@ def render_index_html(doc: dict[str, Any], *, n_actions: int = 0) -> str:
         f"Generated {escape(doc['generated_at'])}; significant means "
         f"{escape(doc.get('criteria_text') or '')}; times in {escape(tz)}. "
         f"This run: {c['executed_this_run']} executed, {c['up_to_date']} up to date, "
-        f"{c['frozen']} final (left alone)."
+        f"{c['frozen']} final (left alone). Start and duration are the report's (impact "
+        "start to resolved, from facts.json); those marked (alerts) have no draft: first "
+        "alert fired to last alert resolved."
     )
     if doc.get("stopped_by"):
         run += (

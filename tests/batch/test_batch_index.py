@@ -124,3 +124,51 @@ def test_a_negative_time_to_detect_reads_alert_before_impact_signal(tmp_path):
     html = paths["html"].read_text()
     assert "alert before impact signal" in html
     assert "−7 min" not in html
+
+
+def test_start_and_duration_are_the_reports_for_drafted_incidents(tmp_path):
+    """The payments outage's alerts span 14:00-14:55 UTC, but its draft found the impact
+    starting at 13:57 (the log onset) and resolved at 15:02: the index says what the report
+    says (start 09:57 EDT, 1 h 05 min, as long as the time to resolve), and marks the
+    alerts' span where there is no draft."""
+    alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios()))
+    incidents = find_incidents(alerts)
+    mark_significant(incidents, Criteria.from_options())
+    out = tmp_path / "reports"
+    inc = next(i for i in incidents if i.id == "20260408-1400-payments")
+    assert inc.duration.total_seconds() == 55 * 60
+    ws = out / inc.id
+    ws.mkdir(parents=True)
+    ms = {"impact_start": "2026-04-08T13:57:00Z", "detected": "2026-04-08T14:00:00Z",
+          "acknowledged": "2026-04-08T14:02:00Z", "mitigated": "2026-04-08T14:51:00Z",
+          "resolved": "2026-04-08T15:02:00Z"}
+    (ws / "facts.json").write_text(json.dumps({
+        "schema": 1,
+        "window": {"start": "2026-04-08T13:57:00Z", "end": "2026-04-08T15:02:00Z",
+                   "reason": "2 alerts in the incident (listed by alert id)."},
+        "milestones": {k: {"at": v, "source": "derived", "evidence": ""} for k, v in ms.items()},
+        "durations_s": {"time_to_detect": 180.0, "time_to_acknowledge": 120.0,
+                        "time_to_mitigate": 3240.0, "time_to_resolve": 3900.0,
+                        "total": 3900.0}}))
+    (ws / "postmortem.ipynb").write_text("{}")
+    result = BatchResult(out=out, outcomes=[Outcome(i, "up to date") for i in incidents],
+                         criteria=Criteria.from_options())
+    paths = write_index(result, tz="America/New_York")
+    rows = {r["id"]: r for r in json.loads(paths["json"].read_text())["incidents"]}
+    row = rows[inc.id]
+    assert (row["start"], row["end"]) == ("2026-04-08T14:00:00Z", "2026-04-08T14:55:00Z")
+    assert (row["incident_start"], row["incident_end"]) == (ms["impact_start"], ms["resolved"])
+    assert row["duration_s"] == row["time_to_resolve_s"] == 3900.0
+    assert row["times_from"] == "facts"
+    other = rows["20260406-1000-checkout-api"]  # significant, never drafted
+    assert other["times_from"] == "alerts"
+    assert other["incident_start"] == other["start"] == "2026-04-06T10:00:00Z"
+    assert other["duration_s"] == 38 * 60
+    html = paths["html"].read_text()
+    drafted = next(tr for tr in html.split("<tr") if f">{inc.id}<" in tr)
+    assert ">2026-04-08 09:57 EDT</td>" in drafted
+    assert ">1 h 05 min</td>" in drafted
+    assert "55 min" not in drafted
+    flaps = next(tr for tr in html.split("<tr") if ">20260406-1000-checkout-api<" in tr)
+    assert ">2026-04-06 06:00 EDT (alerts)</td>" in flaps
+    assert ">38 min (alerts)</td>" in flaps

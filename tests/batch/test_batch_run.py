@@ -66,6 +66,12 @@ def test_index_json_follows_the_contract(batch_run):
     assert ok["report"] == "20260408-1400-payments/report.html"
     assert ok["services"] == ["payments", "checkout-api"]
     assert ok["time_to_detect_s"] is not None
+    # the report's start and duration: the logs fail 3 min before the first alert
+    facts = read_json(batch_run.out / ok["id"] / "facts.json")
+    assert ok["incident_start"] == facts["milestones"]["impact_start"]["at"] < ok["start"]
+    assert ok["duration_s"] == facts["durations_s"]["total"] == ok["time_to_resolve_s"]
+    assert ok["times_from"] == "facts"
+    assert rows[BROKEN]["times_from"] == "alerts"  # failed before its first facts.json
     assert rows[BROKEN]["status"] == "failed"
     assert rows[BROKEN]["error"]
     noise = rows["20260406-0200-web-frontend"]
