@@ -135,7 +135,9 @@ def templates_table(new: pd.DataFrame, tz: str) -> str:
             ]
         )
     return html_table(
-        [f"First seen ({tz})", "Count", "In baseline", "Services", "Template", "Example"], rows
+        [f"First seen in the incident ({tz})", "Count", "In baseline", "Services", "Template",
+         "Example"],
+        rows,
     )
 
 

@@ -154,6 +154,7 @@ class LogExplorer:
             self._tpl = np.full(n, -1, np.int32)
             self.template_ids, self._tpl_text = [], []
         self._cache: dict[str, tuple[Any, np.ndarray | None]] = {}
+        self._seen: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
         if days is None and n:  # a time without a date: the logs' day, if they cover one
             first, last = (pd.Timestamp(int(t), tz="UTC").tz_convert(tz).strftime("%Y-%m-%d")
                            for t in (self._ts[0], self._ts[-1]))
@@ -370,16 +371,44 @@ class LogExplorer:
         return pd.DataFrame(grid[:, keep], index=index,
                             columns=[s for s, on in zip(self.services, keep, strict=True) if on])
 
+    def template_sightings(self, errors_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """First and last sighting (UTC ns per template code; NaT when never) in all the
+        loaded rows, error rows only when ``errors_only``, whatever the filter.
+
+        A filter must not make an error that ran all morning look as if it started where
+        the filter does; nor may a template's successful rows date its first error.
+        """
+        if errors_only not in self._seen:
+            k = len(self.template_ids)
+            first = np.full(k, np.iinfo(np.int64).min, np.int64)  # NaT
+            last = first.copy()
+            pos = np.flatnonzero(self._err) if errors_only else np.arange(self.n)
+            codes = self._tpl[pos]
+            pos, codes = pos[codes >= 0], codes[codes >= 0]
+            if len(pos):
+                order = np.argsort(codes, kind="stable")  # time order kept within a code
+                sc = codes[order]
+                starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+                ends = np.r_[starts[1:], len(sc)] - 1
+                first[sc[starts]] = self._ts[pos[order[starts]]]
+                last[sc[starts]] = self._ts[pos[order[ends]]]
+            self._seen[errors_only] = (first, last)
+        return self._seen[errors_only]
+
     def templates(self, *, errors_only: bool = True, limit: int | None = 20,
                   all_rows: bool = False) -> pd.DataFrame:
-        """Templates of the matching rows (error rows only by default): count, first/last seen.
+        """Templates of the matching rows (error rows only by default), most frequent first.
 
-        ``service`` is where the template was first seen; ``services`` lists every service
+        ``count`` and ``first_match``/``last_match`` are over the matching rows;
+        ``first_seen``/``last_seen`` over all the loaded logs whatever the filter (error
+        rows only, like the count, when ``errors_only``), so a template logged long before
+        the filter's start says so. ``service``, ``level`` and
+        ``example`` are those of its first matching row; ``services`` lists every service
         that logged it with its count ("checkout-api 2,729, payments 2,729"), most first.
         ``all_rows`` ignores the filter (the explorer's list of templates to choose from).
         """
-        cols = ["template_id", "template", "count", "first_seen", "last_seen", "service",
-                "services", "level", "example"]
+        cols = ["template_id", "template", "count", "first_seen", "last_seen", "first_match",
+                "last_match", "service", "services", "level", "example"]
         pos = np.arange(self.n) if all_rows else self.positions()
         if errors_only:
             pos = pos[self._err[pos]]
@@ -392,12 +421,15 @@ class LogExplorer:
         _, last_rev = np.unique(codes[::-1], return_index=True)
         last = len(codes) - 1 - last_rev
         fpos, lpos = pos[first], pos[last]
+        seen_first, seen_last = self.template_sightings(errors_only)
         out = pd.DataFrame({
             "template_id": [self.template_ids[c] for c in uniq],
             "template": [self._tpl_text[c] for c in uniq],
             "count": counts.astype(np.int64),
-            "first_seen": pd.to_datetime(self._ts[fpos], utc=True),
-            "last_seen": pd.to_datetime(self._ts[lpos], utc=True),
+            "first_seen": pd.to_datetime(seen_first[uniq], utc=True),
+            "last_seen": pd.to_datetime(seen_last[uniq], utc=True),
+            "first_match": pd.to_datetime(self._ts[fpos], utc=True),
+            "last_match": pd.to_datetime(self._ts[lpos], utc=True),
             "service": [self.services[c] for c in self._svc[fpos]],
             "services": self._services_of(uniq, codes, pos),
             "level": [self.levels[c] for c in self._lvl[fpos]],

@@ -56,14 +56,26 @@ def services_html(by_service: pd.DataFrame) -> str:
     return html_table(["Service", "Rows", "Failures"], rows, empty="No matching rows.")
 
 
-def templates_html(templates: pd.DataFrame, tz: str, limit: int = 10) -> str:
+def templates_html(templates: pd.DataFrame, tz: str, limit: int = 10,
+                   since: pd.Timestamp | None = None) -> str:
+    """The top templates: first seen in all the loaded logs, counted in the view.
+
+    ``since`` is the view's start: a template seen before it says so, so a background
+    error is not read as one that started with the incident.
+    """
+    def first(r: Any) -> str:
+        text = local(r.first_seen, tz)
+        if since is not None and pd.notna(r.first_seen) and r.first_seen < since:
+            text += " (before this time range)"
+        return text
+
     rows = [
-        [local(r.first_seen, tz), f"{r.count:,}", getattr(r, "services", r.service), r.level,
+        [first(r), f"{r.count:,}", getattr(r, "services", r.service), r.level,
          cut(r.template), r.template_id]
         for r in templates.head(limit).itertuples()
     ]
-    return html_table([f"First seen ({tz})", "Count", "Services (count)", "Level", "Template",
-                       "Id"],
+    return html_table([f"First seen in the logs ({tz})", "Matching rows", "Services (count)",
+                       "Level", "Template", "Id"],
                       rows, empty="No error templates for this filter.")
 
 
@@ -86,7 +98,8 @@ def log_summary_html(explorer: Any) -> str:
     spark = sparkline(ex.by_minute()["rows"]) if ex.matching else ""
     return (f'<div class="pm-explore pm-explore-logs">{head}{spark}'
             f"<h4>Rows per service</h4>{services_html(ex.by_service())}"
-            f"<h4>Top error templates</h4>{templates_html(ex.templates(limit=10), tz)}</div>")
+            f"<h4>Top error templates</h4>"
+            f"{templates_html(ex.templates(limit=10), tz, since=ex.filter.start)}</div>")
 
 
 def alert_rows_html(table: pd.DataFrame, tz: str) -> str:

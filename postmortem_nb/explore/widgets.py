@@ -175,7 +175,8 @@ class LogExplorerView:
         ex = self.ex
         spark = sparkline(ex.by_minute()["rows"]) if ex.matching else ""
         self.counts.value = spark + services_html(ex.by_service())
-        self.templates.value = templates_html(ex.templates(limit=15), ex.tz, limit=15)
+        self.templates.value = templates_html(ex.templates(limit=15), ex.tz, limit=15,
+                                              since=ex.filter.start)
 
     def goto(self, page: int) -> None:
         pages = self.ex.page_count(self.size)

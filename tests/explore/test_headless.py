@@ -50,6 +50,9 @@ def test_report_shows_summaries_and_hides_the_linked_figures(demo_run):
     html = (demo_run / "report.html").read_text(encoding="utf-8")
     assert "Log explorer</b>:" in html
     assert "payment authorization failed" in html  # a top error template of the incident
+    # its first sighting in the loaded logs (a few failed in the night), not the view's start
+    assert "First seen in the logs (Europe/Berlin)" in html
+    assert "2026-03-10 01:59:02 (before this time range)" in html
     assert "Alert explorer</b>:" in html
     assert "16 incident alerts" in html
     assert "Linked figures" not in html  # report-hide: the static figures are shown instead

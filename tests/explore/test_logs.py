@@ -93,9 +93,12 @@ def test_template_filter_and_templates_table(explorer, demo_logs):
     rows = explorer.rows()
     assert len(rows) == payment["count"]
     assert rows["message"].str.startswith("payment authorization failed").all()
-    assert rows["timestamp"].min() == payment["first_seen"]
-    assert rows["timestamp"].max() == payment["last_seen"]
+    assert rows["timestamp"].min() == payment["first_match"]
+    assert rows["timestamp"].max() == payment["last_match"]
     assert payment["example"] == rows["message"].iloc[0]
+    every = demo_logs.loc[explorer.reset().set_filter(template=payment["template_id"]).rows(
+        limit=None)["row"], "timestamp"]  # the template in all the loaded logs
+    assert (every.min(), every.max()) == (payment["first_seen"], payment["last_seen"])
 
 
 def test_templates_errors_only_counts_error_rows(explorer, demo_logs):
@@ -266,3 +269,54 @@ def test_an_inverted_range_is_explained_in_the_team_zone(explorer):
         explorer.set_filter(start="2026-03-10 16:00", end="2026-03-10 15:00")
     assert str(info.value) == ("The filter's end (2026-03-10 15:00:00) must be after its start "
                                "(2026-03-10 16:00:00), times in Europe/Berlin.")
+
+
+def test_first_seen_is_in_the_loaded_logs_not_where_the_view_starts(tmp_path):
+    """A handler error logged all morning, and upstream timeouts from 10:03 EDT. With the
+    view on the incident (09:33-11:12 EDT) the handler error must not read as starting at
+    09:33: it was first seen at 07:05:37, before the view, and the summary says so."""
+    from postmortem_nb.explore.summary import log_summary_html
+    from postmortem_nb.ingest import load_logs
+
+    lines = ["timestamp,level,service,message,http_status"]
+    t = pd.Timestamp("2026-03-10T11:05:37Z")
+    background = []
+    while t < pd.Timestamp("2026-03-10T16:00Z"):
+        background.append(t)
+        lines.append(f"{t.isoformat()},ERROR,checkout-api,"
+                     f"unhandled exception in handler /api/cart (order=ord-{len(lines)}),500")
+        t += pd.Timedelta("23min")
+    t = pd.Timestamp("2026-03-10T14:03:00Z")
+    while t < pd.Timestamp("2026-03-10T14:33:00Z"):
+        lines.append(f"{t.isoformat()},ERROR,checkout-api,upstream request timeout: "
+                     f"payments-gateway after 3000 ms (order=ord-{len(lines)}),504")
+        t += pd.Timedelta("20s")
+    for m in range(0, 300, 2):  # requests all along, failing from 10:03 EDT
+        t = pd.Timestamp("2026-03-10T11:00:30Z") + pd.Timedelta(minutes=m)
+        bad = pd.Timestamp("2026-03-10T14:03Z") <= t < pd.Timestamp("2026-03-10T14:33Z")
+        status, level = (503, "ERROR") if bad else (200, "INFO")
+        lines.append(f"{t.isoformat()},{level},checkout-api,POST /api/pay {status} 140ms,{status}")
+    path = tmp_path / "logs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    ex = LogExplorer(load_logs(path), tz="America/New_York")
+    ex.set_filter(start="2026-03-10 09:33:01", end="2026-03-10 11:12:00")
+    lo, hi = pd.Timestamp("2026-03-10T13:33:01Z"), pd.Timestamp("2026-03-10T15:12:00Z")
+    inside = [b for b in background if lo <= b < hi]
+    top = ex.templates(limit=None).set_index("template")
+    handler = top.loc[top.index.str.startswith("unhandled exception")].iloc[0]
+    assert handler["first_seen"] == background[0]  # 07:05:37 EDT
+    assert handler["last_seen"] == background[-1]
+    assert (handler["first_match"], handler["last_match"]) == (inside[0], inside[-1])
+    assert handler["count"] == len(inside)
+    timeout = top.loc[top.index.str.startswith("upstream request timeout")].iloc[0]
+    assert timeout["first_seen"] == timeout["first_match"] == pd.Timestamp("2026-03-10T14:03Z")
+    # its successful requests since 07:00 do not date the first failed one
+    post = top.loc[top["example"].str.startswith("POST /api/pay 503")].iloc[0]
+    assert post["first_seen"] == pd.Timestamp("2026-03-10T14:04:30Z")
+    assert ex.templates(limit=None, errors_only=False).set_index("template_id").loc[
+        post["template_id"], "first_seen"] == pd.Timestamp("2026-03-10T11:00:30Z")
+    html = log_summary_html(ex)
+    assert "2026-03-10 07:05:37 (before this time range)" in html
+    assert "2026-03-10 10:03:00</td>" in html  # began inside the view: no remark
+    assert "2026-03-10 10:04:30</td>" in html
+    assert "09:33:01</td>" not in html
