@@ -145,7 +145,8 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
             reason = f"Window from the incident of alert {by_alert} ({_members(chosen)})."
         else:
             what = f"incident {params.incident_key}" if params.incident_key else "the given alerts"
-            reason = f"Window from {what} ({len(chosen)} alerts)."
+            n = len(chosen)
+            reason = f"Window from {what} ({n} alert{'s' if n != 1 else ''})."
     elif params.start and params.end:
         start = to_utc(params.start, zone, what="start")
         end = to_utc(params.end, zone, what="end")

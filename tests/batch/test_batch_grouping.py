@@ -128,33 +128,36 @@ KEYED = (
     "a2,INC-7,db,high,DB slow,2026-04-06T13:00:00Z,2026-04-06T13:10:00Z\n"
     "a3,,api,warning,API slow,2026-04-06T10:05:00Z,2026-04-06T10:20:00Z\n"
     "a4,,web,critical,Web 5xx,2026-04-06T10:25:00Z,2026-04-06T10:40:00Z\n"
+    "a5,INC-8,db,critical,DB down,2026-04-07T10:00:00Z,2026-04-07T10:20:00Z\n"
 )
 
 
-@pytest.mark.parametrize(("incident", "key", "ids"), [
-    ("INC-7", "INC-7", ""),  # the key itself
-    ("a2", "INC-7", ""),  # an alert with a key: its key's incident
-    ("a4", "", "a3,a4"),  # an alert without one: its time cluster among the unkeyed alerts
+@pytest.mark.parametrize(("incident", "key", "ids", "said"), [
+    ("INC-7", "INC-7", "", "Window from incident INC-7 (2 alerts)."),  # the key itself
+    ("INC-8", "INC-8", "", "Window from incident INC-8 (1 alert)."),
+    # an alert with a key: its key's incident
+    ("a2", "INC-7", "", "Window from the incident of alert a2 (2 alerts with incident key INC-7)."),
+    # an alert without one: its time cluster among the unkeyed alerts
+    ("a4", "", "a3,a4", "Window from the incident of alert a4 (2 alerts overlapping or within "
+                        "15 min of each other)."),
 ])
-def test_draft_by_key_or_alert_id_in_an_export_with_keys(tmp_path, incident, key, ids):
+def test_draft_by_key_or_alert_id_in_an_export_with_keys(tmp_path, incident, key, ids, said):
     path = tmp_path / "alerts.csv"
     path.write_text(KEYED)
-    incs = {tuple(i.alert_ids): i for i in find_incidents(load_alerts(path))}
+    incs = {i.key or i.alert_ids[0]: i for i in find_incidents(load_alerts(path))}
     p = build_params(path, extra={"incident_key": incident})
     ws, reason = workspace_for(p, tmp_path / "reports")
     assert (p.incident_key, p.alert_ids) == (key, ids)
-    want = ("a1", "a2") if key else tuple(ids.split(","))
-    assert ws.incident_id == incs[want].id
+    assert ws.incident_id == incs[key or "a3"].id
     # no window is made up: the notebook finds it from the alerts (and the logs)
     assert (p.start, p.end) == ("", "")
-    assert "Window from incident INC-7" in reason if incident == "INC-7" else (
-        f"incident of alert {incident}" in reason)
+    assert reason == said
 
 
 def test_an_unknown_incident_names_keys_and_alert_ids(tmp_path):
     path = tmp_path / "alerts.csv"
     path.write_text(KEYED)
-    known = r"'a9'.*Known keys: INC-7; alert ids: a1, a3, a4, a2\."  # in time order
+    known = r"'a9'.*Known keys: INC-7, INC-8; alert ids: a1, a3, a4, a2, a5\."  # time order
     with pytest.raises(ParameterError, match=known):
         workspace_for(build_params(path, extra={"incident_key": "a9"}), tmp_path)
 
