@@ -6,7 +6,8 @@ priority else urgency, Opsgenie's report times, Alertmanager's "endsAt is not a
 resolution" rules and its re-sent webhook notifications folded into one row per alert,
 PagerDuty log entries folded into one row per incident.
 ``incident_key`` is left empty for PagerDuty: each row is one incident/alert and
-grouping happens later, by time correlation.
+grouping happens later, by time correlation. PagerDuty's own ``incident_key`` (its
+de-duplication key) is kept as the extra ``x_incident_key`` (``not_canonical`` in formats.py).
 """
 
 from __future__ import annotations

@@ -56,7 +56,13 @@ class Format:
     records: str | None = None  # JSON: key holding the list of records
     derive: str | None = None  # kind-specific post-processing step
     zone_key: str | None = None  # JSON: top-level key stating the zone of naive times
+    # source fields named like a canonical column that mean something else there: kept as
+    # extras (x_<name>) unless the user maps them, never read as that canonical column
+    not_canonical: frozenset[str] = frozenset()
     description: str = ""
+
+
+_SETS = ("absent", "top", "not_canonical")
 
 
 def _f(name, kind, containers, detect, mapping=None, **kw) -> Format:
@@ -66,9 +72,14 @@ def _f(name, kind, containers, detect, mapping=None, **kw) -> Format:
         containers=tuple(containers.split(",")),
         detect=frozenset(detect),
         mapping=mapping or {},
-        **{k: frozenset(v) if k in ("absent", "top") else v for k, v in kw.items()},
+        **{k: frozenset(v) if k in _SETS else v for k, v in kw.items()},
     )
 
+
+# PagerDuty's incident_key is its de-duplication key (a hash of the event, reused when the
+# same problem pages again after a resolution), not a grouping of rows: each row is already
+# one incident, and incidents are correlated by time (batch/grouping.py).
+_PD_NOT_CANONICAL = {"incident_key"}
 
 _AM_SERVICE = ("labels.service", "labels.job", "labels.app", "labels.namespace")
 _AM_TITLE = ("annotations.summary", "labels.alertname")
@@ -91,6 +102,7 @@ FORMATS: tuple[Format, ...] = (
             "acknowledged_by": "acknowledged_by_user_names",
         },
         derive="pagerduty_summary",
+        not_canonical=_PD_NOT_CANONICAL,
         description="PagerDuty incident CSV report export (created_on, seconds_to_first_ack)",
     ),
     _f(
@@ -114,6 +126,7 @@ FORMATS: tuple[Format, ...] = (
             zone_hint="PagerDuty Analytics writes times in the time_zone its request named "
             "(Etc/UTC when the request named none): give that zone."
         ),
+        not_canonical=_PD_NOT_CANONICAL,
         description="PagerDuty Analytics raw incidents (naive times in the request's zone)",
     ),
     _f(
@@ -123,6 +136,7 @@ FORMATS: tuple[Format, ...] = (
         {"type", "created_at", "incident.id"},
         records="log_entries",
         derive="pagerduty_log_entries",
+        not_canonical=_PD_NOT_CANONICAL,
         description="PagerDuty REST log entries (trigger/acknowledge/resolve)",
     ),
     _f(
@@ -141,6 +155,7 @@ FORMATS: tuple[Format, ...] = (
         },
         records="incidents",
         derive="pagerduty_incidents",
+        not_canonical=_PD_NOT_CANONICAL,
         description="PagerDuty REST API incidents (a list or {'incidents': [...]})",
     ),
     _f(

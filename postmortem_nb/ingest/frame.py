@@ -221,17 +221,19 @@ def canonical_frame(
     used: set[str] = set()
     names = [c for c in raw.columns if c not in INTERNAL]
     loose = loose_columns(columns, names, mapping_sources(spec))
+    # a name the format uses for something else (PagerDuty's incident_key) stays an extra
+    own = [c for c in columns if c not in fmt.not_canonical or c in user_cols]
     matched = []
     for canon in columns:
         if canon in spec:
             s, src_cols = resolve(
                 raw, spec[canon], path=path, canonical=canon, user=canon in user_cols
             )
-        elif canon in raw.columns:
+        elif canon in raw.columns and canon in own:
             s, src_cols = raw[canon], [canon]
         else:
             s, src_cols = None, []
-        if s is None and canon not in user_cols and canon in loose:
+        if s is None and canon in own and canon not in user_cols and canon in loose:
             s, src_cols = raw[loose[canon]], [loose[canon]]
             matched.append(f"{loose[canon]!r} as {canon!r}")
         if s is not None:

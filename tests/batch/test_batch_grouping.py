@@ -214,3 +214,19 @@ def test_an_incident_below_the_bar_says_why(alerts):
     assert incs["20260408-1400-payments"].significant  # SEV1: why it is, not why not
     assert incs["20260408-1400-payments"].reasons == ["severity SEV1 is at least SEV1",
                                                       "lasted 55 min, longer than 45 min"]
+
+
+def test_pagerduty_dedup_keys_do_not_make_incidents(test_data, tmp_path):
+    """PagerDuty's incident_key de-duplicates events: two pages of one outage (#2301,
+    #2302) are one incident by time, and a key paged again two days later (#2310, #2318)
+    is two; ids are the start and service, as draft gives them."""
+    path = test_data / "ingest" / "pagerduty_incidents_outages.json"
+    incs = find_incidents(load_alerts(path))
+    assert [(i.id, i.alert_ids, i.key) for i in incs] == [
+        ("20260310-1406-checkout-api", ["2301", "2302"], None),
+        ("20260311-0630-payments", ["2310"], None),
+        ("20260313-0912-payments", ["2318"], None),
+    ]
+    ws, reason = workspace_for(build_params(path), tmp_path)
+    assert ws.incident_id == "20260310-1406-checkout-api", reason
+

@@ -53,6 +53,20 @@ def test_pagerduty_log_entries(data):
     assert pd.isna(a.loc["Q2AB7KLM3N4PQ", "resolved_at"])
 
 
+@pytest.mark.parametrize("name", ["pagerduty_incidents_outages.json"])
+def test_pagerduty_dedup_key_is_kept_but_not_the_incident_key(data, name):
+    """PagerDuty's incident_key de-duplicates events; it does not group its incidents
+    (the same key pages again as #2318 after #2310 resolved)."""
+    df = load_alerts(data / name)
+    assert df["incident_key"].isna().all()
+    kept = "x_incident_key" if "x_incident_key" in df.columns else "x_incident.incident_key"
+    assert by_id(df).loc["2310", kept] == "d41c9a7e0b6f4b52a1e3c8f07d2b9e61"
+    # a user who means it can still map it
+    if name == "pagerduty_incidents_outages.json":
+        mapped = load_alerts(data / name, mapping={"incident_key": "incident_key"})
+        assert by_id(mapped).loc["2318", "incident_key"] == "d41c9a7e0b6f4b52a1e3c8f07d2b9e61"
+
+
 def test_pagerduty_analytics_needs_zone(data):
     with pytest.raises(TimestampError, match="no time zone") as err:
         load_alerts(data / "pagerduty_analytics_raw.csv")
