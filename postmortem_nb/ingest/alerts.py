@@ -89,37 +89,108 @@ def _first_ack(value) -> tuple[str | None, str | None]:
     return str(first["at"]), (who.get("summary") if isinstance(who, dict) else None)
 
 
+# "[#1042] Checkout latency": how PagerDuty writes an incident reference's summary
+_PD_NUMBER = r"^\s*\[#(\d+)\]\s*"
+# fields of the incident an entry belongs to (the same in each of its entries); the
+# incident is embedded whole when the log entries were listed with include[]=incidents
+_PD_PER_INCIDENT = ("incident.", "service.")
+_PD_ENTRY_OWN = ("type", "created_at", "_t", "_line")
+# copied into canonical columns as they are (alert_id, title, service): not kept twice
+_PD_CANONICAL = ("incident.incident_number", "incident.title", "service.summary")
+
+
+def _text(v: object) -> str | None:
+    """A cell as text: None when blank; 1042.0 (a number column with gaps) as 1042."""
+    if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def pagerduty_log_entries(raw: pd.DataFrame, ctx: Context):
-    """Fold trigger/acknowledge/resolve log entries into one row per incident."""
+    """Fold trigger/acknowledge/resolve log entries into one row per incident.
+
+    Each row is one incident, as from the REST incidents export: its number as alert_id
+    (``incident.incident_number``, else the ``[#1042]`` of the incident reference's
+    summary; its id when neither), so ``--incident 1042`` finds it in either export;
+    severity from ``incident.priority.summary`` else ``incident.urgency`` (present when the
+    entries were listed with ``include[]=incidents``); the incident's and its service's
+    fields and ``teams`` as extras, the trigger entry's own fields (agent, channel, event
+    details) as ``trigger.*``. PagerDuty's ``incident.incident_key`` is its de-duplication
+    key and stays an extra.
+    """
     if raw.empty or "incident.id" not in raw.columns:
         return raw, {}
     raw = raw.copy()
     raw["_t"] = _times(raw["created_at"], ctx, "log entry times").to_numpy()
-    rows = []
-    for inc, g in raw.sort_values("_t", kind="stable").groupby("incident.id", sort=False):
-        kinds = g["type"].astype("str")
-        trig = g[kinds.str.startswith("trigger")]
-        ack = g[kinds.str.startswith("acknowledge")]
-        res = g[kinds.str.startswith("resolve")]
-        first = trig.iloc[0] if len(trig) else g.iloc[0]
-        rows.append(
-            {
-                "alert_id": str(inc),
-                "source": "pagerduty",
-                "title": first.get("incident.summary"),
-                "service": first.get("service.summary"),
-                "started_at": first["_t"],
-                "acknowledged_at": ack["_t"].iloc[0] if len(ack) else pd.NaT,
-                "acknowledged_by": ack["agent.summary"].iloc[0]
-                if len(ack) and "agent.summary" in ack
-                else None,
-                "resolved_at": res["_t"].iloc[-1] if len(res) else pd.NaT,
-                "status": "resolved" if len(res) else "acknowledged" if len(ack) else "triggered",
-                "entries": len(g),
-                "_line": int(first["_line"]),
-            }
+    raw = raw.sort_values("_t", kind="stable").reset_index(drop=True)
+    key = raw["incident.id"]
+    ids = key.dropna().unique()  # oldest first
+    kinds = raw["type"].astype("str")
+    every = pd.Series(True, index=raw.index)
+    trig_mask = kinds.str.startswith("trigger")
+
+    def firsts(mask: pd.Series, cols: list[str]) -> pd.DataFrame:
+        """Per incident, the first non-blank value of each column among the masked entries."""
+        cols = list(dict.fromkeys(cols))
+        part = raw.loc[mask, [c for c in cols if c in raw.columns]]
+        part = part.apply(lambda s: s.where(~_blank(s))) if len(part) else part
+        found = part.groupby(key[mask], sort=False).first()
+        return found.reindex(index=ids, columns=cols)
+
+    incident = [c for c in raw.columns if c.startswith(_PD_PER_INCIDENT) or c == "teams"]
+    own = [c for c in raw.columns if c not in incident and c not in _PD_ENTRY_OWN]
+    info = firsts(every, [*incident, *_PD_CANONICAL, "incident.service.summary",
+                          "incident.priority.summary", "incident.urgency", "incident.summary",
+                          "_t", "_line"])
+    trig = firsts(trig_mask, ["_t", "_line", *own])
+    ack = firsts(kinds.str.startswith("acknowledge"), ["_t", "agent.summary"])
+    res_mask = kinds.str.startswith("resolve")
+    resolved = raw.loc[res_mask, "_t"].groupby(key[res_mask], sort=False).last().reindex(ids)
+
+    summary = info["incident.summary"].map(_text)
+    number = info["incident.incident_number"].map(_text)
+    number = number.where(number.notna(), summary.str.extract(_PD_NUMBER, expand=False))
+    title = info["incident.title"].map(_text)
+    title = title.where(title.notna(), summary.str.replace(_PD_NUMBER, "", n=1, regex=True))
+    severity = info["incident.priority.summary"].map(_text)
+    severity = severity.where(severity.notna(), info["incident.urgency"].map(_text))
+    service = info["service.summary"].map(_text)
+    service = service.where(service.notna(), info["incident.service.summary"].map(_text))
+    triggered = trig["_t"].notna()
+    status = pd.Series("triggered", index=ids).where(ack["_t"].isna(), "acknowledged")
+    out = pd.DataFrame(
+        {
+            "alert_id": number.where(number.notna(), pd.Series(ids, index=ids).astype("str")),
+            "source": "pagerduty",
+            "title": title,
+            "service": service,
+            "severity_raw": severity,
+            "started_at": trig["_t"].where(triggered, info["_t"]),
+            "acknowledged_at": ack["_t"],
+            "acknowledged_by": ack["agent.summary"].map(_text),
+            "resolved_at": resolved,
+            "status": status.where(resolved.isna(), "resolved"),
+            "entries": key.value_counts().reindex(ids),
+            "_line": trig["_line"].where(triggered, info["_line"]).astype("int64"),
+        }
+    )
+    extras = [c for c in incident if c not in _PD_CANONICAL]
+    trigger = trig[own].dropna(axis=1, how="all").add_prefix("trigger.")  # not a notify's
+    out = pd.concat([out, info[extras], trigger], axis=1).reset_index(drop=True)
+    name = ctx.src.path.name
+    if out["severity_raw"].isna().all():
+        ctx.warnings.append(
+            f"{name}: no incident priority or urgency in the log entries, so every severity "
+            "is empty: list the log entries with include[]=incidents to have them"
         )
-    return pd.DataFrame(rows), {}
+    if not triggered.all():
+        ctx.warnings.append(
+            f"{name}: {int((~triggered).sum())} incident(s) have no trigger_log_entry in the "
+            "export: their start is their first entry's time"
+        )
+    return out, {}
 
 
 def opsgenie(raw: pd.DataFrame, ctx: Context):

@@ -230,3 +230,14 @@ def test_pagerduty_dedup_keys_do_not_make_incidents(test_data, tmp_path):
     ws, reason = workspace_for(build_params(path), tmp_path)
     assert ws.incident_id == "20260310-1406-checkout-api", reason
 
+
+def test_pagerduty_log_entries_give_the_rest_export_incidents(test_data):
+    """The same incidents exported as log entries: same ids, same severity, drafted."""
+    data = test_data / "ingest"
+    rest = {i.id: i for i in find_incidents(load_alerts(data / "pagerduty_incidents_outages.json"))}
+    logged = find_incidents(load_alerts(data / "pagerduty_log_entries_incidents.json"))
+    assert [i.id for i in logged] == list(rest)[:2]
+    for inc in logged:
+        assert (inc.alert_ids, inc.severity) == (rest[inc.id].alert_ids, rest[inc.id].severity)
+    chosen = mark_significant(logged, Criteria.from_options())
+    assert [i.id for i in chosen] == ["20260310-1406-checkout-api", "20260311-0630-payments"]

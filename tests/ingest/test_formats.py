@@ -44,16 +44,61 @@ def test_pagerduty_log_entries(data):
     assert df.attrs["source"]["format"] == "pagerduty_log_entries"
     a = by_id(df)
     assert len(a) == 2
-    row = a.loc["Q1ZK4V7T2M8XQ"]
+    # without include[]=incidents the number comes from the reference's "[#1041] ..."
+    row = a.loc["1041"]
+    assert row["title"] == "PostgresHighCPU db-primary-01"
+    assert row["x_incident.id"] == "Q1ZK4V7T2M8XQ"
     assert row["started_at"] == T("2026-03-10T14:02:11Z")
     assert row["acknowledged_at"] == T("2026-03-10T14:07:23Z")
     assert row["resolved_at"] == T("2026-03-10T16:21:40Z")
     assert row["acknowledged_by"] == "Jana Richter"
     assert row["service"] == "orders-db"
-    assert pd.isna(a.loc["Q2AB7KLM3N4PQ", "resolved_at"])
+    assert row["x_trigger.agent.summary"] == "Prometheus"  # who triggered it
+    assert pd.isna(a.loc["1042", "resolved_at"])
+    # no urgency or priority in bare log entries: said, with how to get them
+    assert df["severity"].isna().all()
+    notes = df.attrs["source"]["warnings"]
+    assert any("include[]=incidents" in w for w in notes), notes
 
 
-@pytest.mark.parametrize("name", ["pagerduty_incidents_outages.json"])
+def test_pagerduty_log_entries_with_their_incidents(data):
+    """``GET /log_entries?include[]=incidents`` embeds each entry's incident."""
+    df = load_alerts(data / "pagerduty_log_entries_incidents.json")
+    assert df.attrs["source"]["format"] == "pagerduty_log_entries"
+    a = by_id(df)
+    assert list(a.index) == ["2301", "2302", "2310"]
+    row = a.loc["2301"]
+    assert row["severity"] == "SEV1"  # priority P1
+    assert row["title"] == "CheckoutHighErrorRate: 5xx rate above 5% on checkout-api"
+    assert row["service"] == "checkout-api"
+    assert row["acknowledged_at"] == T("2026-03-10T14:11:02Z")
+    assert row["resolved_at"] == T("2026-03-10T14:45:10Z")
+    assert row["x_entries"] == 4
+    assert a.loc["2302", "severity"] == "SEV2"  # no priority: urgency high
+    assert a.loc["2310", "severity"] == "SEV2"
+    # the incident's other fields are kept; the entries' own only for the trigger
+    assert row["x_incident.id"] == "Q0RIJJZL24RC6W"
+    assert row["x_incident.escalation_policy.summary"] == "Commerce On-Call"
+    assert row["x_incident.urgency"] == "high"
+    assert json.loads(row["x_teams"])[0]["summary"] == "Commerce SRE"
+    assert row["x_trigger.channel.type"] == "api"
+    assert row["x_trigger.agent.summary"] == "Prometheus Alertmanager"
+    assert not [c for c in df.columns if c.startswith("x_") and "user" in c]  # a notify's
+    assert not any("include[]=incidents" in w for w in df.attrs["source"]["warnings"])
+
+
+def test_pagerduty_incident_number_selects_from_log_entries(data):
+    """``draft --incident 2301`` finds the incident in a log entries export too."""
+    from postmortem_nb.incident_window import select_incident_alerts
+
+    for name in ("pagerduty_log_entries_incidents.json", "pagerduty_incidents_outages.json"):
+        chosen = select_incident_alerts(load_alerts(data / name), incident_key="2301")
+        assert chosen["alert_id"].tolist() == ["2301"], name
+
+
+@pytest.mark.parametrize(
+    "name", ["pagerduty_incidents_outages.json", "pagerduty_log_entries_incidents.json"]
+)
 def test_pagerduty_dedup_key_is_kept_but_not_the_incident_key(data, name):
     """PagerDuty's incident_key de-duplicates events; it does not group its incidents
     (the same key pages again as #2318 after #2310 resolved)."""
@@ -493,3 +538,4 @@ def test_an_empty_json_list_says_no_records(tmp_path):
         p.write_text(text)
         with pytest.raises(InputFormatError, match="no records"):
             load_changes(p)
+

@@ -22,6 +22,7 @@ FIXTURES = {
     "pagerduty_incidents_api.json": ("alerts", {}, "pagerduty_incidents"),
     "pagerduty_log_entries.json": ("alerts", {}, "pagerduty_log_entries"),
     "pagerduty_incidents_outages.json": ("alerts", {}, "pagerduty_incidents"),
+    "pagerduty_log_entries_incidents.json": ("alerts", {}, "pagerduty_log_entries"),
     "pagerduty_analytics_raw.csv": ("alerts", {"tz": "Europe/Berlin"}, "pagerduty_analytics"),
     "opsgenie_alerts.json": ("alerts", {}, "opsgenie"),
     "opsgenie_alerts.csv": ("alerts", {}, "opsgenie"),
