@@ -7,7 +7,10 @@ lists are kept as JSON text so they stay readable and comparable.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from json.decoder import scanstring
 from typing import Any
 
 import pandas as pd
@@ -18,11 +21,17 @@ from .sources import Source, decode, read_all_bytes
 
 @dataclass
 class JsonDoc:
-    """Top-level JSON objects with the line each starts on (JSON lines) or 1."""
+    """Top-level JSON values with the line each starts on (JSON lines: one per line).
+
+    ``starts`` gives the objects inside one JSON document (the records of a list or of
+    ``{"incidents": [...]}``, the webhooks of a list) the line they start on, by ``id``:
+    the evidence then points at the record, not at the document's first line.
+    """
 
     tops: list[Any]
     lines: list[int]
     warnings: list[str] = field(default_factory=list)
+    starts: dict[int, int] = field(default_factory=dict)
 
 
 def load_json(src: Source) -> JsonDoc:
@@ -31,9 +40,15 @@ def load_json(src: Source) -> JsonDoc:
     stripped = text.strip()
     if not stripped:
         raise InputFormatError("the file is empty; expected JSON", path=src.path)
+    if "\n" in stripped:  # on one line every record is on line 1: nothing to look for
+        try:
+            doc, starts, first_line = _scan_document(text)
+            return JsonDoc([doc], [first_line], starts=starts)
+        except (ValueError, RecursionError):
+            pass  # JSON lines, or not JSON: json.loads says which, with the error's position
     try:
         doc = json.loads(stripped)
-        return JsonDoc([doc], [1])
+        return JsonDoc([doc], [_first_line(text)])
     except json.JSONDecodeError as exc:
         first_error = exc
     except RecursionError as exc:
@@ -59,6 +74,118 @@ def load_json(src: Source) -> JsonDoc:
             raise InputFormatError("JSON nested too deeply", path=src.path, line=i) from exc
         lines.append(i)
     return JsonDoc(tops, lines)
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+# containers scanned item by item from the top: a document, its record list, and the
+# lists inside a list of wrappers ([{"alerts": [...]}, ...]); each record is parsed whole
+# by the C decoder. A big pretty-printed document takes up to twice json.loads's time and
+# more memory (keys are not shared between records); one on a single line skips the scan.
+_SCAN_DEPTH = 3
+
+
+@cache
+def _record_keys() -> frozenset[str]:
+    """Keys that hold records inside a wrapper object (formats' ``records`` and the usual)."""
+    from .formats import FORMATS
+
+    return frozenset({f.records for f in FORMATS if f.records} | set(CONTAINER_KEYS))
+
+
+def _first_line(text: str) -> int:
+    """The line a document starts on (blank lines before it are allowed)."""
+    return text.count("\n", 0, len(text) - len(text.lstrip())) + 1
+
+
+class _LineAt:
+    """Line numbers of increasing offsets in a text, counted forward once."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.line = text, 0, 1
+
+    def __call__(self, pos: int) -> int:
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _scan_document(text: str) -> tuple[Any, dict[int, int], int]:
+    """One JSON document, the line each record-level object starts on, and its first line.
+
+    Raises ValueError for anything but exactly one JSON value: JSON lines and invalid
+    JSON are then read by the caller as before.
+    """
+    starts: dict[int, int] = {}
+    line_at = _LineAt(text)
+    pos = _WS.match(text).end()
+    first = line_at(pos)
+    value, end = _scan(text, pos, _SCAN_DEPTH, line_at, starts, whole=False)
+    if _WS.match(text, end).end() != len(text):
+        raise ValueError("extra data after the JSON value")
+    return value, starts, first
+
+
+def _scan(text: str, pos: int, depth: int, line_at: _LineAt, starts: dict, *, whole=True):
+    """The value at ``pos`` and its end; objects met get their line in ``starts``.
+
+    Lists are walked item by item while ``depth`` lasts; an object only at the top
+    (``whole=False``) or when it wraps records (a webhook's ``alerts``), else it is one
+    C-speed ``raw_decode``.
+    """
+    ch = text[pos : pos + 1]
+    if depth > 0 and ch == "[":
+        return _scan_list(text, pos, depth, line_at, starts)
+    if ch != "{":
+        return _DECODER.raw_decode(text, pos)
+    if not whole:
+        return _scan_object(text, pos, depth, line_at, starts)
+    value, end = _DECODER.raw_decode(text, pos)
+    if depth >= 2 and not _record_keys().isdisjoint(value):
+        return _scan_object(text, pos, depth, line_at, starts)  # parsed again, walked
+    starts[id(value)] = line_at(pos)
+    return value, end
+
+
+def _scan_list(text: str, pos: int, depth: int, line_at: _LineAt, starts: dict):
+    out: list[Any] = []
+    pos = _WS.match(text, pos + 1).end()
+    if text[pos : pos + 1] == "]":
+        return out, pos + 1
+    while True:
+        item, pos = _scan(text, pos, depth - 1, line_at, starts)
+        out.append(item)
+        pos = _WS.match(text, pos).end()
+        sep = text[pos : pos + 1]
+        if sep == "]":
+            return out, pos + 1
+        if sep != ",":
+            raise ValueError(f"expected , or ] at offset {pos}")
+        pos = _WS.match(text, pos + 1).end()
+
+
+def _scan_object(text: str, pos: int, depth: int, line_at: _LineAt, starts: dict):
+    out: dict[str, Any] = {}
+    starts[id(out)] = line_at(pos)
+    pos = _WS.match(text, pos + 1).end()
+    if text[pos : pos + 1] == "}":
+        return out, pos + 1
+    while True:
+        if text[pos : pos + 1] != '"':
+            raise ValueError(f"expected a key at offset {pos}")
+        key, pos = scanstring(text, pos + 1)
+        pos = _WS.match(text, pos).end()
+        if text[pos : pos + 1] != ":":
+            raise ValueError(f"expected : at offset {pos}")
+        pos = _WS.match(text, pos + 1).end()
+        out[key], pos = _scan(text, pos, depth - 1, line_at, starts)
+        pos = _WS.match(text, pos).end()
+        sep = text[pos : pos + 1]
+        if sep == "}":
+            return out, pos + 1
+        if sep != ",":
+            raise ValueError(f"expected , or }} at offset {pos}")
+        pos = _WS.match(text, pos + 1).end()
 
 
 def flatten(obj: Any, prefix: str = "", out: dict | None = None) -> dict:
@@ -109,9 +236,11 @@ def _under(item, key: str | None) -> list | None:
 def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[dict]]:
     """The records of a document: from ``key`` when present, else the objects themselves.
 
-    Returns (records, line per record, the parent object per record).
+    Returns (records, line per record: where it starts, else its JSON line's; the parent
+    object per record).
     """
     recs, lines, parents = [], [], []
+    starts = doc.starts
     for top, line in zip(doc.tops, doc.lines, strict=True):
         items = top if isinstance(top, list) else [top]
         for item in items:
@@ -120,16 +249,16 @@ def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[
                 for rec in under:
                     if isinstance(rec, dict):
                         recs.append(rec)
-                        lines.append(line)
+                        lines.append(starts.get(id(rec), line))
                         parents.append(item)
             elif isinstance(item, dict) and not key and _container(item) is not None:
                 inner = item[_container(item)]
                 recs.extend(inner)
-                lines.extend([line] * len(inner))
+                lines.extend(starts.get(id(r), line) for r in inner)
                 parents.extend([item] * len(inner))
             elif isinstance(item, dict):
                 recs.append(item)
-                lines.append(line)
+                lines.append(starts.get(id(item), line))
                 parents.append({})
     return recs, lines, parents
 

@@ -539,3 +539,37 @@ def test_an_empty_json_list_says_no_records(tmp_path):
         with pytest.raises(InputFormatError, match="no records"):
             load_changes(p)
 
+
+# ------------------------------------------------------------------ evidence lines
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        # {"incidents": [...]}, pretty-printed: the line each incident's "{" is on
+        ("pagerduty_incidents_outages.json", [3, 62, 104, 163]),
+        ("opsgenie_alerts.json", [3, 25]),  # {"data": [...]}
+        ("alertmanager_api_alerts.json", [2, 13]),  # a top-level list
+        ("alertmanager_groups.json", [4]),  # a list of groups, each with its alerts
+        ("alertmanager_webhook.json", [12]),
+        ("opsgenie_get_alert.json", [2]),  # {"data": {...}}
+        # log entries, newest first: each incident's trigger entry
+        ("pagerduty_log_entries_incidents.json", [677, 541, 207]),
+    ],
+)
+def test_records_in_a_json_document_have_their_own_line(data, name, lines):
+    df = load_alerts(data / name)
+    assert df["_line"].tolist() == lines
+    text = (data / name).read_text().splitlines()
+    assert all(text[n - 1].rstrip().endswith("{") for n in lines)
+
+
+def test_json_lines_one_line_documents_and_errors_keep_their_lines(data, tmp_path):
+    df = load_alerts(data / "alertmanager_webhooks.jsonl")
+    assert df["_line"].tolist() == [1, 2, 5]  # one row per alert: its first notification
+    doc = json.loads((data / "pagerduty_incidents_outages.json").read_text())
+    p = tmp_path / "compact.json"
+    p.write_text("\n" + json.dumps(doc) + "\n")  # one line, after a blank one
+    assert load_alerts(p)["_line"].tolist() == [2, 2, 2, 2]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "incidents": [\n    {"incident_number": 1,}\n  ]\n}\n')
+    with pytest.raises(InputFormatError, match="line 3"):
+        load_alerts(broken)
