@@ -251,7 +251,11 @@ def run_batch(
             format=base.logs_format or None,
             mapping=base.mapping("logs"),
         )
-        result = BatchResult(out=root, outcomes=[], criteria=criteria, warnings=warnings)
+        # what reading the alerts noted (e.g. no severities in them) explains the drafts
+        noted = list(frames["alerts"].attrs.get("source", {}).get("warnings", []))
+        result = BatchResult(
+            out=root, outcomes=[], criteria=criteria, warnings=[*noted, *warnings]
+        )
         template, hashes = template_version(), _Hashes()
         todo: list[tuple[Outcome, Any]] = []
         for inc in incidents:

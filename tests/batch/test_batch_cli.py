@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,14 @@ def test_the_readme_synopsis_repeats_the_option_not_the_value():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "[--logs L]..." in readme
     assert "[--logs L ...]" not in readme
+
+
+def test_what_reading_the_alerts_noted_is_shown(test_data, tmp_path):
+    """Bare PagerDuty log entries hold no severity, so nothing is drafted: say why."""
+    alerts = test_data / "ingest" / "pagerduty_log_entries.json"
+    res = CliRunner().invoke(cli, ["batch", "--alerts", str(alerts), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "0 drafted" in res.output
+    assert "include[]=incidents" in res.output
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert any("include[]=incidents" in w for w in index["warnings"])
