@@ -88,12 +88,13 @@ def test_pagerduty_log_entries_with_their_incidents(data):
 
 
 def test_pagerduty_incident_number_selects_from_log_entries(data):
-    """``draft --incident 2301`` finds the incident in a log entries export too."""
+    """``draft --incident 2301`` finds the incident in a log entries export too: the alert
+    and the other page of the same outage (2302, 42 s later), not the next day's 2310."""
     from postmortem_nb.incident_window import select_incident_alerts
 
     for name in ("pagerduty_log_entries_incidents.json", "pagerduty_incidents_outages.json"):
         chosen = select_incident_alerts(load_alerts(data / name), incident_key="2301")
-        assert chosen["alert_id"].tolist() == ["2301"], name
+        assert chosen["alert_id"].tolist() == ["2301", "2302"], name
 
 
 @pytest.mark.parametrize(
