@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import lru_cache
 
 from ..names import Names
-from .model import ACTION_TYPES, PRIORITIES, STATUSES, Analysis
+from .model import ACTION_TYPES, DONE_AT_KEYS, PRIORITIES, STATUSES, Analysis
 
 
 @dataclass(frozen=True)
@@ -322,6 +322,15 @@ def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) ->
                                        f"Action item {label} was due {item.due} and is "
                                        f"still {item.status or 'open'}.",
                                        "Finish it, move the date, or mark it 'wont do' with why."))
+        if item.status == "done" and not _done_date(item):
+            found = f" (found {item.done_at!r})" if item.done_at.strip() else ""
+            out.append(Finding("action-done-no-date", f"{at}.done_at",
+                               f"Action item {label} is done but has no completion date"
+                               f"{found}: insights counts it as done (no date), neither on "
+                               "time nor late.",
+                               'Add "done_at": "YYYY-MM-DD" (the day it was done) to the item '
+                               "in analysis.json; the forms set it when they mark an item done.",
+                               "info"))
         if not item.success_criterion.strip():
             out.append(Finding("action-no-criterion", f"{at}.success_criterion",
                                f"Action item {label} has no success criterion.",
@@ -356,6 +365,19 @@ def action_item_findings(analysis: Analysis, *, today: dt.date | None = None) ->
                     break
             seen.append((i, norm))
     return out
+
+
+def _done_date(item: object) -> bool:
+    """True when the item says, as a date, when it was done (done_at or an older key)."""
+    values = [getattr(item, "done_at", "")]
+    values += [getattr(item, "extra", {}).get(k) for k in DONE_AT_KEYS]
+    for value in values:
+        try:
+            dt.date.fromisoformat(str(value or "").strip()[:10])
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def five_whys_findings(analysis: Analysis) -> list[Finding]:

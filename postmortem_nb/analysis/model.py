@@ -23,6 +23,8 @@ PRIORITIES = ("P1", "P2", "P3", "P4")
 PRIORITY_WORDS = {"critical": "P1", "urgent": "P1", "high": "P2", "medium": "P3", "low": "P4"}
 STATUSES = ("open", "in progress", "done", "wont do")
 ACTION_TYPES = ("prevent", "mitigate", "detect", "process")
+# older spellings of done_at, kept as extra keys; insights reads the completion date from them
+DONE_AT_KEYS = ("completed_at", "closed_at")
 REVIEW_STATUSES = ("draft", "in review", "final")
 ROLES_HINT = ("incident commander", "on-call", "responder", "communications", "author", "reviewer")
 
@@ -195,7 +197,7 @@ class ActionItem:
     status: str = "open"
     type: str = "prevent"
     link: str = ""
-    done_at: str = ""  # YYYY-MM-DD, stamped by the store when the status becomes done
+    done_at: str = ""  # YYYY-MM-DD, stamped by the store when it sets the status to done
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -208,11 +208,13 @@ class AnalysisStore:
     ) -> Analysis:
         """Apply ``change(analysis)`` or {"dotted.path": value} and save (now, or debounced)."""
         with self._lock:
+            before = {item.id: item.status for item in self.analysis.action_items}
             if callable(change):
                 change(self.analysis)
             else:
                 for dotted, value in change.items():
                     _set_path(self.analysis, dotted, value)
+            stamp_done_dates(self.analysis, dt.date.today(), before)
             self._dirty = True
         self._notify()
         if debounce and self.debounce_s > 0:
@@ -261,7 +263,6 @@ class AnalysisStore:
             self._cancel_timer()
             if not self._dirty:
                 return False
-            stamp_done_dates(self.analysis, dt.date.today())
             ours = self.analysis.to_dict()
             with FileLock(str(self.lock_path), timeout=30):
                 disk = self._read_raw()
@@ -341,13 +342,18 @@ class AnalysisStore:
     )
 
 
-def stamp_done_dates(analysis: Analysis, today: dt.date) -> None:
+def stamp_done_dates(analysis: Analysis, today: dt.date, before: dict[str, str]) -> None:
     """Record when an action item was done (so "done on time" can be told), and forget
-    the date again if it is reopened."""
+    the date again if it is reopened: only for a status this change set (``before`` maps
+    ids to their statuses before it). A status typed into the file by hand says nothing
+    about the day it was done, so the next unrelated save must not date it."""
     for item in analysis.action_items:
+        was = before.get(item.id)
+        if was == item.status:
+            continue
         if item.status == "done" and not item.done_at:
             item.done_at = today.isoformat()
-        elif item.status != "done" and item.done_at:
+        elif item.status != "done" and was == "done" and item.done_at:
             item.done_at = ""
 
 

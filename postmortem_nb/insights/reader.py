@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.model import DONE_AT_KEYS
 from ..errors import AnalysisStoreError, PostmortemError
 from ..milestones import DURATIONS, Milestone, apply_overrides, durations
 from ..schema import MILESTONES
@@ -24,7 +25,6 @@ from ..workspace import slug
 
 FACTS_SCHEMAS = (1,)  # facts.json schema versions this reader understands
 STATUS_NONE = "no analysis"
-DONE_AT_KEYS = ("completed_at", "closed_at")  # older spellings kept as extra keys
 
 
 @dataclass

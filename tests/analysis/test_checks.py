@@ -139,8 +139,21 @@ def _codes(analysis: Analysis, index: int) -> set[str]:
                     due="2026-03-01", success_criterion="alert pages within 5 minutes"),
          {"action-overdue"}),
         (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
-                    due="2026-03-01", success_criterion="runbook merged", status="done"),
+                    due="2026-03-01", success_criterion="runbook merged", status="done",
+                    done_at="2026-02-27"),
          set()),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-03-01", success_criterion="runbook merged", status="done",
+                    extra={"closed_at": "2026-02-27T10:00:00Z"}),
+         {"unknown-key"}),  # an older spelling insights reads: a date, only not "done_at"
+        # done by hand in the file: when is unknown (never on time, never late)
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-03-01", success_criterion="runbook merged", status="done"),
+         {"action-done-no-date"}),
+        (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
+                    due="2026-03-01", success_criterion="runbook merged", status="done",
+                    done_at="last week"),
+         {"action-done-no-date"}),
         (ActionItem(id="A9", description="Add a pool-exhaustion alert", owner="sre",
                     due="soon", success_criterion="runbook merged"),
          {"action-bad-due"}),
@@ -171,6 +184,15 @@ def _codes(analysis: Analysis, index: int) -> set[str]:
 def test_action_item_checks(outage, item, expected):
     outage.action_items.append(item)
     assert _codes(outage, 2) == expected
+
+
+def test_a_done_item_without_a_date_is_an_info_naming_the_field(outage):
+    outage.action_items[1].status = "done"
+    [finding] = [f for f in check_analysis(outage, today=TODAY)
+                 if f.code == "action-done-no-date"]
+    assert (finding.field, finding.severity) == ("action_items[1].done_at", "info")
+    assert "A2" in finding.message
+    assert '"done_at": "YYYY-MM-DD"' in finding.suggestion
 
 
 @pytest.mark.parametrize(

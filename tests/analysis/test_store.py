@@ -397,3 +397,27 @@ def test_a_file_without_aliases_loads_and_saves_without_them(tmp_path, outage_di
     assert _disk(tmp_path)["summary"]["people"][0] == outage_dict["summary"]["people"][0]
     assert AnalysisStore(tmp_path).analysis.summary.people[2].aliases == ["mia.s", "mschulz"]
     assert store.add_person("Kim Park", "change author", aliases="kim.p").aliases == ["kim.p"]
+
+
+def test_a_status_set_by_hand_is_not_dated_by_the_next_unrelated_save(tmp_path, outage_dict):
+    """A2 marked done in the file by hand, days later only the title changes through the
+    store: the store never saw A2 become done, so it must not invent a completion date."""
+    import datetime as dt
+
+    outage_dict["action_items"][1]["status"] = "done"
+    (tmp_path / "analysis.json").write_text(json.dumps(outage_dict), encoding="utf-8")
+    store = AnalysisStore(tmp_path)
+    store.set_summary(title="Checkout API 503s after a pool-size config push")
+    saved = {i["id"]: i for i in _disk(tmp_path)["action_items"]}
+    assert saved["A2"]["status"] == "done"
+    assert saved["A2"]["done_at"] == ""
+    # the forms' dropdown (a change through the store) dates the item it changed only
+    store.update(lambda a: setattr(a.action_items[0], "status", "done"))
+    saved = {i["id"]: i for i in _disk(tmp_path)["action_items"]}
+    assert (saved["A1"]["done_at"], saved["A2"]["done_at"]) == (dt.date.today().isoformat(), "")
+    # reopening it by hand and saving something else keeps a date written by hand, too
+    outage_dict["action_items"][0].update(status="open", done_at="2026-03-01")
+    (tmp_path / "analysis.json").write_text(json.dumps(outage_dict), encoding="utf-8")
+    store = AnalysisStore(tmp_path)
+    store.set_lessons(got_lucky="The change landed before the evening peak, on a Tuesday.")
+    assert {i["id"]: i for i in _disk(tmp_path)["action_items"]}["A1"]["done_at"] == "2026-03-01"

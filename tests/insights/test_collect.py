@@ -220,3 +220,25 @@ def test_a_persons_aliases_appear_as_their_role(tmp_path):
         {"reports_dir": str(tmp_path), "today": TODAY.isoformat()}))
     assert [o["owner"] for o in data["action_items"]["overdue"]] == [role]
     assert "dana.w" not in json.dumps(data)
+
+
+def test_an_item_marked_done_by_hand_stays_done_without_a_date(tmp_path):
+    """A2 set to done in analysis.json by hand; later only the title is edited through the
+    store. No completion date was ever recorded: insights says "done (no date)", not
+    "done late" with a date after --today."""
+    from postmortem_nb.analysis import AnalysisStore
+
+    start = dt.datetime(2026, 3, 10, 14, tzinfo=dt.UTC)
+    analysis = {"schema": 1, "action_items": [
+        {"id": "A1", "description": "Add a canary stage", "owner": "team-a",
+         "due": "2026-03-12", "status": "done", "done_at": "2026-03-11"},
+        {"id": "A2", "description": "Page on pool exhaustion", "owner": "sre",
+         "due": "2026-03-20", "status": "done"}]}
+    ws = _ws(tmp_path, "pay", facts_for("pay", start, 60, "SEV1", ["payments"]), analysis)
+    AnalysisStore(ws).set_summary(title="Payments failed after a pool-size config push")
+    c = collect(tmp_path, today=dt.date(2026, 3, 15))
+    states = c.actions.set_index("id")
+    assert states["state"].to_dict() == {"A1": "done on time", "A2": "done (no date)"}
+    assert pd.isna(states.loc["A2", "done_at"])
+    codes = c.findings.loc[c.findings["field"] == "action_items[1].done_at", "code"].tolist()
+    assert codes == ["action-done-no-date"]
