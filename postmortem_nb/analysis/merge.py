@@ -3,8 +3,10 @@
 When another kernel or tab wrote the file since this session loaded it, the two edits
 are combined field by field against the version both started from. Lists of objects
 that carry an id (action items by ``id``, timeline events by ``event_id``) merge item by
-item; other lists are one field. When both sides changed the same field differently the
-merge is refused: nothing is overwritten and the conflicting fields are named.
+item; lists that are sets (``SET_FIELDS``: hidden event ids, reviewers) merge as sets, each
+side's additions and removals kept; other lists are one field. When both sides changed
+the same field differently the merge is refused: nothing is overwritten and the
+conflicting fields are named.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 
 _MISSING = object()
 ID_KEYS = ("id", "event_id")
+# lists whose order means nothing and whose items are plain text: two writers hiding
+# different events (or adding different reviewers) both keep what they did
+SET_FIELDS = ("timeline.hidden_events", "review.reviewers")
 
 
 def _id_key(*lists: list[Any]) -> str | None:
@@ -42,6 +47,10 @@ def merge3(base: Any, ours: Any, theirs: Any, path: str = "") -> tuple[Any, list
     if isinstance(ours, dict) and isinstance(theirs, dict):
         return _merge_dicts(base if isinstance(base, dict) else {}, ours, theirs, path)
     if isinstance(ours, list) and isinstance(theirs, list):
+        if path in SET_FIELDS:
+            merged_set = _merge_sets(base if isinstance(base, list) else [], ours, theirs)
+            if merged_set is not None:
+                return merged_set, []
         merged = _merge_keyed_lists(base if isinstance(base, list) else [], ours, theirs, path)
         if merged is not None:
             return merged
@@ -102,3 +111,12 @@ def _merge_keyed_lists(
         out.append(value)
         conflicts.extend(sub_conflicts)
     return out, conflicts
+
+
+def _merge_sets(base: list, ours: list, theirs: list) -> list | None:
+    """Both sides' additions, minus both sides' removals, in theirs' order then ours'
+    (None when an item is not text: then the list is merged as one field)."""
+    if not all(isinstance(i, str) for i in (*base, *ours, *theirs)):
+        return None
+    removed = (set(base) - set(ours)) | (set(base) - set(theirs))
+    return [i for i in dict.fromkeys([*theirs, *ours]) if i not in removed]

@@ -190,6 +190,25 @@ def test_two_writers_adding_action_items_keep_both(tmp_path):
     assert [(i["id"], i["owner"]) for i in items] == [("A1", "sre"), ("A2", "payments")]
 
 
+def test_two_writers_hiding_different_events_keep_both(tmp_path, outage_dict):
+    """Hidden ids and reviewers are sets: each writer's additions and removals are kept."""
+    outage_dict["timeline"]["hidden_events"] = ["ev-storm0001", "ev-dup00002"]
+    (tmp_path / "analysis.json").write_text(json.dumps(outage_dict), encoding="utf-8")
+    one, two = AnalysisStore(tmp_path), AnalysisStore(tmp_path)
+    one.hide_event("ev-peak00003")
+    one.set_review(reviewers=["sre lead", "payments lead"])
+
+    def tab_two(a):  # one save of two edits, made before seeing tab one's
+        a.timeline.hidden_events = ["ev-dup00002", "ev-onset0004"]
+        a.review.reviewers = ["sre lead", "db lead"]
+
+    two.update(tab_two)
+    data = _disk(tmp_path)
+    assert data["timeline"]["hidden_events"] == ["ev-dup00002", "ev-peak00003", "ev-onset0004"]
+    assert data["review"]["reviewers"] == ["sre lead", "payments lead", "db lead"]
+    assert not list(tmp_path.glob("analysis.json.conflict-*"))
+
+
 def test_same_field_changed_by_both_is_refused(tmp_path):
     one = AnalysisStore(tmp_path)
     one.set_summary(what_happened="start")
