@@ -3,10 +3,10 @@
 The analyst's sections are rendered from analysis.json at export time, so an edit made
 after the draft shows up without re-executing. The notebook is re-executed (as a draft
 does) when the input files changed since the draft (their SHA-256 in draft.json), or
-when the parts of analysis.json the story is derived from (milestone overrides, the
-incident window, added or hidden events) changed since facts.json was computed: the
-header, timeline, impact figures and facts.json all depend on them, so the whole report
-agrees again.
+when the parts of analysis.json the story is derived from (the title, milestone
+overrides, the incident window, added or hidden events) changed since facts.json was
+computed: the header, timeline, impact figures and facts.json all depend on them, so the
+whole report agrees again.
 """
 
 from __future__ import annotations
@@ -105,12 +105,18 @@ def story_stale(analysis: Any, facts: Mapping[str, Any] | None, tz: str = "UTC")
         return ""
     recorded = facts.get("analysis_fingerprint")
     if recorded is not None:
-        if recorded != analysis_fingerprint(analysis.to_dict()):
-            return (
-                "the milestone overrides, incident window or timeline events in "
-                "analysis.json changed since facts.json was computed"
-            )
-        return ""
+        data = analysis.to_dict()
+        if recorded == analysis_fingerprint(data):
+            return ""
+        title = analysis.summary.title
+        if recorded == analysis_fingerprint(data, title=False) and (
+            not title or title == (facts.get("incident") or {}).get("title")
+        ):  # recorded before the title was part of the hash, and the title agrees
+            return ""
+        return (
+            "the title, milestone overrides, incident window or timeline events in "
+            "analysis.json changed since facts.json was computed"
+        )
     overrides = analysis.timeline.milestone_overrides
     ms = facts.get("milestones") or {}
     for name in MILESTONES:

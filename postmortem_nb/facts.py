@@ -85,15 +85,20 @@ def build_facts(story: IncidentStory) -> dict[str, Any]:
 STORY_KEYS = ("milestone_overrides", "incident_window", "added_events", "hidden_events")
 
 
-def analysis_fingerprint(analysis: Mapping[str, Any] | None) -> str:
+def analysis_fingerprint(analysis: Mapping[str, Any] | None, *, title: bool = True) -> str:
     """SHA-256 of the parts of analysis.json the story is derived from.
 
     Milestone overrides, the incident window and added or hidden events change the
-    header, the timeline, the impact figures and facts.json itself; the workbook records
+    header, the timeline, the impact figures and facts.json itself, and the summary's
+    title is the story's title (the timeline figure's, facts.json's); the workbook records
     this hash in facts.json so that ``export`` can tell when they changed since.
+    ``title=False`` gives the hash facts.json recorded before the title was part of it.
     """
     timeline = (analysis or {}).get("timeline") or {}
     part = {k: timeline.get(k) for k in STORY_KEYS} if isinstance(timeline, Mapping) else {}
+    if title:
+        summary = (analysis or {}).get("summary") or {}
+        part["summary.title"] = summary.get("title") if isinstance(summary, Mapping) else None
     text = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -75,6 +75,27 @@ def test_export_after_milestone_overrides_makes_the_whole_report_agree(demo_copy
     assert ws.notebook.stat().st_mtime_ns == before
 
 
+def _figure_titles(nb_path: Path) -> list[str]:
+    """The titles of the Plotly figures the executed notebook shows."""
+    nb = nbformat.read(nb_path, as_version=4)
+    return [o["data"]["application/vnd.plotly.v1+json"]["layout"].get("title", {}).get("text", "")
+            for cell in nb.cells for o in cell.get("outputs", [])
+            if "application/vnd.plotly.v1+json" in o.get("data", {})]
+
+
+def test_a_new_title_re_executes_so_figure_and_facts_follow(demo_copy):
+    ws = Workspace.existing(demo_copy)
+    title = "Checkout payments failed: the reporting job exhausted DB connections"
+    assert title not in _figure_titles(ws.notebook)
+    _write_analysis(ws.analysis, title=title)
+    export_workspace(ws)
+    assert json.loads(ws.facts.read_text())["incident"]["title"] == title
+    assert title in _figure_titles(ws.notebook)  # the timeline figure's title
+    before = ws.notebook.stat().st_mtime_ns  # nothing stale any more: no second run
+    export_workspace(ws)
+    assert ws.notebook.stat().st_mtime_ns == before
+
+
 def test_markdown_export(demo_copy):
     ws = Workspace.existing(demo_copy)
     _write_analysis(ws.analysis, what_happened="Checkout payments failed for two hours.")
