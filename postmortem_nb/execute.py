@@ -31,6 +31,25 @@ def source_fingerprint(nb: Any) -> str:
     return h.hexdigest()
 
 
+def mark_as_executed(output: Path) -> None:
+    """Record the source fingerprint in a notebook a failed execution left behind.
+
+    It is the tool's own output (papermill's error banner included): without the
+    fingerprint the next draft or export took it for a hand-edited notebook and kept it
+    as ``postmortem.edited-*.ipynb``. A cell edited after this still counts as a hand edit.
+    """
+    import nbformat
+
+    from .workspace import atomic_write_text
+
+    try:
+        nb = nbformat.read(output, as_version=4)
+    except Exception:  # nothing written (the kernel never started), or unreadable: leave it
+        return
+    nb.metadata.setdefault("postmortem", {})["source_fingerprint"] = source_fingerprint(nb)
+    atomic_write_text(Path(output), nbformat.writes(nb))
+
+
 def kernel_config() -> Any:
     """Kernel manager settings: encrypt the kernel's sockets when the kernel supports it.
 
@@ -110,12 +129,14 @@ def execute(
             kernel_manager_class=kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
+        mark_as_executed(output)
         raise ExecutionError(
             f"The notebook failed in cell {exc.exec_count}: {exc.ename}: "
             f"{str(exc.evalue).rstrip().rstrip('.')}. "
             f"The failed notebook is kept at {output}."
         ) from exc
     except Exception as exc:  # kernel death, time-outs: still the user's notebook to inspect
+        mark_as_executed(output)
         raise ExecutionError(
             f"Executing {template.name} failed: {type(exc).__name__}: {exc}. "
             f"Whatever ran is kept at {output}."

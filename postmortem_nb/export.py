@@ -168,6 +168,10 @@ def export_workspace(
     why = "inputs changed since the draft" if ws.record.exists() and inputs_changed(ws) else ""
     why = why or story_stale(analysis, facts, tz)
     if why:
+        from .analysis.checks import raise_for_unreadable_times
+
+        # a time typed by hand that the notebook cannot read: say where, run no kernel
+        raise_for_unreadable_times(analysis, ws.analysis, tz)
         redraft(ws, why)
         facts = ws.read_json(ws.facts) or {}
     header = header_info(facts, analysis, tz)

@@ -71,6 +71,7 @@ class Workbook:
     @classmethod
     def load(cls, params: Params) -> Workbook:
         from .analysis import AnalysisStore
+        from .analysis.checks import raise_for_unreadable_times
         from .facts import analysis_fingerprint, build_facts
         from .incident import load_inputs
         from .story import analyse_incident
@@ -79,6 +80,7 @@ class Workbook:
         frames = load_inputs(params)
         store = AnalysisStore.open(root / "analysis.json")
         analysis = store.analysis
+        raise_for_unreadable_times(analysis, store.path, params.tz or "UTC")
         ids = [s.strip() for s in params.alert_ids.split(",") if s.strip()] or None
         story = analyse_incident(
             frames["alerts"],

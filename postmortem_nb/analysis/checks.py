@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import lru_cache
+from typing import Any
 
 from ..names import Names
 from .model import ACTION_TYPES, DONE_AT_KEYS, PRIORITIES, STATUSES, Analysis
@@ -24,7 +25,7 @@ class Finding:
     field: str  # where: "action_items[2].owner", "lessons.went_wrong"
     message: str
     suggestion: str = ""
-    severity: str = "warning"  # "warning" or "info"
+    severity: str = "warning"  # "error" (export fails on it), "warning" or "info"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -472,10 +473,79 @@ def unknown_key_findings(analysis: Analysis) -> list[Finding]:
     return out
 
 
-def check_analysis(analysis: Analysis, *, today: dt.date | None = None) -> list[Finding]:
-    """All findings, in report order of the fields they refer to."""
+def story_times(analysis: Analysis) -> Iterator[tuple[str, str]]:
+    """(field, value) of every time the notebook reads from analysis.json."""
+    t = analysis.timeline
+    for name, ov in t.milestone_overrides.items():
+        yield f"timeline.milestone_overrides.{name}.at", ov.at
+    if t.incident_window is not None:
+        yield "timeline.incident_window.start", t.incident_window.start
+        yield "timeline.incident_window.end", t.incident_window.end
+    for i, ev in enumerate(t.added_events):
+        yield f"timeline.added_events[{i}].timestamp", ev.timestamp
+
+
+def _plain_iso(text: str, tz: str) -> bool:
+    """An ISO time with its zone (or read in UTC): readable without pandas (a fast check)."""
+    try:
+        ts = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return ts.tzinfo is not None or tz.upper() == "UTC"
+
+
+def time_findings(analysis: Analysis, tz: str = "UTC") -> list[Finding]:
+    """Times typed into analysis.json by hand that the notebook cannot read ("17:80", a
+    word): the draft and every export that re-executes would fail on them, so they are
+    errors. Naive times are read in ``tz`` (the team's zone) as the notebook reads them."""
+    from ..errors import ParameterError
+
+    out = []
+    for field, value in story_times(analysis):
+        if not str(value or "").strip():
+            if not field.startswith("timeline.added_events"):
+                continue  # an empty override or window end is none
+            problem = f"{field} is empty: an added event needs a time"
+        elif _plain_iso(str(value), tz):
+            continue
+        else:
+            from ..timeutil import to_utc  # pandas: only for a time that is not plain ISO
+
+            try:
+                to_utc(value, tz, what=field)  # what the notebook does with it
+                continue
+            except ParameterError as exc:
+                problem = str(exc).rstrip(".")
+        out.append(Finding(
+            "time-unreadable", field, f"{problem}. The notebook cannot be executed with it.",
+            "Write a time such as 2026-03-10T17:20:00Z (UTC) or 2026-03-10 18:20 (the team's "
+            "zone), or set it again in the notebook's timeline form.", "error"))
+    return out
+
+
+def raise_for_unreadable_times(analysis: Analysis, path: object, tz: str = "UTC") -> None:
+    """Stop a draft or export on a time in analysis.json it cannot read, naming the file
+    and the field, before a kernel runs (not with a traceback from inside the story)."""
+    from ..errors import ParameterError
+
+    bad = time_findings(analysis, tz)
+    if bad:
+        raise ParameterError(f"{path}: " + " ".join(f.message for f in bad) + " "
+                             + bad[0].suggestion)
+
+
+def check_analysis(
+    analysis: Analysis,
+    *,
+    today: dt.date | None = None,
+    facts: Mapping[str, Any] | None = None,
+    tz: str | None = None,
+) -> list[Finding]:
+    """All findings, in report order of the fields they refer to. Naive times are read in
+    ``tz``, else in the zone of the workspace's ``facts`` (facts.json), else UTC."""
     names = analysis.person_name_groups()
-    findings: list[Finding] = unknown_key_findings(analysis)
+    tz = tz or (facts or {}).get("timezone") or "UTC"
+    findings: list[Finding] = unknown_key_findings(analysis) + time_findings(analysis, tz)
     for field, text in free_text_fields(analysis):
         findings.extend(blame_findings(text, field, names))
     findings.extend(five_whys_findings(analysis))

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 import click
 
@@ -31,10 +32,12 @@ from ..errors import AnalysisStoreError
 )
 def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | None) -> None:
     """Check WORKSPACE's analysis.json (or the given .json file) for blame-oriented wording,
-    vague or incomplete action items, a 5 Whys chain ending at a person and empty sections.
+    vague or incomplete action items, a 5 Whys chain ending at a person, empty sections
+    and times the notebook cannot read.
 
-    Exit status: 0 when clean (or without --strict), 1 with findings and --strict,
-    2 when analysis.json is missing or unreadable. Nothing is written.
+    Exit status: 0 when clean (or without --strict), 1 with findings and --strict or with
+    an error (a time the draft and export would fail on), 2 when analysis.json is missing
+    or unreadable. Nothing is written.
     """
     path = resolve_path(workspace)
     try:
@@ -42,13 +45,16 @@ def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | No
     except AnalysisStoreError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    findings = check_analysis(analysis, today=today.date() if today else None)
+    findings = check_analysis(analysis, today=today.date() if today else None,
+                              facts=_facts_beside(path))
+    errors = any(f.severity == "error" for f in findings)
     if as_json:
         payload = {
             "schema": 1,
             "path": str(path),
             "review_status": analysis.review.status,
-            "counts": {"warning": 0, "info": 0, **Counter(f.severity for f in findings)},
+            "counts": {"error": 0, "warning": 0, "info": 0,
+                       **Counter(f.severity for f in findings)},
             "findings": [f.to_dict() for f in findings],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -61,4 +67,13 @@ def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | No
         click.echo(f"{len(findings)} finding(s) in {path}.")
     else:
         click.echo(f"No findings in {path}.")
-    sys.exit(1 if strict and findings else 0)
+    sys.exit(1 if errors or (strict and findings) else 0)
+
+
+def _facts_beside(path: Path) -> dict | None:
+    """The workspace's facts.json (the team's zone), when readable."""
+    try:
+        facts = json.loads(path.with_name("facts.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return facts if isinstance(facts, dict) else None

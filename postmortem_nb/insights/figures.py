@@ -243,7 +243,7 @@ def findings_figure(top: pd.DataFrame) -> go.Figure:
     if top.empty:
         return _empty(title, "No findings.")
     sub = top.iloc[::-1]
-    colors = ["#ff7f0e" if s == "warning" else "#9ecae1" for s in sub["severity"]]
+    colors = ["#9ecae1" if s == "info" else "#ff7f0e" for s in sub["severity"]]
     fig = go.Figure(go.Bar(x=sub["incidents"], y=[_t(c) for c in sub["code"]], orientation="h",
                            marker_color=colors, customdata=sub["findings"],
                            hovertemplate="%{y}: in %{x} post-mortem(s), %{customdata} "

@@ -45,9 +45,26 @@ def test_findings_with_and_without_strict(workspace, outage_dict):
     payload = json.loads(strict.stdout)
     assert {(f["field"], f["code"]) for f in payload["findings"]} == {
         ("lessons.went_wrong", "blame-human-error"), ("action_items[1].owner", "action-no-owner")}
-    assert payload["counts"] == {"warning": 2, "info": 0}  # both keys, always
+    assert payload["counts"] == {"error": 0, "warning": 2, "info": 0}  # every key, always
     assert (workspace / "analysis.json").read_bytes() == before  # read-only
     assert sorted(os.listdir(workspace)) == ["analysis.json"]
+
+
+def test_an_unreadable_override_time_is_an_error_naming_field_and_value(workspace, outage_dict):
+    """Typed by hand: export would fail on it, so check fails too (even without --strict)."""
+    outage_dict["timeline"]["milestone_overrides"]["resolved"] = {
+        "at": "2026-03-10 17:80", "note": "all alerts closed"}
+    (workspace / "analysis.json").write_text(json.dumps(outage_dict))
+    result = run(str(workspace), "--today", "2026-04-01")
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("error:"))
+    assert "timeline.milestone_overrides.resolved.at" in line
+    assert "'2026-03-10 17:80'" in line
+    payload = json.loads(run(str(workspace), "--json", "--today", "2026-04-01").stdout)
+    assert payload["counts"]["error"] == 1
+    [finding] = [f for f in payload["findings"] if f["severity"] == "error"]
+    assert (finding["code"], finding["field"]) == (
+        "time-unreadable", "timeline.milestone_overrides.resolved.at")
 
 
 def test_overdue_depends_on_today(workspace):

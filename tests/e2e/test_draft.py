@@ -96,6 +96,35 @@ def test_a_new_title_re_executes_so_figure_and_facts_follow(demo_copy):
     assert ws.notebook.stat().st_mtime_ns == before
 
 
+def test_an_unreadable_override_is_named_and_a_failed_run_is_no_hand_edit(demo_copy):
+    """"17:80" typed into analysis.json by hand: export names the file and the field and
+    runs no kernel; a draft fails on it; once fixed, the next export replaces the failed
+    notebook (the tool's own output) instead of keeping it as a hand edit."""
+    from postmortem_nb.errors import ExecutionError, ParameterError
+
+    ws = Workspace.existing(demo_copy)
+    data = json.loads(ws.analysis.read_text())
+    data["timeline"]["milestone_overrides"]["resolved"] = {
+        "at": "2026-03-10 17:80", "note": "last alert closed"}
+    ws.analysis.write_text(json.dumps(data))
+    before = ws.notebook.read_bytes()
+    with pytest.raises(ParameterError) as err:
+        export_workspace(ws)
+    assert str(ws.analysis) in str(err.value)
+    assert "timeline.milestone_overrides.resolved.at '2026-03-10 17:80'" in str(err.value)
+    assert ws.notebook.read_bytes() == before
+    inputs = demo_inputs()
+    with pytest.raises(ExecutionError, match=r"timeline\.milestone_overrides\.resolved\.at"):
+        draft(inputs["alerts"], inputs["logs"], inputs["changes"], tz=DEMO_TZ,
+              out=demo_copy.parent)
+    data["timeline"]["milestone_overrides"]["resolved"]["at"] = "2026-03-10 17:20"
+    ws.analysis.write_text(json.dumps(data))
+    export_workspace(ws)
+    assert list(ws.root.glob("postmortem.edited-*")) == []
+    resolved = json.loads(ws.facts.read_text())["milestones"]["resolved"]
+    assert (resolved["at"], resolved["source"]) == ("2026-03-10T16:20:00Z", "analyst")
+
+
 def test_markdown_export(demo_copy):
     ws = Workspace.existing(demo_copy)
     _write_analysis(ws.analysis, what_happened="Checkout payments failed for two hours.")
