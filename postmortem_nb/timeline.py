@@ -1,7 +1,8 @@
 """Timeline events from alerts, changes, the log signal and the analyst.
 
 One frame with ``schema.EVENT_COLUMNS``: ``event_id`` is a stable hash of kind, source and
-timestamp (so the analyst can hide or pin an event across re-runs), ``group`` the id of
+timestamp (so the analyst can hide or pin an event across re-runs; an event that occurs
+once per incident, ``ONCE_PER_INCIDENT``, leaves its time out), ``group`` the id of
 the summary event a member was collapsed into ("" for top-level events) and ``members``
 how many events a summary stands for. Storms (many alerts of one service within
 minutes), flapping (one alert firing and clearing repeatedly) and duplicates are
@@ -27,10 +28,40 @@ from .timeutil import to_utc
 COLUMNS = EVENT_COLUMNS
 
 
-def event_id(kind: str, source: str, timestamp: pd.Timestamp) -> str:
-    """Stable id: the same event in a re-run gets the same id."""
-    key = f"{kind}|{source}|{pd.Timestamp(timestamp).tz_convert('UTC').isoformat()}"
+# Derived events there is one of per incident. Their id leaves the time out: more logs
+# move the failure peak, yet hiding it must survive the re-draft. A milestone is keyed by
+# its name (its source turns from "derived" to "analyst" when it is overridden).
+ONCE_PER_INCIDENT = ("signal_onset", "signal_peak", "signal_recovery", "milestone")
+
+
+def event_id(kind: str, source: str, timestamp: pd.Timestamp | None) -> str:
+    """Stable id: the same event in a re-run gets the same id. ``timestamp=None`` for an
+    event that occurs once per incident, whose id then survives a change of its time."""
+    key = f"{kind}|{source}"
+    if timestamp is not None:
+        key += f"|{pd.Timestamp(timestamp).tz_convert('UTC').isoformat()}"
     return "ev-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def _once(frame: pd.DataFrame) -> pd.Series:
+    """Rows of derived events that occur once per incident (never an analyst's event; a
+    milestone row names its milestone, even when the analyst overrode its time)."""
+    kind = frame["kind"].astype("str")
+    milestone = frame["milestone"] if "milestone" in frame.columns else pd.Series(
+        None, index=frame.index, dtype="object")
+    analyst = frame["source"].astype("str").str.startswith("analyst")
+    return ((kind.isin(ONCE_PER_INCIDENT) & (kind != "milestone") & ~analyst)
+            | ((kind == "milestone") & milestone.notna() & (milestone != "")))
+
+
+def _time_ids(frame: pd.DataFrame) -> pd.Series:
+    """The ids once-per-incident events had when every id hashed the time (earlier
+    versions), so ids hidden then still hide them; "" for other events."""
+    once = _once(frame)
+    return pd.Series(
+        [event_id(k, s, t) if o else "" for k, s, t, o in
+         zip(frame["kind"], frame["source"], frame["timestamp"], once, strict=True)],
+        index=frame.index, dtype="object")
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -55,8 +86,11 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True)
     # the id hashes a stable key (alert id, change text), not the file path shown in source
     keys = out["_key"].fillna(out["source"]) if "_key" in out.columns else out["source"]
+    once = _once(out)
+    keys = keys.where(~(once & (out["kind"] == "milestone")), out["milestone"])
     out["event_id"] = [
-        event_id(k, s, t) for k, s, t in zip(out["kind"], keys, out["timestamp"], strict=True)
+        event_id(k, s, None if o else t)
+        for k, s, t, o in zip(out["kind"], keys, out["timestamp"], once, strict=True)
     ]
     return out[list(COLUMNS)]
 
@@ -251,9 +285,24 @@ def build_events(*frames: pd.DataFrame, hidden: Iterable[str] = ()) -> pd.DataFr
     parts = [f for f in frames if f is not None and len(f)]
     out = pd.concat(parts, ignore_index=True) if parts else _frame([])
     hidden = set(hidden)
-    out["hidden"] = out["event_id"].isin(hidden) | out["group"].isin(hidden)
+    out["hidden"] = (out["event_id"].isin(hidden) | out["group"].isin(hidden)
+                     | _time_ids(out).isin(hidden))
     out = out.drop_duplicates("event_id", keep="first")
     return out.sort_values(["timestamp", "kind"], kind="stable").reset_index(drop=True)
+
+
+def unmatched_hidden(events: pd.DataFrame, hidden: Iterable[str]) -> list[str]:
+    """Hidden ids that match no event of ``events``: the data changed since they were
+    hidden (an event whose time moved has a new id), so the event they meant shows again
+    and the analyst should hide it anew."""
+    if events is None or not len(events):
+        return [str(h) for h in dict.fromkeys(hidden)]
+    known = set(events["event_id"])
+    if "group" in events.columns:
+        known |= set(events["group"])
+    if {"kind", "source", "timestamp"} <= set(events.columns):
+        known |= set(_time_ids(events))
+    return [str(h) for h in dict.fromkeys(hidden) if h not in known]
 
 
 def visible_events(events: pd.DataFrame) -> pd.DataFrame:

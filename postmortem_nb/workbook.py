@@ -75,6 +75,7 @@ class Workbook:
         from .facts import analysis_fingerprint, build_facts
         from .incident import load_inputs
         from .story import analyse_incident
+        from .timeline import unmatched_hidden
 
         root = Path(params.workspace).expanduser() if params.workspace else Path.cwd()
         frames = load_inputs(params)
@@ -108,6 +109,8 @@ class Workbook:
         facts["inputs"] = provenance_records(frames)
         facts["responders"] = responders(story)
         facts["analysis_fingerprint"] = analysis_fingerprint(analysis.to_dict())
+        facts["hidden_events_not_found"] = unmatched_hidden(
+            story.events, analysis.timeline.hidden_events)
         return cls(params, root, frames, store, story, facts)
 
     @property

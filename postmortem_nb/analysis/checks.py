@@ -534,6 +534,19 @@ def raise_for_unreadable_times(analysis: Analysis, path: object, tz: str = "UTC"
                              + bad[0].suggestion)
 
 
+def hidden_event_findings(analysis: Analysis, facts: Mapping[str, Any] | None) -> list[Finding]:
+    """Hidden ids that matched no event when facts.json was computed: the event the analyst
+    hid is shown again (its time moved, so its id changed, or it is gone)."""
+    gone = set((facts or {}).get("hidden_events_not_found") or ())
+    return [Finding(
+        "hidden-event-not-found", f"timeline.hidden_events[{i}]",
+        f"The hidden event {ident} matches no event of the last draft: the data changed "
+        "since it was hidden, so the event it meant may be shown again under a new id.",
+        "Hide that event again in the notebook's timeline form (Hide derived events), then "
+        f"remove the old id from timeline.hidden_events (store.unhide_event({ident!r})).")
+        for i, ident in enumerate(analysis.timeline.hidden_events) if ident in gone]
+
+
 def check_analysis(
     analysis: Analysis,
     *,
@@ -541,11 +554,13 @@ def check_analysis(
     facts: Mapping[str, Any] | None = None,
     tz: str | None = None,
 ) -> list[Finding]:
-    """All findings, in report order of the fields they refer to. Naive times are read in
-    ``tz``, else in the zone of the workspace's ``facts`` (facts.json), else UTC."""
+    """All findings, in report order of the fields they refer to. With the workspace's
+    ``facts`` (facts.json) hidden ids that matched no event are found too; naive times are
+    read in ``tz``, else in the facts' zone, else UTC."""
     names = analysis.person_name_groups()
     tz = tz or (facts or {}).get("timezone") or "UTC"
     findings: list[Finding] = unknown_key_findings(analysis) + time_findings(analysis, tz)
+    findings.extend(hidden_event_findings(analysis, facts))
     for field, text in free_text_fields(analysis):
         findings.extend(blame_findings(text, field, names))
     findings.extend(five_whys_findings(analysis))

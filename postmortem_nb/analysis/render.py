@@ -164,7 +164,7 @@ def _summary(a: Analysis, facts: dict[str, Any] | None, tz: str | None) -> str:
     )
 
 
-def _timeline_notes(a: Analysis, tz: str | None) -> str:
+def _timeline_notes(a: Analysis, facts: dict[str, Any] | None, tz: str | None) -> str:
     t = a.timeline
     parts = []
     if t.added_events:
@@ -189,8 +189,11 @@ def _timeline_notes(a: Analysis, tz: str | None) -> str:
             f"<p>Incident window set by the analyst: {escape(_time(t.incident_window.start, tz))}"
             f" to {escape(_time(t.incident_window.end, tz))}.</p>"
         )
-    if t.hidden_events:
-        parts.append(f"<p>{len(t.hidden_events)} derived event(s) hidden by the analyst.</p>")
+    # only the ids that hid something (facts.json lists those that matched no event)
+    gone = set((facts or {}).get("hidden_events_not_found") or ())
+    hidden = [h for h in t.hidden_events if h not in gone]
+    if hidden:
+        parts.append(f"<p>{len(hidden)} derived event(s) hidden by the analyst.</p>")
     return "".join(parts) or '<p class="pm-empty">No analyst-added or pinned events.</p>'
 
 
@@ -262,7 +265,7 @@ def render_section_html(
     """One part's HTML body (without review notes); see PARTS."""
     return {
         "summary": lambda: _summary(analysis, facts, tz),
-        "timeline_notes": lambda: _timeline_notes(analysis, tz),
+        "timeline_notes": lambda: _timeline_notes(analysis, facts, tz),
         "root_cause": lambda: _root_cause(analysis),
         "impact_narrative": lambda: _impact(analysis),
         "action_items": lambda: _actions(analysis),
@@ -282,7 +285,8 @@ def render_part_html(
     """One part, wrapped in its div, with review notes as in render_sections_html."""
     if review_notes is None:
         review_notes = analysis.review.status != "final"
-    notes = findings_by_section(check_analysis(analysis, today=today)) if review_notes else {}
+    notes = (findings_by_section(check_analysis(analysis, today=today, facts=facts, tz=tz))
+             if review_notes else {})
     return _wrap(part, render_section_html(part, analysis, facts=facts, tz=tz)
                  + _notes(notes.get(part, [])))
 
@@ -299,7 +303,8 @@ def render_sections_html(
     review status is final (review_notes=None) or as forced by review_notes=True/False."""
     if review_notes is None:
         review_notes = analysis.review.status != "final"
-    notes = findings_by_section(check_analysis(analysis, today=today)) if review_notes else {}
+    notes = (findings_by_section(check_analysis(analysis, today=today, facts=facts, tz=tz))
+             if review_notes else {})
     return {
         part: _wrap(part, render_section_html(part, analysis, facts=facts, tz=tz)
                     + _notes(notes.get(part, [])))

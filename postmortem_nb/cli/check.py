@@ -32,8 +32,8 @@ from ..errors import AnalysisStoreError
 )
 def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | None) -> None:
     """Check WORKSPACE's analysis.json (or the given .json file) for blame-oriented wording,
-    vague or incomplete action items, a 5 Whys chain ending at a person, empty sections
-    and times the notebook cannot read.
+    vague or incomplete action items, a 5 Whys chain ending at a person, empty sections,
+    times the notebook cannot read and hidden events that match nothing (with facts.json).
 
     Exit status: 0 when clean (or without --strict), 1 with findings and --strict or with
     an error (a time the draft and export would fail on), 2 when analysis.json is missing
@@ -71,7 +71,7 @@ def command(workspace: str, as_json: bool, strict: bool, today: dt.datetime | No
 
 
 def _facts_beside(path: Path) -> dict | None:
-    """The workspace's facts.json (the team's zone), when readable."""
+    """The workspace's facts.json (the last draft's events and zone), when readable."""
     try:
         facts = json.loads(path.with_name("facts.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -330,7 +330,7 @@ def read_workspace(ws: Path, *, today: dt.date, min_severity: str = "SEV2") -> W
             "status": status, "due": due, "done_at": done_at, "state": state,
             "overdue_days": (today - due).days if state == "overdue" and due else None,
         })
-    for finding in check_analysis(analysis, today=today):
+    for finding in check_analysis(analysis, today=today, facts=facts):
         rec.findings.append({"incident_id": iid, "code": finding.code,
                              "severity": finding.severity, "field": finding.field,
                              "message": finding.message})

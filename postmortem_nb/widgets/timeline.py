@@ -36,6 +36,25 @@ def _derived_options(events: Any) -> list[tuple[str, str]]:
     return out
 
 
+def hidden_gone_html(hidden: list[str], events: Any) -> str:
+    """A note on hidden ids that match no event of ``events`` ("" when all match): the
+    event the analyst hid shows again (its time moved, so its id changed, or it is gone)."""
+    if events is None or "event_id" not in events:
+        return ""
+    from ..timeline import unmatched_hidden
+
+    gone = unmatched_hidden(events, hidden)
+    if not gone:
+        return ""
+    return (
+        f'<p class="pm-warning pm-hidden-gone">{len(gone)} hidden event id(s) match no '
+        f"event of this draft: {escape(', '.join(gone))}. The data changed since they were "
+        "hidden (an event whose time moved gets a new id), so the events they meant may "
+        "show again: select them below to hide them again. The old ids stay in "
+        "analysis.json until removed with wb.store.unhide_event(id).</p>"
+    )
+
+
 def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
                   today: dt.date | None = None) -> Live:
     """Analyst events (add/edit/remove), hidden derived events, milestone and window overrides.
@@ -118,8 +137,15 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
         form.apply(apply)
 
     hide_select.observe(hidden_changed, names="value")
+    gone = css(w.HTML(hidden_gone_html(st.analysis.timeline.hidden_events, events)),
+               "pm-hidden-gone-note")
     hide_part: list[w.Widget] = [w.HTML("<b>Hide derived events</b> (select to hide)"),
-                                 hide_select] if options else []
+                                 gone, hide_select] if options else []
+
+    def sync_gone() -> None:
+        value = hidden_gone_html(st.analysis.timeline.hidden_events, events)
+        if gone.value != value:
+            gone.value = value
 
     # -------------------------------------------------------- milestone overrides
     ms_rows = []
@@ -166,6 +192,7 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
             rebuild_events()
 
     form.on_refresh(sync_events)
+    form.on_refresh(sync_gone)
     form.on_reload(rebuild_events)
     children = [
         w.HTML("<b>Analyst and pinned events</b>"), events_box,
@@ -176,4 +203,5 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
         w.HBox([win_start, win_end, win_save, win_clear]),
     ]
     return form.finish(children, "Timeline edits",
-                       static_part(st, "timeline_notes", tz=tz, today=today))
+                       static_part(st, "timeline_notes", tz=tz, today=today)
+                       + hidden_gone_html(st.analysis.timeline.hidden_events, events))

@@ -67,6 +67,19 @@ def test_an_unreadable_override_time_is_an_error_naming_field_and_value(workspac
         "time-unreadable", "timeline.milestone_overrides.resolved.at")
 
 
+def test_hidden_ids_the_last_draft_did_not_match_are_named(workspace, outage_dict):
+    """facts.json beside analysis.json lists hidden ids that matched no derived event."""
+    outage_dict["timeline"]["hidden_events"] = ["ev-edbda21e54", "ev-0aa3c1f2d9"]
+    (workspace / "analysis.json").write_text(json.dumps(outage_dict))
+    (workspace / "facts.json").write_text(json.dumps(
+        {"schema": 1, "timezone": "Europe/Berlin", "hidden_events_not_found": ["ev-0aa3c1f2d9"]}))
+    result = run(str(workspace), "--today", "2026-04-01")
+    assert result.returncode == 0
+    [line] = [x for x in result.stdout.splitlines() if "hidden_events" in x]
+    assert line.startswith("warning: timeline.hidden_events[1]: The hidden event ev-0aa3c1f2d9")
+    assert "unhide_event('ev-0aa3c1f2d9')" in line
+
+
 def test_overdue_depends_on_today(workspace):
     late = run(str(workspace), "--strict", "--today", "2026-05-01")
     assert late.returncode == 1

@@ -88,6 +88,22 @@ def test_review_notes_follow_review_status(outage):
     assert "pm-review-notes" not in render_sections_html(outage)["action_items"]
 
 
+def test_hidden_events_count_the_ids_that_hid_something(outage):
+    """Three ids hidden; the re-draft matched two (the peak moved and got a new id): the
+    report says two, as facts.json's counts do, and a review note names the third."""
+    outage.timeline.hidden_events = ["ev-8c1d2e3f40", "ev-b4247d09b3", "ev-edbda21e54"]
+    facts = {**FACTS, "counts": {"hidden_events": 2},
+             "hidden_events_not_found": ["ev-edbda21e54"]}
+    html = render_sections_html(outage, facts=facts, tz="Europe/Berlin")["timeline_notes"]
+    assert "<p>2 derived event(s) hidden by the analyst.</p>" in html
+    assert "timeline.hidden_events[2]" in html
+    assert "The hidden event ev-edbda21e54 matches no event of the last draft" in html
+    # facts.json written before the list existed: every id counts, no note
+    html = render_sections_html(outage, facts=FACTS)["timeline_notes"]
+    assert "<p>3 derived event(s) hidden by the analyst.</p>" in html
+    assert "matches no event" not in html
+
+
 def test_empty_analysis_says_so():
     from postmortem_nb.analysis import Analysis
 

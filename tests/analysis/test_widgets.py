@@ -185,6 +185,26 @@ def test_impact_lessons_review(store):
     assert data["review"]["status"] == "in review"
 
 
+def test_timeline_form_names_hidden_ids_that_match_no_event(filled):
+    """The peak was hidden in an earlier draft; more logs moved it, so its old id hides
+    nothing now: the timeline section says so, live and in the static copy."""
+    filled.update(lambda a: setattr(a.timeline, "hidden_events", ["e2", "ev-5a3a2cb895"]))
+    events = pd.DataFrame({
+        "event_id": ["e1", "e2"],
+        "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:10:00Z"]),
+        "kind": ["signal_peak", "alert_fired"], "source": ["rule: failure-rate", "alerts.csv"],
+        "service": ["", "checkout-api"], "description": ["most failures", "alert fired"],
+        "milestone": [None, None], "hidden": [False, True], "group": ["", ""],
+    })
+    live = timeline_form(filled, events=events, tz="Europe/Berlin", today=TODAY)
+    note = find(live.widget, "pm-hidden-gone-note")
+    assert "1 hidden event id(s) match no event of this draft: ev-5a3a2cb895" in note.value
+    assert "e2," not in note.value
+    assert "ev-5a3a2cb895" in live.html
+    filled.unhide_event("ev-5a3a2cb895")
+    assert note.value == ""
+
+
 def test_timeline_form(store):
     events = pd.DataFrame({
         "event_id": ["e1", "e2"],
