@@ -2,8 +2,12 @@
 
 Exports name these differently (``customer_id``, ``user.id``, ``httpRequest.status`` ...)
 and ingest keeps unmapped source columns with a prefix, so discovery looks for the
-common names with or without that prefix. An explicit name always wins, and every
-method text states which column was used.
+common names with or without that prefix. Structured logs also nest the application's
+own fields under a container (GCP ``jsonPayload.user_id``, OpenTelemetry
+``attributes.amount``, Filebeat ``fields.customer_id``, Datadog ``@usr.id``): when no
+column has a common name itself, the names under those containers are tried, except
+the vague ones (``value``, ``total``, ``user``, ...), which only count at the top level.
+An explicit name always wins, and every method text states which column was used.
 """
 
 from __future__ import annotations
@@ -71,10 +75,46 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Containers that structured-log exports put application fields under (lower case).
+NESTING_PREFIXES = (
+    "jsonpayload.",  # GCP LogEntry
+    "resource.attributes.",  # OpenTelemetry
+    "attributes.",
+    "resource.labels.",
+    "labels.",  # GCP, Loki, ECS custom fields
+    "fields.",  # Filebeat
+    "json.",
+    "@fields.",  # Logstash
+    "properties.",  # Serilog, NLog
+    "context.",
+    "extra.",  # python-json-logger
+    "payload.",
+    "data.",
+    "mdc.",
+    "tags.",
+    "body.",
+    "@",  # Datadog attribute facets
+)
+# Names too vague to trust under a container: "attributes.value" is not an amount.
+_VAGUE = frozenset({"value", "total", "user", "customer", "duration", "latency"})
+
+
 def _norm(name: str) -> str:
     name = str(name).lower()
     if name.startswith(EXTRA_PREFIX):
         name = name[len(EXTRA_PREFIX) :]
+    return name
+
+
+def _unnest(name: str) -> str:
+    """``name`` (normalised) without the containers structured logs nest fields under."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in NESTING_PREFIXES:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                name, stripped = name[len(prefix) :], True
+                break
     return name
 
 
@@ -94,13 +134,20 @@ def find_column(frame: pd.DataFrame, role: str, override: str | None = None) -> 
             f"The {role} column {override!r} is not in the logs. "
             f"Columns: {', '.join(map(str, frame.columns))}."
         )
-    by_norm: dict[str, str] = {}
+    by_norm: dict[str, list[str]] = {}
+    nested: dict[str, list[str]] = {}
     for col in frame.columns:
-        by_norm.setdefault(_norm(col), col)
-    for cand in CANDIDATES[role]:
-        col = by_norm.get(cand)
-        if col is not None and frame[col].notna().any():
-            return col
+        norm = _norm(col)
+        by_norm.setdefault(norm, []).append(col)
+        inner = _unnest(norm)
+        if inner != norm and inner not in _VAGUE:
+            nested.setdefault(inner, []).append(col)
+    # every common name at the top level first, then under a container
+    for table in (by_norm, nested):
+        for cand in CANDIDATES[role]:
+            for col in table.get(cand, ()):
+                if frame[col].notna().any():
+                    return col
     return None
 
 

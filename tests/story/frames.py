@@ -100,3 +100,77 @@ def make_alerts(rows: list[dict]) -> pd.DataFrame:
     for col in ("started_at", "acknowledged_at", "resolved_at"):
         df[col] = pd.to_datetime(df[col], utc=True)
     return df[list(ALERT_COLUMNS)]
+
+
+def write_gcp_logentries(
+    path,
+    *,
+    start: str = "2026-03-10T11:00:00Z",
+    end: str = "2026-03-10T16:00:00Z",
+    services: dict[str, float] | None = None,
+    failing: str = "checkout-api",
+    failures: tuple[str, str, float] = ("2026-03-10T14:03:00Z", "2026-03-10T14:33:00Z", 0.45),
+    base_fail: float = 0.005,
+    seed: int = 11,
+) -> dict:
+    """A GCP Logging export (LogEntry JSON lines, Cloud Run request logs) and its truth.
+
+    ``services`` maps each service to its requests per minute; only ``failing`` fails
+    during ``failures`` = (start, end, probability). The application's fields (user id,
+    amount) sit in ``jsonPayload`` as Cloud Run services write them. Returns the truth
+    over the failure period: failed/requests/customers/amount per service.
+    """
+    import json
+
+    rng = np.random.default_rng(seed)
+    services = services or {"checkout-api": 12.0, "cart-api": 6.0}
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    f0, f1, prob = pd.Timestamp(failures[0]), pd.Timestamp(failures[1]), failures[2]
+    minutes = (t1 - t0).total_seconds() / 60
+    lines: list[tuple[pd.Timestamp, str]] = []
+    truth: dict = {}
+    for svc, per_min in services.items():
+        n = rng.poisson(per_min * minutes)
+        offs = np.sort(rng.integers(0, int(minutes * 60_000_000), n))
+        stats = {"failed": 0, "requests": 0, "customers": set(), "amount": 0.0}
+        truth[svc] = stats
+        for off in offs:
+            t = t0 + pd.Timedelta(int(off), unit="us")
+            during = f0 <= t < f1
+            fail = rng.random() < (prob if during and svc == failing else base_fail)
+            user, amount = f"u{rng.integers(1000, 1400)}", round(float(rng.uniform(10, 200)), 2)
+            if during:
+                stats["requests"] += 1
+                if fail:
+                    stats["failed"] += 1
+                    stats["customers"].add(user)
+                    stats["amount"] += amount
+            msg = (
+                f"upstream request timeout: payments-gateway after 3000 ms (user={user})"
+                if fail
+                else f"POST /api/{svc} completed in {int(rng.integers(30, 200))} ms"
+            )
+            entry = {
+                "insertId": f"{int(rng.integers(0, 2**47)):012x}",
+                "logName": "projects/shop-prod/logs/run.googleapis.com%2Frequests",
+                "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "severity": "ERROR" if fail else "INFO",
+                "resource": {
+                    "type": "cloud_run_revision",
+                    "labels": {"service_name": svc, "location": "us-east1"},
+                },
+                "httpRequest": {
+                    "requestMethod": "POST",
+                    "status": 503 if fail else 200,
+                    "latency": f"{3.0 if fail else rng.uniform(0.03, 0.2):.6f}s",
+                },
+                "jsonPayload": {"message": msg, "user_id": user, "amount": amount},
+            }
+            lines.append((t, json.dumps(entry)))
+    lines.sort(key=lambda x: x[0])
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(text + "\n" for _, text in lines)
+    for stats in truth.values():
+        stats["customers"] = len(stats["customers"])
+        stats["amount"] = round(stats["amount"], 2)
+    return truth

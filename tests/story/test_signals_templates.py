@@ -203,3 +203,56 @@ def test_figure_json_stays_small_for_a_million_rows():
     sizes = [len(timeline_figure(s).to_json()), len(impact_figure(s).to_json())]
     print("figure JSON bytes for 1,000,000 rows:", sizes)
     assert max(sizes) < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("columns", "role", "expected"),
+    [
+        # application fields nested where structured-log exports put them
+        (["jsonPayload.user_id", "jsonPayload.message"], "customer", "jsonPayload.user_id"),
+        (["x_jsonPayload.amount"], "amount", "x_jsonPayload.amount"),
+        (["attributes.customer_id"], "customer", "attributes.customer_id"),
+        (["labels.http_status"], "status", "labels.http_status"),
+        (["@http.status_code"], "status", "@http.status_code"),
+        (["fields.order.amount"], "amount", "fields.order.amount"),
+        # a common name at the top level wins over a nested one
+        (["labels.user_id", "customer_id"], "customer", "customer_id"),
+        # vague names only count at the top level: "attributes.value" is not an amount
+        (["attributes.value", "jsonPayload.total", "labels.user"], "amount", None),
+        (["labels.user"], "customer", None),
+        # no container, no match: a name that merely ends like a candidate
+        (["order.amount_due"], "amount", None),
+    ],
+)
+def test_find_column_under_nesting_containers(columns, role, expected):
+    frame = pd.DataFrame({c: [1] for c in columns})
+    assert find_column(frame, role) == expected
+
+
+def test_gcp_logentry_payload_fields_give_customers_and_revenue(tmp_path):
+    from frames import write_gcp_logentries
+
+    from postmortem_nb import load_logs
+
+    truth = write_gcp_logentries(tmp_path / "gcp.jsonl")["checkout-api"]
+    logs = load_logs(tmp_path / "gcp.jsonl")
+    sig = prepare_logs(logs)
+    assert sig.columns["customer"] == "jsonPayload.user_id"
+    assert sig.columns["amount"] == "jsonPayload.amount"
+    alerts = make_alerts(
+        [
+            {
+                "title": "CheckoutHighErrorRate",
+                "service": "checkout-api",
+                "severity": "SEV1",
+                "start": "2026-03-10T14:06:30Z",
+                "ack": "2026-03-10T14:11:00Z",
+                "end": "2026-03-10T14:45:00Z",
+            }
+        ]
+    )
+    s = analyse_incident(alerts, logs, tz="America/New_York")
+    assert s.at("impact_start") == pd.Timestamp("2026-03-10T14:03Z")
+    assert s.impact.value("affected_customers") == pytest.approx(truth["customers"], abs=3)
+    assert s.impact.value("revenue_lost") == pytest.approx(truth["amount"], rel=0.03)
+    assert "jsonPayload.user_id" in s.impact.figures["affected_customers"].method
