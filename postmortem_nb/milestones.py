@@ -54,9 +54,17 @@ def _alert_label(alerts: pd.DataFrame, idx: Any) -> str:
 
 
 def derive_milestones(
-    alerts: pd.DataFrame | None, onset: Onset | None, *, tz: str = "UTC"
+    alerts: pd.DataFrame | None,
+    onset: Onset | None,
+    *,
+    tz: str = "UTC",
+    export: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Milestone], list[str]]:
-    """The five milestones from the incident's alerts and the log signal, plus warnings."""
+    """The five milestones from the incident's alerts and the log signal, plus warnings.
+
+    ``export`` is the whole alert export the incident's alerts come from: it tells
+    whether a missing acknowledgement means nobody acknowledged or the export cannot say.
+    """
     ms: dict[str, Milestone] = {}
     warn: list[str] = []
     have_alerts = alerts is not None and not alerts.empty
@@ -99,7 +107,7 @@ def derive_milestones(
                 f"first acknowledgement: {_alert_label(alerts, j)} at {local_label(acks[j], tz)}",
             )
         else:
-            put("acknowledged", None, "", "no alert of the incident was acknowledged")
+            put("acknowledged", None, "", no_acknowledgement(alerts, export))
     else:
         put("detected", None, "", "no alerts for the incident")
         put("acknowledged", None, "", "no alerts for the incident")
@@ -121,6 +129,72 @@ def derive_milestones(
         )
     _resolved(ms, alerts if have_alerts else None, onset, tz, put)
     return ms, warn
+
+
+# Alert sources that have no acknowledgement at all (a silence is not one).
+_NO_ACK_SOURCES = {
+    "alertmanager": "Alertmanager does not record acknowledgements",
+    "grafana": "Grafana alerting does not record acknowledgements",
+}
+_ACKED_STATUS = ("acknowledged", "acked", "ack")
+
+
+def no_acknowledgement(alerts: pd.DataFrame, export: pd.DataFrame | None = None) -> str:
+    """Why the incident has no acknowledgement time, worded for what the export can tell.
+
+    "None was acknowledged" is only said when the export does record acknowledgements
+    (other alerts have a time); otherwise a reader would take an unrecorded
+    acknowledgement for an ignored page.
+    """
+    export = alerts if export is None else export
+    fmt = str((export.attrs.get("source") or {}).get("format") or "")
+    src = export["source"].dropna().astype("str") if "source" in export.columns else []
+    n = len(alerts)
+    status = (
+        alerts["status"].astype("str").str.strip().str.lower()
+        if "status" in alerts.columns
+        else pd.Series("", index=alerts.index)
+    )
+    if status.isin(_ACKED_STATUS).any():
+        return (
+            "an alert of the incident has status acknowledged, but the alert export gives no "
+            "acknowledgement time"
+        )
+    has_ack = (
+        export["acknowledged_at"].notna()
+        if "acknowledged_at" in export.columns
+        else pd.Series(False, index=export.index)
+    )
+    if fmt == "pagerduty_incidents" and (status == "resolved").all():
+        done = export["status"].astype("str").str.lower() == "resolved"
+        if not (has_ack & done).any():
+            return (
+                "the alert export carries no acknowledgement times for resolved incidents "
+                "(pagerduty_incidents: PagerDuty's REST incident list keeps acknowledgements "
+                "only while an incident is acknowledged); the incident's log entries "
+                "(pagerduty_log_entries) have them"
+            )
+    if has_ack.any():
+        which = (
+            "the incident's only alert was not"
+            if n == 1
+            else f"none of the incident's {n} alerts was"
+        )
+        return (
+            f"{which} acknowledged (the alert export records acknowledgements: "
+            f"{int(has_ack.sum())} of its {len(export)} alerts have one)"
+        )
+    kinds = {k for k in (fmt.split("_")[0], *set(src)) if k}
+    why = next((_NO_ACK_SOURCES[k] for k in sorted(kinds) if k in _NO_ACK_SOURCES), "")
+    named = f"{fmt}: " if fmt else ""
+    why = why or (
+        f"none of its {len(export)} alerts has an acknowledgement time; map a column with "
+        "--alerts-map acknowledged_at=COLUMN if it has one"
+    )
+    return (
+        f"the alert export carries no acknowledgement times ({named}{why}), so whether the "
+        "page was acknowledged is unknown"
+    )
 
 
 def _resolved(ms, alerts, onset, tz, put) -> None:

@@ -202,7 +202,7 @@ def analyse_incident(
         raise _nothing(alerts)
     if onset is not None:
         warnings += onset.warnings
-    ms, w = derive_milestones(chosen, onset, tz=tz)
+    ms, w = derive_milestones(chosen, onset, tz=tz, export=alerts)
     warnings += w
     ms, w = apply_overrides(ms, edits["milestone_overrides"], tz)
     warnings += w

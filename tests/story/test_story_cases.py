@@ -452,3 +452,95 @@ def test_figures_keep_the_team_zone_when_no_offset_changes():
     first = next(a for a in fig.layout.annotations if a.text.startswith("Detected"))
     assert _x(first.x) == pd.Timestamp("2026-05-05 12:05:00")  # CEST wall clock
     assert " CEST</td>" not in events_table(s.events, s.tz)
+
+
+def _alert_exports(folder) -> dict[str, str]:
+    """One incident (two checkout alerts, neither acknowledged) and an acknowledged cart
+    alert earlier that day, written as each tool exports them."""
+    import json
+
+    def am(name, svc, fp, starts, ends):
+        alert = {
+            "status": "resolved",
+            "labels": {"alertname": name, "service": svc, "severity": "critical"},
+            "annotations": {"summary": f"{name} on {svc}"},
+            "startsAt": starts,
+            "endsAt": ends,
+            "fingerprint": fp,
+        }
+        return {"version": "4", "groupKey": "{}:{}", "status": "resolved", "receiver": "pd",
+                "alerts": [alert]}  # fmt: skip
+
+    day = "2026-03-10T"
+    hooks = [
+        am("CartDiskUsage", "cart-api", "aa01", day + "12:00:00Z", day + "12:20:00Z"),
+        am("CheckoutErrors", "checkout-api", "bb02", day + "14:06:30Z", day + "14:45:00Z"),
+        am("CheckoutLatency", "checkout-api", "cc03", day + "14:07:10Z", day + "14:38:00Z"),
+    ]
+    (folder / "am.jsonl").write_text("".join(json.dumps(h) + "\n" for h in hooks))
+
+    def inc(num, title, svc, created, resolved, acks):
+        return {"id": f"Q{num}", "type": "incident", "incident_number": num, "title": title,
+                "status": "resolved", "created_at": created, "last_status_change_at": resolved,
+                "urgency": "high", "service": {"id": "P1", "summary": svc},
+                "acknowledgements": acks}  # fmt: skip
+
+    # PagerDuty's REST API empties "acknowledgements" once an incident resolves
+    incidents = [
+        inc(1041, "Disk usage above 85%", "cart-api", "2026-03-10T12:00:00Z",
+            "2026-03-10T12:20:00Z", []),
+        inc(1042, "Checkout 5xx above 5%", "checkout-api", "2026-03-10T14:06:30Z",
+            "2026-03-10T14:45:00Z", []),
+        inc(1043, "Checkout p99 above 2s", "checkout-api", "2026-03-10T14:07:10Z",
+            "2026-03-10T14:38:00Z", []),
+    ]  # fmt: skip
+    (folder / "pd-incidents.json").write_text(json.dumps({"incidents": incidents}))
+
+    def entry(typ, at, num, svc):
+        return {"id": f"R{num}{typ[:3]}", "type": typ, "created_at": at,
+                "incident": {"id": f"Q{num}", "summary": f"[#{num}] {svc} alert"},
+                "service": {"id": "P1", "summary": svc},
+                "agent": {"summary": "on-call"}}  # fmt: skip
+
+    entries = [
+        entry("trigger_log_entry", "2026-03-10T12:00:00Z", 1041, "cart-api"),
+        entry("acknowledge_log_entry", "2026-03-10T12:04:00Z", 1041, "cart-api"),
+        entry("resolve_log_entry", "2026-03-10T12:20:00Z", 1041, "cart-api"),
+        entry("trigger_log_entry", "2026-03-10T14:06:30Z", 1042, "checkout-api"),
+        entry("resolve_log_entry", "2026-03-10T14:45:00Z", 1042, "checkout-api"),
+        entry("trigger_log_entry", "2026-03-10T14:07:10Z", 1043, "checkout-api"),
+        entry("resolve_log_entry", "2026-03-10T14:38:00Z", 1043, "checkout-api"),
+    ]
+    (folder / "pd-log-entries.json").write_text(json.dumps({"log_entries": entries}))
+    return {"am": "am.jsonl", "pd_rest": "pd-incidents.json", "pd_log": "pd-log-entries.json"}
+
+
+@pytest.mark.parametrize(
+    ("export", "says", "never"),
+    [
+        # Alertmanager has no acknowledgement at all: never "not acknowledged"
+        ("am", "carries no acknowledgement times (alertmanager_webhook: Alertmanager does not "
+         "record acknowledgements)", "none of the incident"),
+        # the REST incident list drops acknowledgements of resolved incidents
+        ("pd_rest", "carries no acknowledgement times for resolved incidents "
+         "(pagerduty_incidents", "none of the incident"),
+        # log entries record every acknowledgement: here nobody acknowledged the incident
+        ("pd_log", "none of the incident's 2 alerts was acknowledged (the alert export records "
+         "acknowledgements: 1 of its 3 alerts have one)", "carries no"),
+    ],
+)  # fmt: skip
+def test_missing_acknowledgement_says_whether_the_export_records_them(
+    tmp_path, export, says, never
+):
+    from postmortem_nb import load_alerts
+
+    path = tmp_path / _alert_exports(tmp_path)[export]
+    alerts = load_alerts(path, tz="America/New_York")
+    s = analyse_incident(
+        alerts, tz="America/New_York", start="2026-03-10T10:00", end="2026-03-10T11:00"
+    )
+    assert len(s.alerts) == 2
+    assert s.at("acknowledged") is None
+    (warning,) = [w for w in s.warnings if w.startswith("Acknowledged not determined")]
+    assert says in warning
+    assert never not in warning
