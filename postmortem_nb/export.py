@@ -103,6 +103,9 @@ def story_stale(analysis: Any, facts: Mapping[str, Any] | None, tz: str = "UTC")
 
     if not facts:
         return ""
+    services = _services_changed(analysis, facts)
+    if services:
+        return services
     recorded = facts.get("analysis_fingerprint")
     if recorded is not None:
         data = analysis.to_dict()
@@ -132,6 +135,29 @@ def story_stale(analysis: Any, facts: Mapping[str, Any] | None, tz: str = "UTC")
         if want is None and fact.get("source") == "analyst":
             return f"the {name.replace('_', ' ')} override was removed after facts.json"
     return ""
+
+
+def _services_changed(analysis: Any, facts: Mapping[str, Any]) -> str:
+    """Why the measured services no longer follow the summary's services, or "".
+
+    The signal and headline impact are measured on the summary's services when they
+    differ from the incident's own (facts.json definitions.services.summary records
+    those used), so editing them changes every impact number.
+    """
+    from .focus import same_names
+
+    recorded = (facts.get("definitions") or {}).get("services")
+    if not isinstance(recorded, Mapping) or "summary" not in recorded:
+        return ""
+    wanted = [str(s) for s in analysis.summary.services if str(s).strip()]
+    if same_names(wanted, (facts.get("incident") or {}).get("services") or []):
+        wanted = []
+    if same_names(wanted, recorded.get("summary") or []):
+        return ""
+    return (
+        "the services in the summary changed since facts.json was computed (the impact is "
+        "measured on them)"
+    )
 
 
 def redraft(ws: Workspace, why: str) -> None:

@@ -74,6 +74,7 @@ def build_facts(story: IncidentStory) -> dict[str, Any]:
             "failure": sig.failure_definition if sig else None,
             "columns": dict(sig.columns) if sig else {},
             "onset_method": story.onset.method if story.onset is not None else None,
+            "services": story.focus.to_dict() if story.focus is not None else None,
         },
         "counts": {k: int(v) for k, v in story.counts.items()},
         "new_templates": new_template_records(story),

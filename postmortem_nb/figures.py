@@ -215,7 +215,9 @@ def timeline_figure(story: IncidentStory) -> Any:
     fig.update_xaxes(type="date", range=[_local(lo, tz), _local(hi, tz)])
     fig.update_xaxes(title_text=_t(axis_title(story)), row=2 if signal else 1, col=1)
     if signal:
-        fig.update_yaxes(title_text="failure rate", tickformat=".0%", row=2, col=1)
+        fig.update_yaxes(
+            title_text=_t(_scoped("failure rate", story)), tickformat=".0%", row=2, col=1
+        )
     fig.update_layout(
         title=_t(story.incident.get("title") or "Incident timeline"),
         height=560 if signal else 420,
@@ -278,6 +280,12 @@ def _failure_panel(fig: Any, story: IncidentStory, go: Any) -> None:
             2,
             1,
         )
+
+
+def _scoped(name: str, story: IncidentStory) -> str:
+    """A signal trace's name with the services it covers, when not all of them."""
+    focus = story.focus
+    return f"{name} ({focus.label})" if focus is not None and focus.subset else name
 
 
 NO_LOGS_NOTE = (
@@ -349,7 +357,7 @@ def impact_figure(story: IncidentStory) -> Any:
     _milestone_lines(fig, story)
     fig.update_xaxes(type="date", range=[_local(lo, tz), _local(hi, tz)])
     fig.update_xaxes(title_text=_t(axis_title(story)), row=2, col=1)
-    fig.update_yaxes(title_text="per bin", row=1, col=1)
+    fig.update_yaxes(title_text=_t(_scoped("per bin", story)), row=1, col=1)
     fig.update_yaxes(title_text="customers", row=2, col=1, secondary_y=False)
     fig.update_yaxes(title_text="revenue lost", row=2, col=1, secondary_y=True, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", row=2, col=1, secondary_y=False)
@@ -366,7 +374,7 @@ def impact_figure(story: IncidentStory) -> Any:
 
 def _cumulative(fig: Any, story: IncidentStory, go: Any) -> None:
     start, end = story.impact.start, story.impact.end
-    sig = story.signals
+    sig = story.measured or story.signals  # the services the impact figures cover
     if sig is None or start is None or end is None:
         fig.add_annotation(
             text="impact period unknown",

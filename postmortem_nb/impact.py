@@ -74,8 +74,15 @@ def measure_impact(
     avg_value: float | None = None,
     currency: str = "",
     tz: str = "UTC",
+    everything: LogSignals | None = None,
+    scope: str = "",
 ) -> Impact:
-    """Impact figures over [start, end); baseline defaults to the 2 hours before start."""
+    """Impact figures over [start, end); baseline defaults to the 2 hours before start.
+
+    ``sig`` holds the services the figures are measured on (focus.ServiceFocus) and
+    ``scope`` names them in every method; ``everything`` (default ``sig``) holds every
+    service, for the per-service table.
+    """
     if start is None or end is None or end <= start:
         why = (
             "the impact period is unknown (impact start or mitigated not determined)"
@@ -152,7 +159,12 @@ def measure_impact(
         )
     figs["revenue_lost"] = _revenue(sig, fails, n_fail, avg_value, unit_money, period)
     _day_shares(figs, sig, tx, start, n_fail, tz)
-    return Impact(start, end, figs, _per_service(rows, start, end, baseline))
+    if scope:
+        for fig in figs.values():
+            if not fig.method.startswith("not measured"):
+                fig.method += f"; services measured: {scope}"
+    every = (everything or sig).rows
+    return Impact(start, end, figs, _per_service(every, start, end, baseline))
 
 
 def _revenue(

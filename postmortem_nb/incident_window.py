@@ -16,7 +16,7 @@ import pandas as pd
 from .errors import ParameterError
 from .onset import Onset, detect_onset
 from .severity import severity_rank
-from .signals import LogSignals, prepare_logs, transaction_series
+from .signals import LogSignals, prepare_logs, subset_signals, transaction_series
 from .timeutil import duration, to_utc
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
@@ -209,11 +209,22 @@ def signal_onset(
     The search starts ``lookback`` before ``around`` (impact precedes the first alert) and
     runs ``after`` past its end; the baseline is the ``baseline`` before the search.
     """
+    base, search = search_range(around, baseline=baseline, lookback=lookback, after=after)
+    series = transaction_series(sig, bin, start=base[0], end=search[1])
+    return detect_onset(series, baseline=base, search=search, bin=bin)
+
+
+def search_range(
+    around: Window,
+    *,
+    baseline: str | pd.Timedelta = "2h",
+    lookback: str | pd.Timedelta = "1h",
+    after: str | pd.Timedelta = "3h",
+) -> tuple[Window, Window]:
+    """(baseline, search) windows of ``signal_onset`` for ``around``."""
     s0 = around[0] - duration(lookback, "lookback")
     s1 = around[1] + duration(after, "search extent")
-    b0 = s0 - duration(baseline, "baseline")
-    series = transaction_series(sig, bin, start=b0, end=s1)
-    return detect_onset(series, baseline=(b0, s0), search=(s0, s1), bin=bin)
+    return (s0 - duration(baseline, "baseline"), s0), (s0, s1)
 
 
 def _whole_log_onset(sig: LogSignals, bin: str) -> Onset:
@@ -262,6 +273,14 @@ def propose_window(
     if sig is None:
         raise ParameterError("Neither alerts nor logs given: nothing to propose a window from.")
     on = _whole_log_onset(sig, bin)
+    if on.onset is None:  # a busy healthy service may hide the one in trouble (focus.py)
+        from .focus import departing_services
+
+        span = (on.baseline_start, on.baseline_end)
+        moved = departing_services(sig, baseline=span, search=span, bin=bin)
+        if moved:
+            sig = subset_signals(sig, sig.rows["service"].astype("str").isin(moved))
+            on = _whole_log_onset(sig, bin)
     if on.onset is None:
         raise ParameterError(
             "No alerts, and the log failure signal has no clear onset: give start and end."

@@ -52,12 +52,14 @@ class Onset:
     bin: str
     config: OnsetConfig
     warnings: list[str]
+    scope: str = ""  # the log services measured (focus.ServiceFocus.label); "" = not said
 
     @property
     def method(self) -> str:
         c = self.config
+        of = f" of {self.scope}" if self.scope else ""
         return (
-            f"per-{self.bin} failure rate of transactions; baseline "
+            f"per-{self.bin} failure rate of transactions{of}; baseline "
             f"{_hm(self.baseline_start)}–{_hm(self.baseline_end)} UTC: median "
             f"{self.baseline_median:.2%}, MAD {self.baseline_mad:.2%}; elevated when rate > "
             f"{self.threshold_high:.2%} (median + max({c.k_high:g}×1.4826×MAD, "

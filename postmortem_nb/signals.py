@@ -179,6 +179,18 @@ def prepare_logs(
     return LogSignals(rows, cols, req_text, tx_text, f"{fail_text}, on {req_text}", notes)
 
 
+def subset_signals(sig: LogSignals, mask: pd.Series) -> LogSignals:
+    """The same definitions over the rows where ``mask`` holds (a time range, services)."""
+    return LogSignals(
+        sig.rows.loc[mask],
+        sig.columns,
+        sig.request_definition,
+        sig.transaction_definition,
+        sig.failure_definition,
+        sig.notes,
+    )
+
+
 def _bins(ts: pd.Series, bin: str) -> pd.Series:
     try:
         return ts.dt.floor(bin)

@@ -15,12 +15,21 @@ from typing import Any
 import pandas as pd
 
 from .alert_events import collapse_alerts
+from .focus import (
+    ServiceFocus,
+    alert_services,
+    choose_focus,
+    departing_services,
+    same_names,
+    summary_services,
+)
 from .impact import Impact, measure_impact
 from .incident_window import (
     alert_ends,
     best_cluster,
     incident_keys,
     propose_window,
+    search_range,
     select_incident_alerts,
     signal_onset,
     widen_to_signal,
@@ -29,7 +38,14 @@ from .logtemplates import Templates, mine_templates, new_templates
 from .milestones import Milestone, apply_overrides, derive_milestones, durations
 from .onset import Onset, detect_onset
 from .severity import severity_rank
-from .signals import Failure, LogSignals, prepare_logs, service_table, transaction_series
+from .signals import (
+    Failure,
+    LogSignals,
+    prepare_logs,
+    service_table,
+    subset_signals,
+    transaction_series,
+)
 from .timeline import (
     analyst_edits,
     analyst_events,
@@ -58,7 +74,7 @@ class IncidentStory:
     bin: str
     alerts: pd.DataFrame
     changes: pd.DataFrame
-    signals: LogSignals | None
+    signals: LogSignals | None  # every log row; ``measured``: the incident's services only
     series: pd.DataFrame  # transactions/failures per bin over the plotted range
     services: pd.DataFrame  # per bin x service: requests, failures, latency percentiles
     onset: Onset | None
@@ -70,6 +86,8 @@ class IncidentStory:
     impact: Impact
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    focus: ServiceFocus | None = None  # which log services the signal and impact cover
+    measured: LogSignals | None = None  # the rows of those services (onset, impact)
 
     def at(self, name: str) -> pd.Timestamp | None:
         m = self.milestones.get(name)
@@ -103,8 +121,7 @@ def _describe(
             severity = f"SEV{ranks[best]}"
         first_title = str(ordered.at[best if best is not None else ordered.index[0], "title"])
     elif sig is not None:
-        fails = sig.rows.loc[sig.rows["is_failure"]]
-        services = [str(s) for s in fails["service"].value_counts().index[:3]]
+        services = _failing_services(sig)
         first_title = f"Failures in {', '.join(services) or 'the logs'}"
     slug = _slug(services[0] if services else "incident")
     ident = incident_id or key or f"{start.tz_convert('UTC'):%Y%m%d-%H%M}-{slug}"
@@ -172,6 +189,11 @@ def analyse_incident(
             latency_column=latency_column,
         )
         warnings += sig.notes
+    focus, every = None, sig
+    if sig is not None:
+        focus = _focus(sig, logs, chosen, analyst, t0, t1, bin=bin, baseline=base_td)
+        warnings += focus.warnings
+        sig = focus.apply(sig)
     onset = None
     if t0 is not None and t1 is not None:
         reason = "Window given explicitly."
@@ -202,6 +224,7 @@ def analyse_incident(
         raise _nothing(alerts)
     if onset is not None:
         warnings += onset.warnings
+        onset.scope = focus.label if focus is not None else ""
     ms, w = derive_milestones(chosen, onset, tz=tz, export=alerts)
     warnings += w
     ms, w = apply_overrides(ms, edits["milestone_overrides"], tz)
@@ -225,6 +248,8 @@ def analyse_incident(
             avg_value=avg_value or None,
             currency=currency,
             tz=tz,
+            everything=every,
+            scope=focus.label if focus is not None else "",
         )
     else:
         impact = measure_impact(_empty_signals(), None, None, currency=currency)
@@ -235,10 +260,10 @@ def analyse_incident(
     series = transaction_series(sig, bin, start=lo, end=hi) if sig is not None else pd.DataFrame()
     services = pd.DataFrame()
     templates, new = None, pd.DataFrame()
-    if sig is not None:
-        rows = sig.rows
+    if every is not None:
+        rows = every.rows
         services = service_table(
-            _subset_signals(sig, (rows["timestamp"] >= lo) & (rows["timestamp"] < hi)), bin
+            subset_signals(every, (rows["timestamp"] >= lo) & (rows["timestamp"] < hi)), bin
         )
         templates = mine_templates(logs)
         new = new_templates(
@@ -255,12 +280,14 @@ def analyse_incident(
     events = build_events(
         collapse_alerts(chosen, tz=tz) if len(chosen) else None,
         change_events(ch),
-        signal_events(onset, new, tz=tz),
+        signal_events(
+            onset, new, tz=tz, scope=focus.label if focus is not None and focus.subset else ""
+        ),
         analyst_events(edits, tz),
         _milestone_events(ms),
         hidden=edits["hidden_events"],
     )
-    incident = _describe(chosen, sig, w0, incident_id, title, None if by_alert else incident_key)
+    incident = _describe(chosen, every, w0, incident_id, title, None if by_alert else incident_key)
     counts = {
         "alerts": len(chosen),
         "alerts_in_export": len(alerts),
@@ -281,7 +308,7 @@ def analyse_incident(
         bin,
         chosen,
         ch,
-        sig,
+        every,
         series,
         services,
         onset,
@@ -293,7 +320,50 @@ def analyse_incident(
         impact,
         list(dict.fromkeys(warnings)),
         counts,
+        focus,
+        sig,
     )
+
+
+def _focus(
+    sig: LogSignals,
+    logs: pd.DataFrame,
+    chosen: pd.DataFrame,
+    analyst: Any,
+    t0: pd.Timestamp | None,
+    t1: pd.Timestamp | None,
+    *,
+    bin: str,
+    baseline: pd.Timedelta,
+) -> ServiceFocus:
+    """The incident's log services (focus.py), looked for where the onset will be."""
+    if t0 is not None and t1 is not None:
+        base, search = (t0 - baseline, t0), (t0, t1)
+    elif len(chosen):
+        around = (chosen["started_at"].min(), alert_ends(chosen).max())
+        base, search = search_range(around, baseline=baseline)
+    else:  # logs alone: the whole span is baseline and search, as propose_window does
+        ts = sig.rows["timestamp"]
+        span = (ts.min().floor(bin), ts.max().floor(bin) + pd.Timedelta(bin))
+        base = search = span
+    has_service = "service" in logs.columns and bool(logs["service"].notna().any())
+    alerts = alert_services(chosen)
+    summary = summary_services(analyst)
+    if same_names(summary, alerts if len(chosen) else _failing_services(sig)):
+        summary = []  # the incident's own services, as the draft filled them in
+    return choose_focus(
+        sig,
+        has_service=has_service,
+        summary=summary,
+        alerts=alerts,
+        departing=lambda: departing_services(sig, baseline=base, search=search, bin=bin),
+    )
+
+
+def _failing_services(sig: LogSignals) -> list[str]:
+    """The 3 services with the most failures: an incident without alerts is about them."""
+    fails = sig.rows.loc[sig.rows["is_failure"]]
+    return [str(s) for s in fails["service"].value_counts().index[:3]]
 
 
 def _nothing(alerts: pd.DataFrame) -> Exception:
@@ -330,17 +400,6 @@ def _milestone_events(ms: dict[str, Milestone]) -> pd.DataFrame:
         if m.at is not None
     ]
     return _frame(rows)
-
-
-def _subset_signals(sig: LogSignals, mask: pd.Series) -> LogSignals:
-    return LogSignals(
-        sig.rows.loc[mask],
-        sig.columns,
-        sig.request_definition,
-        sig.transaction_definition,
-        sig.failure_definition,
-        sig.notes,
-    )
 
 
 def _empty_signals() -> LogSignals:

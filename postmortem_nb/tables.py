@@ -176,14 +176,57 @@ def _impact_value(name: str, fig: Mapping[str, Any]) -> str:
 
 
 def impact_table(facts: Mapping[str, Any]) -> str:
-    """Each impact figure with its method: no number without how it was obtained."""
+    """Each impact figure with its method: no number without how it was obtained.
+
+    Above it, which log services the figures cover; below it, when the logs hold more
+    than one service, every service's failures over the same period.
+    """
     rows = []
     for name, fig in (facts.get("impact") or {}).items():
         if not isinstance(fig, Mapping):
             continue
         label = _impact_label(name)
         rows.append([label, _impact_value(name, fig), fig.get("method", "")])
-    return html_table(["Figure", "Value", "Method"], rows, empty="No impact figures.")
+    table = html_table(["Figure", "Value", "Method"], rows, empty="No impact figures.")
+    method = services_method(facts)
+    note = f'<p class="pm-note">{escape(method)}</p>' if method and rows else ""
+    return note + table + by_service_table(facts.get("impact_by_service") or [])
+
+
+def services_method(facts: Mapping[str, Any]) -> str:
+    """Which log services the signal and headline impact cover (facts.json), or ""."""
+    services = (facts.get("definitions") or {}).get("services")
+    return str(services.get("method") or "") if isinstance(services, Mapping) else ""
+
+
+def by_service_table(records: Sequence[Mapping[str, Any]], limit: int = 10) -> str:
+    """Every service's requests and failures in the impact period (facts impact_by_service)."""
+    recs = [r for r in records if isinstance(r, Mapping)]
+    if len(recs) < 2:
+        return ""
+    rows = [
+        [
+            r.get("service", ""),
+            f"{int(r.get('requests') or 0):,}",
+            f"{int(r.get('failures') or 0):,}",
+            _fmt(r.get("failure_rate"), "ratio"),
+            _fmt(r.get("baseline_rate"), "ratio"),
+            f"{round(float(r.get('excess_failures') or 0)):,}",
+        ]
+        for r in recs[:limit]
+    ]
+    more = (
+        f'<p class="pm-note">{len(recs) - limit} more services in facts.json '
+        "(impact_by_service).</p>"
+        if len(recs) > limit
+        else ""
+    )
+    head = "<p>Every service in the logs over the impact period:</p>"
+    table = html_table(
+        ["Service", "Requests", "Failed", "Failure rate", "Baseline rate", "Excess failures"],
+        rows,
+    )
+    return head + table + more
 
 
 def provenance_table(records: Iterable[Mapping[str, Any]], tz: str) -> str:
@@ -222,6 +265,7 @@ def provenance_table(records: Iterable[Mapping[str, Any]], tz: str) -> str:
 def methods_html(story: Any, facts: Mapping[str, Any]) -> str:
     """How every derived figure was obtained, and what the tool could not determine."""
     items = [("Incident window", getattr(story, "window_reason", ""))]
+    items.append(("Services measured", services_method(facts)))
     onset = getattr(story, "onset", None)
     if onset is not None:
         items.append(("Impact start and mitigation", getattr(onset, "method", "")))

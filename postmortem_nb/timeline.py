@@ -152,13 +152,16 @@ def signal_events(
     top: int = 5,
     first: int = 2,
     tz: str = "UTC",
+    scope: str = "",
 ) -> pd.DataFrame:
     """Onset, peak and recovery of the failure signal; first sight of new log messages.
 
     New warning/error templates kept: the ``first`` earliest (often the cause, however
-    few lines it logged) and the ``top`` loudest, in time order.
+    few lines it logged) and the ``top`` loudest, in time order. ``scope`` names the log
+    services the signal was measured on when they are not all of them.
     """
     rows: list[dict] = []
+    of = f" of {scope}" if scope else ""
     if onset is not None:
         rule = "rule: failure-rate median+MAD"
         if onset.onset is not None:
@@ -167,8 +170,8 @@ def signal_events(
                     onset.onset,
                     "signal_onset",
                     rule,
-                    "",
-                    f"Failure rate of transactions rose above "
+                    scope,
+                    f"Failure rate of transactions{of} rose above "
                     f"{onset.threshold_high:.1%} (baseline median "
                     f"{onset.baseline_median:.1%})",
                 )
@@ -186,7 +189,7 @@ def signal_events(
                     onset.peak,
                     "signal_peak",
                     rule,
-                    "",
+                    scope,
                     f"Most failures in one {onset.bin} bin: {onset.peak_failures} failed "
                     f"transactions{rate}",
                 )
@@ -197,8 +200,8 @@ def signal_events(
                     onset.recovery,
                     "signal_recovery",
                     rule,
-                    "",
-                    f"Failure rate back at or below {onset.threshold_low:.1%} and "
+                    scope,
+                    f"Failure rate{of} back at or below {onset.threshold_low:.1%} and "
                     f"stayed there for {onset.config.recover_persist} bins",
                 )
             )

@@ -1,0 +1,208 @@
+"""The signal, onset and headline impact are measured on the incident's log services.
+
+A GCP project export mixes every service; a busy healthy one (catalog-api, 300
+requests a minute) must neither hide the failing checkout-api nor be counted in its
+impact.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from frames import make_alerts, make_logs, write_gcp_logentries
+
+from postmortem_nb.facts import build_facts
+from postmortem_nb.focus import match_services
+from postmortem_nb.story import analyse_incident
+from postmortem_nb.tables import impact_table, methods_html
+
+TZ = "America/New_York"
+ONSET, RECOVERED = pd.Timestamp("2026-03-10T14:03Z"), pd.Timestamp("2026-03-10T14:33Z")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A Cloud Run project's request logs: checkout-api fails 45% from 14:03 to 14:33."""
+    from postmortem_nb import load_logs
+
+    path = tmp_path_factory.mktemp("gcp") / "shop-prod.jsonl"
+    truth = write_gcp_logentries(
+        path,
+        services={"checkout-api": 12.0, "cart-api": 6.0, "catalog-api": 300.0},
+        end="2026-03-10T15:30:00Z",
+    )
+    return load_logs(path), truth
+
+
+def _alerts(service: str = "checkout-api"):
+    return make_alerts(
+        [
+            {
+                "title": "CheckoutHighErrorRate: 5xx rate above 5%",
+                "service": service,
+                "severity": "SEV1",
+                "start": "2026-03-10T14:06:30Z",
+                "ack": "2026-03-10T14:11:00Z",
+                "end": "2026-03-10T14:45:00Z",
+            },
+            {
+                "title": "checkout p99 latency above 2s",
+                "service": service,
+                "severity": "SEV2",
+                "start": "2026-03-10T14:07:10Z",
+                "end": "2026-03-10T14:38:00Z",
+            },
+        ]
+    )
+
+
+def test_a_busy_healthy_service_neither_hides_nor_joins_the_incident(shop):
+    logs, truth = shop
+    checkout = truth["checkout-api"]
+    s = analyse_incident(_alerts(), logs, tz=TZ)
+    assert s.at("impact_start") == ONSET, s.warnings
+    assert s.at("mitigated") == RECOVERED
+    assert s.durations["time_to_detect"] == 210
+    assert s.impact.value("failed_transactions") == checkout["failed"]
+    assert s.impact.value("transactions") == checkout["requests"]
+    assert s.impact.value("share_of_normal_traffic") == pytest.approx(
+        checkout["failed"] / checkout["requests"], abs=1e-4
+    )
+    assert s.impact.value("affected_customers") == checkout["customers"]
+    assert s.impact.value("revenue_lost") == pytest.approx(checkout["amount"], abs=0.01)
+    # every number says which services it covers
+    for name, fig in s.impact.figures.items():
+        assert fig.method.endswith("services measured: checkout-api"), name
+    assert "of checkout-api" in s.onset.method
+    facts = build_facts(s)
+    services = facts["definitions"]["services"]
+    assert services["measured"] == ["checkout-api"]
+    assert services["source"] == "alerts"
+    assert services["method"].startswith("Measured on checkout-api (1 of the 3 services")
+    # per-service impact still covers every service
+    by = {r["service"]: r for r in facts["impact_by_service"]}
+    assert set(by) == {"checkout-api", "cart-api", "catalog-api"}
+    assert by["catalog-api"]["requests"] > 20 * by["checkout-api"]["requests"]
+    assert by["checkout-api"]["failures"] == checkout["failed"]
+    onset = s.events.loc[s.events["kind"] == "signal_onset"].iloc[0]
+    assert onset["service"] == "checkout-api"
+    assert onset["description"].startswith("Failure rate of transactions of checkout-api rose")
+
+
+def test_the_report_says_which_services_the_figures_cover(shop):
+    logs, _ = shop
+    facts = build_facts(analyse_incident(_alerts(), logs, tz=TZ))
+    html = impact_table(facts)
+    assert "Measured on checkout-api (1 of the 3 services in the logs)" in html
+    assert "Every service in the logs over the impact period" in html
+    assert html.index("<td>checkout-api</td>") < html.index("<td>catalog-api</td>")
+    assert "Services measured" in methods_html(None, facts)
+
+
+@pytest.mark.parametrize(
+    ("alert_service", "shown"),
+    [
+        ("Checkout API", "Checkout API → checkout-api"),  # a PagerDuty service's display name
+        ("checkout", "checkout → checkout-api"),
+        ("shop/checkout-api", "shop/checkout-api → checkout-api"),
+        ("Checkout API (production)", "Checkout API (production) → checkout-api"),
+    ],
+)
+def test_alert_service_names_match_log_service_labels(shop, alert_service, shown):
+    logs, truth = shop
+    s = analyse_incident(_alerts(alert_service), logs, tz=TZ)
+    assert s.focus.services == ["checkout-api"]
+    assert shown in s.focus.method
+    assert s.impact.value("failed_transactions") == truth["checkout-api"]["failed"]
+
+
+def test_name_matching_is_tolerant_but_not_loose():
+    logs = ["checkout-api", "checkout-worker", "postgres-proxy", "web-frontend", "api"]
+    got = match_services(
+        ["Checkout API", "Database (postgres-primary)", "Web Frontend", "Web", "API", "cart"],
+        logs,
+    )
+    assert got == {
+        "Checkout API": ["checkout-api"],
+        "Database (postgres-primary)": [],
+        "Web Frontend": ["web-frontend"],
+        "Web": [],
+        "API": ["api"],
+        "cart": [],
+    }
+
+
+def test_unmatched_alert_services_fall_back_to_the_service_that_departs(shop):
+    logs, truth = shop
+    s = analyse_incident(_alerts("Storefront"), logs, tz=TZ)
+    assert s.focus.source == "signal"
+    assert s.focus.services == ["checkout-api"]
+    assert s.at("impact_start") == ONSET
+    assert s.impact.value("failed_transactions") == truth["checkout-api"]["failed"]
+    assert any(
+        w.startswith("None of the services of the incident's alerts (Storefront) matches")
+        for w in s.warnings
+    )
+    assert "departs from its baseline" in s.focus.method
+
+
+def test_the_analysts_services_win_over_the_alerts(shop):
+    logs, truth = shop
+    analyst = {"summary": {"services": ["Checkout API", "Cart API"]}}
+    s = analyse_incident(_alerts(), logs, tz=TZ, analyst=analyst)
+    assert s.focus.source == "summary"
+    assert sorted(s.focus.services) == ["cart-api", "checkout-api"]
+    assert s.impact.value("failed_transactions") == (
+        truth["checkout-api"]["failed"] + truth["cart-api"]["failed"]
+    )
+    assert build_facts(s)["definitions"]["services"]["summary"] == ["Checkout API", "Cart API"]
+    # the draft fills the summary with the incident's own services: that is no choice
+    seeded = {"summary": {"services": ["checkout-api"]}}
+    same = analyse_incident(_alerts(), logs, tz=TZ, analyst=seeded)
+    assert same.focus.source == "alerts"
+    assert same.focus.summary == []
+
+
+def test_logs_without_a_service_column_are_measured_whole():
+    logs = make_logs(
+        "2026-05-05T10:00:00Z",
+        300,
+        failures=(("2026-05-05T13:00:00Z", "2026-05-05T13:30:00Z", 0.5),),
+    ).drop(columns=["service"])
+    alert = {"title": "5xx", "service": "checkout-api"}
+    alerts = make_alerts([{**alert, "start": "2026-05-05T13:04Z", "end": "2026-05-05T13:40Z"}])
+    s = analyse_incident(alerts, logs, tz="UTC")
+    assert abs(s.at("impact_start") - pd.Timestamp("2026-05-05T13:00Z")) <= pd.Timedelta("1min")
+    assert s.focus.method == "Every log row: the logs have no service column."
+    assert s.impact.figures["failed_transactions"].method.endswith(
+        "services measured: every log row"
+    )
+
+
+def test_a_summary_service_edit_makes_the_report_stale(shop):
+    from postmortem_nb.analysis import Analysis
+    from postmortem_nb.export import story_stale
+
+    logs, _ = shop
+    facts = build_facts(analyse_incident(_alerts(), logs, tz=TZ))
+    facts["analysis_fingerprint"] = None  # the timeline part is not what is tested
+    a = Analysis()
+    assert story_stale(a, facts) == ""
+    a.summary.services = ["checkout-api"]  # as the draft seeds it
+    assert story_stale(a, facts) == ""
+    a.summary.services = ["checkout-api", "cart-api"]
+    assert "services in the summary changed" in story_stale(a, facts)
+
+
+def test_logs_alone_find_the_failing_service_under_a_busy_one(shop):
+    from postmortem_nb.incident_window import propose_window
+
+    logs, truth = shop
+    start, _, _ = propose_window(None, logs)
+    assert abs(start - ONSET) <= pd.Timedelta("1min")
+    s = analyse_incident(None, logs, tz=TZ)
+    assert s.focus.source == "signal"
+    assert s.focus.services == ["checkout-api"]
+    assert "no alert or summary names a service" in s.focus.method
+    assert s.at("impact_start") == ONSET
+    assert s.impact.value("failed_transactions") == truth["checkout-api"]["failed"]
