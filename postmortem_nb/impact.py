@@ -24,14 +24,18 @@ class ImpactFigure:
     unit: str
     method: str
     assumptions: list[str] = field(default_factory=list)
+    qualifier: str = ""  # words that belong with the value ("of the 5 h of logs that day")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "value": self.value,
             "unit": self.unit,
             "method": self.method,
             "assumptions": list(self.assumptions),
         }
+        if self.qualifier:
+            out["qualifier"] = self.qualifier
+        return out
 
 
 @dataclass
@@ -158,12 +162,12 @@ def measure_impact(
             "not measured: no customer/user id column in the logs (name one with customer_column)",
         )
     figs["revenue_lost"] = _revenue(sig, fails, n_fail, avg_value, unit_money, period)
-    _day_shares(figs, sig, tx, start, n_fail, tz)
+    every = (everything or sig).rows
+    _day_shares(figs, sig, tx, start, n_fail, tz, every["timestamp"])
     if scope:
         for fig in figs.values():
             if not fig.method.startswith("not measured"):
                 fig.method += f"; services measured: {scope}"
-    every = (everything or sig).rows
     return Impact(start, end, figs, _per_service(every, start, end, baseline))
 
 
@@ -203,6 +207,10 @@ def _revenue(
     )
 
 
+# A log export starting or ending this close to midnight covers the whole day.
+DAY_EDGE = pd.Timedelta("30min")
+
+
 def _day_shares(
     figs: dict[str, ImpactFigure],
     sig: LogSignals,
@@ -210,18 +218,43 @@ def _day_shares(
     start: pd.Timestamp,
     n_fail: int,
     tz: str,
+    logged: pd.Series,
 ) -> None:
+    """Shares of the team-zone day of impact start, over the hours the logs cover of it.
+
+    ``logged`` holds every log row's time (all services): a log export of 07:00-12:00
+    gives the share of those 5 hours, and says so, never "of the day".
+    """
     day0 = start.tz_convert(tz).normalize()
     day1 = (day0 + pd.Timedelta(days=1)).normalize()
     d0, d1 = day0.tz_convert("UTC"), day1.tz_convert("UTC")
     day = tx.loc[_in(tx["timestamp"], d0, d1)]
     label = f"{day0:%Y-%m-%d} ({tz})"
+    seen = logged.loc[_in(logged, d0, d1)]
+    first, last = (seen.min(), seen.max()) if len(seen) else (d0, d0)
+    whole = first - d0 <= DAY_EDGE and d1 - last <= DAY_EDGE
+    day_h = (d1 - d0).total_seconds() / 3600
+    end = min(last.ceil("min"), d1)  # the last row at 11:59:59.6 ends the 11:59 minute
+    until = "24:00" if end == d1 else f"{end.tz_convert(tz):%H:%M}"
+    span = f"{first.floor('min').tz_convert(tz):%H:%M}–{until}" if len(seen) else "none of it"
+    if whole:
+        covers = f"the logs cover {span} that day, the whole day"
+        qualifier, assumptions = "", ["no gap in the logs within the day"]
+    else:
+        hours = f"{round((last - first).total_seconds() / 3600, 1):g} h"
+        covers = (
+            f"the logs cover only {span} of that day ({hours} of {day_h:g} h): the share of "
+            "those hours, not of the whole day"
+        )
+        qualifier, assumptions = f"of the {hours} of logs that day", []
     figs["failed_share_of_day"] = ImpactFigure(
         "failed_share_of_day",
         round(n_fail / len(day), 4) if len(day) else None,
         "ratio",
-        f"failed transactions in the impact period / all transactions logged on {label}",
-        ["the logs cover the whole day"],
+        f"failed transactions in the impact period / all transactions logged on {label}; "
+        + covers,
+        assumptions,
+        qualifier,
     )
     lost = figs["revenue_lost"].value
     if lost is not None and "amount" in day.columns and day["amount"].sum() > 0:
@@ -229,8 +262,10 @@ def _day_shares(
             "revenue_lost_share_of_day",
             round(float(lost) / float(day["amount"].sum()), 4),
             "ratio",
-            f"revenue lost / sum of {sig.used('amount')} over all transactions logged on {label}",
-            ["the logs cover the whole day"],
+            f"revenue lost / sum of {sig.used('amount')} over all transactions logged on "
+            f"{label}; " + covers,
+            list(assumptions),
+            qualifier,
         )
 
 

@@ -168,6 +168,9 @@ def _impact_value(name: str, fig: Mapping[str, Any]) -> str:
     value, unit = fig.get("value"), fig.get("unit", "")
     if value is None:
         return _fmt(value, unit)
+    qualifier = str(fig.get("qualifier") or "")
+    if qualifier:  # "3.1% of the 5 h of logs that day"
+        return f"{_impact_value(name, {**fig, 'qualifier': ''})} {qualifier}"
     if name == "traffic_vs_baseline":
         return f"{float(value):.2f}×"
     if name == "excess_failures":  # a count: round(n - share x n) to whole transactions

@@ -206,3 +206,37 @@ def test_logs_alone_find_the_failing_service_under_a_busy_one(shop):
     assert "no alert or summary names a service" in s.focus.method
     assert s.at("impact_start") == ONSET
     assert s.impact.value("failed_transactions") == truth["checkout-api"]["failed"]
+
+
+def test_share_of_day_is_stated_over_the_hours_the_logs_cover(shop):
+    logs, _ = shop  # 11:00-15:30 UTC: 07:00-11:30 in New York, 4.5 of the day's 24 hours
+    s = analyse_incident(_alerts(), logs, tz=TZ)
+    fig = s.impact.figures["failed_share_of_day"]
+    assert fig.qualifier == "of the 4.5 h of logs that day"
+    assert "the logs cover only 07:00–11:30 of that day (4.5 h of 24 h)" in fig.method
+    assert "not of the whole day" in fig.method
+    assert not any("whole day" in a for a in fig.assumptions)
+    share = s.impact.figures["revenue_lost_share_of_day"]
+    assert share.qualifier == fig.qualifier
+    html = impact_table(build_facts(s))
+    assert f"<td>{fig.value:.1%} of the 4.5 h of logs that day</td>" in html
+
+
+def test_share_of_day_over_logs_of_the_whole_day():
+    # the whole Berlin day of 2026-05-05 (22:00 UTC the day before to 22:00 UTC)
+    logs = make_logs(
+        "2026-05-04T22:00:00Z",
+        24 * 60,
+        failures=(("2026-05-05T13:00:00Z", "2026-05-05T13:30:00Z", 0.5),),
+    )
+    alerts = make_alerts(
+        [{"title": "5xx", "service": "checkout-api", "start": "2026-05-05T13:04Z",
+          "end": "2026-05-05T13:40Z"}]
+    )  # fmt: skip
+    s = analyse_incident(alerts, logs, tz="Europe/Berlin")
+    fig = s.impact.figures["failed_share_of_day"]
+    assert fig.qualifier == ""
+    assert "the logs cover 00:00–24:00 that day, the whole day" in fig.method
+    tx = s.signals.rows["is_transaction"].sum()
+    assert fig.value == pytest.approx(s.impact.value("failed_transactions") / tx, abs=1e-4)
+    assert "of logs that day" not in impact_table(build_facts(s))
