@@ -144,7 +144,7 @@ class ServiceFocus:
         """The signals of the measured services only (all of them when not a subset)."""
         if not self.subset:
             return sig
-        return subset_signals(sig, sig.rows["service"].astype("str").isin(self.services))
+        return subset_signals(sig, sig.rows["service"].isin(self.services))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,11 +196,9 @@ def _choose(
     alerts: list[str],
     departing: Callable[[], list[str]],
 ) -> ServiceFocus:
-    tx = sig.rows.loc[sig.rows["is_transaction"], "service"].astype("str")
-    counts = tx.value_counts()
-    in_logs = [
-        str(s) for s in pd.unique(sig.rows["service"].astype("str")) if has_service and s != UNKNOWN
-    ]
+    service = sig.rows["service"]  # categorical: no string copy of every row
+    counts = {str(k): int(v) for k, v in service[sig.rows["is_transaction"]].value_counts().items()}
+    in_logs = [str(s) for s in pd.unique(service) if has_service and str(s) != UNKNOWN]
     named = summary or alerts
     if not has_service or not in_logs:
         return ServiceFocus([], "all", named, {}, [], "the logs have no service column.")
@@ -268,7 +266,7 @@ def departing_services(
     if tx.empty:
         return []
     bins = tx["timestamp"].dt.floor(bin).rename("bin")
-    grouped = tx.groupby([bins, tx["service"].astype("str")], observed=True)["is_failure"]
+    grouped = tx.groupby([bins, tx["service"]], observed=True)["is_failure"]
     counts = grouped.agg(["size", "sum"])
     counts.columns = ["requests", "failures"]
     idx = pd.date_range(baseline[0].floor(bin), search[1], freq=bin, tz="UTC", name="bin")

@@ -279,7 +279,7 @@ def propose_window(
         span = (on.baseline_start, on.baseline_end)
         moved = departing_services(sig, baseline=span, search=span, bin=bin)
         if moved:
-            sig = subset_signals(sig, sig.rows["service"].astype("str").isin(moved))
+            sig = subset_signals(sig, sig.rows["service"].isin(moved))
             on = _whole_log_onset(sig, bin)
     if on.onset is None:
         raise ParameterError(
