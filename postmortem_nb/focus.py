@@ -198,7 +198,7 @@ def _choose(
 ) -> ServiceFocus:
     service = sig.rows["service"]  # categorical: no string copy of every row
     counts = {str(k): int(v) for k, v in service[sig.rows["is_transaction"]].value_counts().items()}
-    in_logs = [str(s) for s in pd.unique(service) if has_service and str(s) != UNKNOWN]
+    in_logs = sorted(str(s) for s in pd.unique(service) if has_service and str(s) != UNKNOWN)
     named = summary or alerts
     if not has_service or not in_logs:
         return ServiceFocus([], "all", named, {}, [], "the logs have no service column.")
@@ -224,26 +224,18 @@ def _choose(
             f"logs ({_list(in_logs)}){extra}."
         )
     moved = departing()
+    unnamed = (
+        "none of the named services is in the logs with transactions"
+        if named
+        else "no alert or summary names a service"
+    )
     if moved and len(moved) < len(in_logs):
-        return ServiceFocus(
-            moved,
-            "signal",
-            named,
-            {},
-            in_logs,
-            "their own failure rate departs from its baseline around the incident ("
-            + (
-                "no named service matched the logs)."
-                if named
-                else "no alert or summary names a service)."
-            ),
-            warnings,
-        )
-    why = (
-        "no named service matched the logs and no single service's failure rate departs "
-        "from its baseline."
-        if not moved
-        else "every service's failure rate departs from its baseline."
+        why = f"their own failure rate departs from its baseline around the incident ({unnamed})."
+        return ServiceFocus(moved, "signal", named, {}, in_logs, why, warnings)
+    why = f"{unnamed}, and " + (
+        "every service's failure rate departs from its baseline."
+        if moved
+        else "no single service's failure rate departs from its baseline."
     )
     return ServiceFocus(in_logs, "all", named, {}, in_logs, why, warnings)
 

@@ -240,3 +240,24 @@ def test_share_of_day_over_logs_of_the_whole_day():
     tx = s.signals.rows["is_transaction"].sum()
     assert fig.value == pytest.approx(s.impact.value("failed_transactions") / tx, abs=1e-4)
     assert "of logs that day" not in impact_table(build_facts(s))
+
+
+def test_nothing_named_and_nothing_departing_measures_every_service():
+    logs = pd.concat(
+        [make_logs("2026-05-05T10:00:00Z", 300),
+         make_logs("2026-05-05T10:00:00Z", 300, service="cart-api", seed=8)]
+    ).sort_values("timestamp", kind="stable", ignore_index=True)  # fmt: skip
+    alert = {"title": "Storefront slow", "service": "Storefront"}
+    alerts = make_alerts([{**alert, "start": "2026-05-05T13:00Z", "end": "2026-05-05T13:20Z"}])
+    s = analyse_incident(alerts, logs, tz="UTC")
+    assert s.focus.source == "all"
+    assert not s.focus.subset
+    assert s.focus.method == (
+        "Measured on every service in the logs (cart-api, checkout-api, inventory): none of the "
+        "named services is in the logs with transactions, and no single service's failure "
+        "rate departs from its baseline."
+    )
+    assert s.at("impact_start") is None
+    assert build_facts(s)["definitions"]["services"]["measured"] == [
+        "cart-api", "checkout-api", "inventory"
+    ]  # fmt: skip
