@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .milestones import LABELS
-from .safehtml import visible_bidi
+from .safehtml import visible_controls
 from .story import IncidentStory
 from .timeline import visible_events
 
@@ -41,7 +41,7 @@ def _t(value: Any, limit: int = 300) -> str:
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return html.escape(visible_bidi(text), quote=False)
+    return html.escape(visible_controls(text), quote=False)
 
 
 def _local(ts: pd.Series | pd.Timestamp, tz: str) -> Any:

@@ -1,7 +1,7 @@
 """Text on its way into Markdown (the Markdown export): data shown literally, people's
 Markdown kept but disarmed.
 
-Bidirectional controls are shown as ``[U+202E]``, as in the HTML report (safehtml).
+Control characters are shown as ``[U+202E]``, as in the HTML report (safehtml).
 Light on purpose (no nbconvert): the analyst's sections (analysis/render.py) and the
 report's Markdown export (report/markdown.py) share it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .safehtml import visible_bidi
+from .safehtml import visible_controls
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -24,7 +24,7 @@ _REMOTE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\((\s*(?:https?:)?//[^)\s]*(?:\s+\"
 
 def md_escape(text: str) -> str:
     """Text from data, shown literally in any Markdown renderer."""
-    text = _MD_SPECIAL.sub(r"\\\1", visible_bidi(str(text)))
+    text = _MD_SPECIAL.sub(r"\\\1", visible_controls(str(text)))
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -33,7 +33,7 @@ def neutralise_markdown(text: str) -> str:
     images disarmed. Code spans and fenced blocks are left as written: Markdown shows
     them literally, so ``&lt;`` there would be shown as "&lt;"."""
     out, fenced = [], False
-    for line in visible_bidi(text or "").splitlines():
+    for line in visible_controls(text or "").splitlines():
         if _FENCE_RE.match(line):
             fenced = not fenced
             out.append(line)

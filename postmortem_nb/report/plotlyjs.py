@@ -186,16 +186,16 @@ def figure_title(spec: dict[str, Any]) -> str:
     return re.sub(r"<[^>]*>", "", str(title)).strip() if title else ""
 
 
-def _visible_bidi(value: Any) -> Any:
-    """Every string of a figure spec with bidi controls made visible (safehtml)."""
-    from ..safehtml import visible_bidi
+def _visible_controls(value: Any) -> Any:
+    """Every string of a figure spec with control characters made visible (safehtml)."""
+    from ..safehtml import visible_controls
 
     if isinstance(value, str):
-        return visible_bidi(value)
+        return visible_controls(value)
     if isinstance(value, dict):
-        return {k: _visible_bidi(v) for k, v in value.items()}
+        return {k: _visible_controls(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_visible_bidi(v) for v in value]
+        return [_visible_controls(v) for v in value]
     return value
 
 
@@ -208,7 +208,7 @@ def figure_html(figure: Any, figure_id: str) -> str:
     if not re.fullmatch(r"[A-Za-z][\w-]*", figure_id):
         msg = f"figure_id must be a simple identifier, found {figure_id!r}."
         raise ValueError(msg)
-    spec = static_figure(_visible_bidi(figure_dict(figure)))
+    spec = static_figure(_visible_controls(figure_dict(figure)))
     height = spec["layout"].get("height")
     height = int(height) if isinstance(height, int | float) and height > 0 else DEFAULT_HEIGHT
     text = json_for_script(spec)

@@ -21,7 +21,13 @@ from typing import Any
 import nbformat
 
 from ..display import WIDGET_MIME
-from ..safehtml import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, markdown_to_html, sanitize_html
+from ..safehtml import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    markdown_to_html,
+    sanitize_html,
+    visible_controls,
+)
 from .plotlyjs import PLOTLY_MIME, figure_dict, figure_html
 from .redact import Redactor
 
@@ -190,7 +196,7 @@ def _clean_output(output: Any, redactor: Redactor | None, info: Prepared) -> Any
         new["text/html"] = f'<img alt="figure" src="data:image/svg+xml;base64,{encoded}">'
     if not new and "text/plain" in data and WIDGET_MIME not in data:
         # (a widget without an HTML fallback has only its repr, e.g. "Text(value='x')")
-        text = _text(data["text/plain"])
+        text = visible_controls(_text(data["text/plain"]))
         new["text/plain"] = redactor.redact_text(text) if redactor else text
     if not new:
         return None
