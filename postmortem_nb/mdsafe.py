@@ -12,7 +12,9 @@ import re
 
 from .safehtml import visible_controls
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+# "&amp;" in data or text would be read as an entity and shown as "&"
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 # the whole target, one level of parentheses included: "(javascript:alert(2))"
 _JS_LINK_RE = re.compile(
@@ -23,9 +25,23 @@ _REMOTE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\((\s*(?:https?:)?//[^)\s]*(?:\s+\"
 
 
 def md_escape(text: str) -> str:
-    """Text from data, shown literally in any Markdown renderer."""
-    text = _MD_SPECIAL.sub(r"\\\1", visible_controls(str(text)))
+    """Text from data, shown literally in any Markdown renderer, on one line: fit for a
+    heading, table cell, list item or emphasis (newlines become spaces)."""
+    text = " ".join(visible_controls(str(text)).splitlines())
+    text = _MD_SPECIAL.sub(r"\\\1", _ENTITY_LIKE.sub("&amp;", text))
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def line_start_escape(text: str) -> str:
+    """``md_escape``d text that starts a line: a leading ``-``, ``+``, ``=`` or ``1.``
+    would make it a list item, heading underline or numbered item."""
+    match = re.match(r"[-+=]|\d{1,9}(?=[.)])", text)
+    if not match:
+        return text
+    if match.group().isdigit():
+        end = match.end()
+        return text[:end] + "\\" + text[end:]
+    return "\\" + text
 
 
 def neutralise_markdown(text: str) -> str:

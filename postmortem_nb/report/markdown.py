@@ -2,8 +2,10 @@
 
 Headings and text as Markdown, HTML tables as pipe tables, each Plotly figure as a
 one-line static summary (title, traces, ranges). Nothing from data is passed through
-as HTML: ``<``/``>`` become entities, Markdown punctuation is backslash-escaped, and
-``javascript:`` links are dropped.
+as HTML or Markdown: ``<``/``>`` become entities, Markdown punctuation is
+backslash-escaped, a title or caption stays on its line, control characters are shown
+as ``[U+001B]`` (mdsafe), and ``javascript:`` links are dropped. The analyst's Markdown
+goes through ``mdsafe.neutralise_markdown``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 import nbformat
 
 from ..display import WIDGET_MIME
-from ..mdsafe import md_escape, neutralise_markdown
+from ..mdsafe import line_start_escape, md_escape, neutralise_markdown
+from ..safehtml import visible_controls
 from .exporter import _load
 from .page import END_BEFORE_START, footer_html
 from .plotlyjs import PLOTLY_MIME, figure_title, point_count
@@ -139,15 +142,23 @@ class _HTMLToMarkdown(HTMLParser):
         if self.r:
             data = self.r.redact_text(data)
         if self.pre:
-            self._put(data.replace("```", "ˋˋˋ"))
+            self._put(_fenced_text(data))
             return
         if self.cell is None and not data.strip():
             self._put(" " if data else "")
             return
-        self._put(md_escape(" ".join(data.split()) if self.cell is None else data))
+        text = md_escape(" ".join(data.split()) if self.cell is None else data)
+        if self.cell is None and (not self.out or self.out[-1].endswith("\n")):
+            text = line_start_escape(text)  # "1. " or "- " from data is no list
+        self._put(text)
 
     def text(self) -> str:
         return re.sub(r"\n{3,}", "\n\n", "".join(self.out)).strip()
+
+
+def _fenced_text(text: str) -> str:
+    """Text for inside a ``` fence: shown literally, controls visible, no closing fence."""
+    return visible_controls(text).replace("```", "ˋˋˋ")
 
 
 def _pipe_table(rows: list[list[str]], head_rows: int, redactor: Redactor | None) -> str:
@@ -212,7 +223,7 @@ def _output_md(output: Any, redactor: Redactor | None) -> str:
     if "text/plain" in data and WIDGET_MIME not in data:
         text = _text(data["text/plain"])
         text = redactor.redact_text(text) if redactor else text
-        return "```\n" + text.replace("```", "ˋˋˋ") + "\n```"
+        return "```\n" + _fenced_text(text) + "\n```"
     return ""
 
 

@@ -179,11 +179,15 @@ _ITEMSIZE = {"f8": 8, "i8": 8, "u8": 8, "f4": 4, "i4": 4, "u4": 4, "i2": 2, "u2"
 
 
 def figure_title(spec: dict[str, Any]) -> str:
-    """The figure's title as plain text (Plotly allows a few tags in it)."""
+    """The figure's title as plain text: Plotly reads it as a little HTML (tags, and
+    entities, which figures.py uses to show data's "<" literally)."""
     title = (spec.get("layout") or {}).get("title")
     if isinstance(title, dict):
         title = title.get("text")
-    return re.sub(r"<[^>]*>", "", str(title)).strip() if title else ""
+    if not title:
+        return ""
+    text = re.sub(r"<br\s*/?>", " ", str(title), flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
 
 
 def _visible_controls(value: Any) -> Any:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 
-from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook
+import plotly.graph_objects as go
+import pytest
+from markdown_it import MarkdownIt
+from nbfactory import HEADER, HEADINGS, HOSTILE, build_notebook, plotly_output
+from nbformat.v4 import new_code_cell
 
 from postmortem_nb.report import Redactor, export_markdown
+
+# what a wiki or issue tracker does with report.md: CommonMark, raw HTML passed through
+RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def test_markdown_has_sections_tables_and_figure_summaries(notebook):
@@ -64,3 +71,37 @@ def test_markdown_redaction():
     assert "Jane Doe" not in md
     assert "\\[email\\]" in md  # Markdown-escaped brackets render as [email]
     assert "\\[ip\\]" in md
+
+
+@pytest.mark.parametrize("tail", ["\n---\n(checkout-api)", "\n~~~", "\n```\n<b>x</b>"])
+def test_markdown_titles_and_captions_stay_on_their_line(tail):
+    """A newline in an alert description proposed as the title split the H1, and a fence
+    line swallowed the rest of the report."""
+    title = "Payment error rate above 5%" + tail
+    nb = build_notebook()
+    fig = go.Figure(go.Bar(x=[1], y=[1], name="rate" + tail)).update_layout(title=title)
+    nb.cells.insert(3, new_code_cell("fig", outputs=[plotly_output(fig)]))
+    md = export_markdown(nb, header={**HEADER, "title": title})
+    first, caption = md.splitlines()[0], next(
+        line for line in md.splitlines() if line.startswith("*Figure: Payment"))
+    tokens = RENDERER.parse(md)
+    assert [t.type for t in tokens[:3]] == ["heading_open", "inline", "heading_close"]
+    assert tokens[1].content == first[2:]
+    assert "fence" not in [t.type for t in tokens]  # nothing after the H1 became code
+    assert "hr" not in [t.type for t in tokens[:-6]]  # (the footer's own rule stays)
+    for heading in HEADINGS:
+        assert f"\n## {heading}" in md
+    assert "rate" in caption
+    assert RENDERER.renderInline(caption).startswith("<em>Figure: Payment error rate above 5% ")
+
+
+def test_figure_titles_from_data_read_as_written():
+    """figures.py writes data's "<" as "&lt;" for Plotly: a caption or label shows "<"."""
+    from postmortem_nb.report.plotlyjs import figure_html
+
+    fig = go.Figure(go.Bar(x=[1], y=[1])).update_layout(title="p99 &lt;b&gt;<br>slow")
+    nb = build_notebook()
+    nb.cells.insert(3, new_code_cell("fig", outputs=[plotly_output(fig)]))
+    md = export_markdown(nb, header=HEADER)
+    assert "*Figure: p99 &lt;b&gt; slow*" in md
+    assert 'aria-label="p99 &lt;b&gt; slow"' in figure_html(fig, "f1")
