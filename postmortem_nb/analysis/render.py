@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ..mdsafe import md_escape, neutralise_markdown
+from ..mdsafe import md_escape, neutralise_inline, neutralise_markdown, one_line
 from ..safehtml import escape, markdown_to_html
 from ..schema import MILESTONES
 from .checks import Finding, check_analysis, findings_by_section
@@ -320,16 +320,16 @@ class _Escaped(str):
 
 
 def _md_cell(value: str) -> str:
-    text = " ".join(str(value or "").split())
+    text = one_line(str(value or ""))
     if isinstance(value, _Escaped):
         return text
-    return neutralise_markdown(text.replace("\\", "\\\\").replace("|", "\\|"))
+    return neutralise_inline(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def _md_evidence(ev: Any) -> str:
     """Where the evidence is, and its original text (a log line: data, shown literally)."""
     ref = " ".join(x for x in (ev.evidence.source, ev.evidence.ref) if x)
-    text = " ".join(ev.evidence.text[:500].split())
+    text = one_line(ev.evidence.text[:500])
     return _Escaped(md_escape(ref) + (f": {md_escape(text)}" if text else ""))
 
 

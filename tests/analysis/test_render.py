@@ -151,7 +151,8 @@ def test_markdown_keeps_code_as_written_and_disarms_the_rest():
     lessons = md["lessons"]
     assert "Rule `errors < 5` held &lt;b&gt;x&lt;/b&gt;" in lessons
     assert "```\nWARN pool <checkout>\n```" in lessons
-    assert "[click](#) and" in lessons  # the whole target dropped, no stray ")"
+    # no link: shown as the text the analyst wrote, as in the HTML report
+    assert "\\[click\\](javascript:alert(2)) and" in lessons
     assert "[image: graph](http://evil.example/x.png)" in lessons  # a link, not fetched
     assert "![" not in lessons
     assert "Why did `a < 3` hold?" in md["root_cause"]
@@ -184,7 +185,7 @@ def test_markdown_shows_bidi_controls_visibly():
                             "lessons": {"went_well": "Disk full \u202eon host"}})
     md = to_md(a)
     assert "\u202e" not in md["summary"] + md["lessons"]
-    assert "Disk full [U+202E]on host" in md["lessons"]
+    assert "Disk full \\[U+202E\\]on host" in md["lessons"]  # brackets as text, no link
     assert "U+202E" in md["summary"]
 
 

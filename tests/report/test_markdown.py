@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import plotly.graph_objects as go
 import pytest
@@ -12,8 +13,10 @@ from nbformat.v4 import new_code_cell
 
 from postmortem_nb.report import Redactor, export_markdown
 
-# what a wiki or issue tracker does with report.md: CommonMark, raw HTML passed through
+# what a wiki or issue tracker does with report.md: CommonMark, raw HTML passed through,
+# and (as many renderers) no check of link addresses of its own
 RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+RENDERER.validateLink = lambda url: True
 
 
 def test_markdown_has_sections_tables_and_figure_summaries(notebook):
@@ -59,7 +62,9 @@ def test_markdown_hostile_text_is_inert(hostile_notebook):
     assert "<img" not in prose
     assert "<iframe" not in prose
     assert "<svg" not in prose
-    assert "](javascript:" not in md
+    # no link to javascript: (the analyst's text is shown as text, as in the HTML report)
+    assert not re.search(r"(?<!\\)\]\(\s*javascript:", md)
+    assert "\\[x\\](javascript:" in md
     assert "&lt;script&gt;window.\\_\\_pwned=1&lt;/script&gt;" in md
 
 
@@ -71,6 +76,49 @@ def test_markdown_redaction():
     assert "Jane Doe" not in md
     assert "\\[email\\]" in md  # Markdown-escaped brackets render as [email]
     assert "\\[ip\\]" in md
+
+
+def _rendered(md: str) -> list[tuple[str, dict[str, str]]]:
+    found: list[tuple[str, dict[str, str]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, {k: v or "" for k, v in attrs}))
+
+    Collector().feed(RENDERER.render(md))
+    return found
+
+
+ANALYST_HOSTILE = """Backslash trick: \\`<img src=x onerror=alert(document.domain)>` end
+
+Mismatched: ``<img src=y onerror=alert(2)>` end
+
+![pix][p1] ![pix](HTTPS://evil.example/upper.png) ![pix](https://evil.example/sq.png 'title')
+![pix](https://evil.example/paren.png (title)) [j][j1] [x](&#106;avascript:alert(3))
+[x](javascript&colon;alert(4)) [x](
+javascript:alert(5))
+
+[p1]: https://evil.example/ref.png
+[j1]: javascript:alert(6)
+"""
+
+
+def test_markdown_report_renders_no_active_content_or_remote_images(hostile_notebook):
+    md = export_markdown(
+        hostile_notebook,
+        sections_md={"summary": ANALYST_HOSTILE, "lessons": ANALYST_HOSTILE},
+        header={**HEADER, "title": HOSTILE[1]},
+    )
+    elements = _rendered(md)
+    assert elements
+    for tag, attrs in elements:
+        assert tag not in {"img", "script", "iframe", "svg", "style"}, tag
+        assert not [name for name in attrs if name.startswith("on") or name == "src"]
+        assert not attrs.get("href", "").lower().lstrip().startswith(
+            ("javascript", "data", "vbscript"))
+    hrefs = [a["href"] for t, a in elements if t == "a" and "evil.example" in a["href"]]
+    assert len(hrefs) == 2 * 4  # each image a link to where it was, twice
+    assert md.count("[image: pix](") == 2 * 4
 
 
 @pytest.mark.parametrize("tail", ["\n---\n(checkout-api)", "\n~~~", "\n```\n<b>x</b>"])
@@ -105,3 +153,18 @@ def test_figure_titles_from_data_read_as_written():
     md = export_markdown(nb, header=HEADER)
     assert "*Figure: p99 &lt;b&gt; slow*" in md
     assert 'aria-label="p99 &lt;b&gt; slow"' in figure_html(fig, "f1")
+
+
+def test_markdown_report_shows_control_characters():
+    """ESC/BEL from logs replayed terminal escapes when report.md was printed; NUL made it
+    binary."""
+    nb = build_notebook(titles=["disk \x1b[31mfull\x1b[0m \x1b[2K\x07 now\x00"],
+                        messages=["bell\x07 here", "esc \x1b]0;title\x07"])
+    md = export_markdown(nb, sections_md={"summary": "NUL\x00 and `code\x07`\x1b[1m"},
+                         header={**HEADER, "title": "pay\x07ments\x7f"})
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", md)
+    assert "disk full" in md  # the colour dropped, the text kept
+    assert "[U+001B]" in md.replace("\\", "")
+    assert "[U+0007]" in md.replace("\\", "")
+    assert "`code[U+0007]`" in md
+    assert "NUL\\[U+0000\\]" in md
