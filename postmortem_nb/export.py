@@ -41,13 +41,26 @@ def _when(iso: str | None, tz: str) -> tuple[str, str]:
 
 
 def incident_span(facts: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
-    """(start, end) as the report states them: impact start (else the window's start) to
-    resolved (else the window's end), ISO Z; the batch index shows the same."""
+    """(start, end) as the report states them, ISO Z; the batch index shows the same.
+
+    What the analyst said wins over what the data says: the impact start (resolved)
+    milestone override, else the analyst's incident window (facts window ``source``
+    "analyst"), else the derived impact start (resolved), else the window's start (end).
+    """
     facts = facts or {}
     ms = facts.get("milestones") or {}
-    start = (ms.get("impact_start") or {}).get("at") or (facts.get("window") or {}).get("start")
-    end = (ms.get("resolved") or {}).get("at") or (facts.get("window") or {}).get("end")
-    return start, end
+    window = facts.get("window") or {}
+    by_analyst = window.get("source") == "analyst"
+
+    def edge(milestone: str, side: str) -> str | None:
+        m = ms.get(milestone) or {}
+        if m.get("source") == "analyst" and m.get("at"):
+            return m["at"]
+        if by_analyst and window.get(side):
+            return window[side]
+        return m.get("at") or window.get(side)
+
+    return edge("impact_start", "start"), edge("resolved", "end")
 
 
 def header_info(facts: Mapping[str, Any] | None, analysis: Any, tz: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ def build_facts(story: IncidentStory) -> dict[str, Any]:
             "start": iso_z(story.window[0]),
             "end": iso_z(story.window[1]),
             "reason": story.window_reason,
+            "source": getattr(story, "window_source", "derived"),
         },
         "timezone": story.tz,
         "milestones": {

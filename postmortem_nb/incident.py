@@ -32,12 +32,15 @@ def input_zone(params: Params) -> str | None:
     return params.input_tz or params.tz or None
 
 
-def log_window(params: Params, alerts: pd.DataFrame | None) -> tuple[Any, Any] | None:
+def log_window(
+    params: Params, alerts: pd.DataFrame | None, also: tuple[Any, Any] | None = None
+) -> tuple[Any, Any] | None:
     """The part of the logs an analysis needs, so a month of logs is not read for one incident.
 
     It spans the whole team-zone day(s) of the incident (the impact is also stated for the
-    day) and at least the baseline before and the recovery search after it. None when
-    the incident is not known before reading the logs (it is then found in them).
+    day) and at least the baseline before and the recovery search after it; ``also`` (the
+    analyst's incident window, UTC, either bound None) is covered too. None when the
+    incident is not known before reading the logs (it is then found in them).
     """
     from .incident_window import alert_ends, select_incident_alerts
     from .timeutil import duration, to_utc
@@ -52,6 +55,8 @@ def log_window(params: Params, alerts: pd.DataFrame | None) -> tuple[Any, Any] |
         lo, hi = chosen["started_at"].min(), alert_ends(chosen).max()
     else:
         return None
+    lo = min([lo, *(t for t in (also or ()) if t is not None)])
+    hi = max([hi, *(t for t in (also or ()) if t is not None)])
     margin_before = duration(params.baseline or "2h", "baseline") + pd.Timedelta("1h")
     lo = min(lo - margin_before, lo.tz_convert(zone).normalize().tz_convert("UTC"))
     day_end = (hi.tz_convert(zone).normalize() + pd.Timedelta(days=1)).tz_convert("UTC")
@@ -59,11 +64,14 @@ def log_window(params: Params, alerts: pd.DataFrame | None) -> tuple[Any, Any] |
     return lo, hi
 
 
-def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
+def load_inputs(
+    params: Params, *, logs: bool = True, also: tuple[Any, Any] | None = None
+) -> dict[str, Any]:
     """The canonical frames named by the parameters (None for inputs not given).
 
-    Logs are read only over ``log_window`` when the incident is known from the alerts
-    or the parameters; the ingest layer then skips the rest of a time-sorted file.
+    Logs are read only over ``log_window`` (covering ``also``, the analyst's incident
+    window) when the incident is known from the alerts or the parameters; the ingest
+    layer then skips the rest of a time-sorted file.
     """
     from .ingest import load_alerts, load_changes, load_logs
 
@@ -77,7 +85,7 @@ def load_inputs(params: Params, *, logs: bool = True) -> dict[str, Any]:
             tz=tz,
         )
     if logs and params.logs:
-        window = log_window(params, frames["alerts"])
+        window = log_window(params, frames["alerts"], also)
         lo, hi = window if window else (None, None)
         frames["logs"] = load_logs(
             params.paths(params.logs),

@@ -294,3 +294,72 @@ def propose_window(
             "log span as baseline."
         ),
     )
+
+
+def analyst_window(analyst: Any, tz: str = "UTC") -> tuple[Any, Any] | None:
+    """The incident window the analyst set in analysis.json (``timeline.incident_window``)
+    as (start, end) in UTC, either None when only the other was set; None when unset."""
+    timeline = analyst.get("timeline") if isinstance(analyst, dict) else None
+    win = timeline.get("incident_window") if isinstance(timeline, dict) else None
+    if not isinstance(win, dict):
+        return None
+    start = to_utc(win.get("start") or None, tz, what="incident window start in analysis.json")
+    end = to_utc(win.get("end") or None, tz, what="incident window end in analysis.json")
+    return None if start is None and end is None else (start, end)
+
+
+def apply_analyst_window(
+    given: tuple[Any, Any],
+    derived: Window,
+    reason: str,
+    alerts: pd.DataFrame,
+    chosen: pd.DataFrame,
+    sig: LogSignals | None,
+    onset: Onset | None,
+    *,
+    selected: bool,
+    bin: str = "1min",
+    baseline: str | pd.Timedelta = "2h",
+) -> tuple[Window, str, pd.DataFrame, Onset | None, list[str]]:
+    """The analyst's window replaces the one derived from the data (and the draft's).
+
+    Why: the analyst has read the evidence; the draft only guessed. The window is taken as
+    given (a bound left empty keeps the derived one); onset and recovery are searched
+    inside it, against the same baseline as before (the normal period before the incident,
+    never inside the analyst's window). The incident's alerts are those the draft selected
+    (``selected``: by key, ids or window) plus every alert that fired inside the analyst's
+    window; without a selection, only the latter. Returns (window, reason, alerts, onset,
+    warnings); a window that ends before it starts is ignored with a warning.
+    """
+    w0, w1 = given[0] or derived[0], given[1] or derived[1]
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    span = f"{w0:{fmt}}–{w1:{fmt}}"
+    if w1 <= w0:
+        note = (f"The incident window in analysis.json ({span}) ends before it starts; the "
+                "window derived from the data is used. Fix it in the timeline form.")
+        return derived, reason, chosen, onset, [note]
+    if not selected and None not in given:  # it already chose the alerts and the onset
+        text = (f"Incident window set by the analyst in analysis.json: {span}. The "
+                f"incident's alerts are the {len(chosen)} that fired inside it.")
+        return derived, text, chosen, onset, []
+    fired = alerts.loc[(alerts["started_at"] >= w0) & (alerts["started_at"] < w1)] if len(
+        alerts) else alerts
+    if selected:
+        extra = fired.loc[~fired.index.isin(chosen.index)]
+        new = alerts.loc[alerts.index.isin(chosen.index) | alerts.index.isin(extra.index)]
+        joined = len(extra)
+    else:
+        new, joined = fired, 0
+    if sig is not None:
+        end = w0 if onset is None else min(w0, onset.baseline_end)
+        b = (end - duration(baseline, "baseline"), end)
+        series = transaction_series(sig, bin, start=b[0], end=w1)
+        onset = detect_onset(series, baseline=b, search=(w0, w1), bin=bin)
+    text = (f"Incident window set by the analyst in analysis.json: {span}. The data's window "
+            f"was {derived[0]:{fmt}}–{derived[1]:{fmt}} ({reason.rstrip('.')}).")
+    if joined:
+        text += (f" {joined} more alert{'s' if joined != 1 else ''} fired inside the analyst's "
+                 "window and joined the incident.")
+    elif not selected:
+        text += f" The incident's alerts are the {len(new)} that fired inside it."
+    return (w0, w1), text, new, onset, []

@@ -26,6 +26,8 @@ from .focus import (
 from .impact import Impact, measure_impact
 from .incident_window import (
     alert_ends,
+    analyst_window,
+    apply_analyst_window,
     best_cluster,
     incident_keys,
     propose_window,
@@ -88,6 +90,7 @@ class IncidentStory:
     counts: dict[str, int] = field(default_factory=dict)
     focus: ServiceFocus | None = None  # which log services the signal and impact cover
     measured: LogSignals | None = None  # the rows of those services (onset, impact)
+    window_source: str = "derived"  # "analyst": timeline.incident_window in analysis.json
 
     def at(self, name: str) -> pd.Timestamp | None:
         m = self.milestones.get(name)
@@ -161,10 +164,10 @@ def analyse_incident(
     base_td = duration(baseline, "baseline")
     edits = analyst_edits(analyst)
     warnings: list[str] = []
-    win = (analyst or {}).get("timeline", {}) if isinstance(analyst, dict) else {}
-    win = (win or {}).get("incident_window") if isinstance(win, dict) else None
-    if not (start or end or incident_key or alert_ids) and isinstance(win, dict):
-        start, end = win.get("start") or None, win.get("end") or None
+    given = analyst_window(analyst, tz)  # wins over the draft's window (below)
+    selected = bool(start or end or incident_key or alert_ids)
+    if given is not None and not selected and None not in given:
+        start, end = given  # nothing else selects the incident: the analyst's window does
     t0, t1 = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
     alerts = alerts if alerts is not None else pd.DataFrame(columns=["started_at", "title"])
     chosen = (
@@ -222,6 +225,14 @@ def analyse_incident(
         onset = signal_onset(sig, (w0, w1), bin=bin, baseline=base_td, lookback="15min")
     else:
         raise _nothing(alerts)
+    window_source = "derived"
+    if given is not None:
+        (w0, w1), reason, chosen, onset, w = apply_analyst_window(
+            given, (w0, w1), reason, alerts, chosen, sig, onset,
+            selected=selected, bin=bin, baseline=base_td,
+        )
+        warnings += w
+        window_source = "derived" if w else "analyst"
     if onset is not None:
         warnings += onset.warnings
         onset.scope = focus.label if focus is not None else ""
@@ -239,11 +250,19 @@ def analyse_incident(
             if ms["impact_start"].at is not None
             else None
         )
+    span = (ms["impact_start"].at, ms["mitigated"].at)
+    if window_source == "analyst" and sig is not None and None in span:
+        # the analyst's window bounds the impact period where the signal does not
+        gaps = [(e, m) for e, m, at in (("from the start", "impact start", span[0]),
+                                         ("up to the end", "mitigation", span[1])) if at is None]
+        span = (span[0] or w0, span[1] or w1)
+        warnings.append(f"Impact measured {' and '.join(e for e, _ in gaps)} of the analyst's "
+                        f"incident window: the log signal shows no "
+                        f"{' or '.join(m for _, m in gaps)} inside it.")
     if sig is not None:
         impact = measure_impact(
             sig,
-            ms["impact_start"].at,
-            ms["mitigated"].at,
+            *span,
             baseline=imp_base,
             avg_value=avg_value or None,
             currency=currency,
@@ -322,6 +341,7 @@ def analyse_incident(
         counts,
         focus,
         sig,
+        window_source,
     )
 
 

@@ -74,14 +74,17 @@ class Workbook:
         from .analysis.checks import raise_for_unreadable_times
         from .facts import analysis_fingerprint, build_facts
         from .incident import load_inputs
+        from .incident_window import analyst_window
         from .story import analyse_incident
         from .timeline import unmatched_hidden
 
         root = Path(params.workspace).expanduser() if params.workspace else Path.cwd()
-        frames = load_inputs(params)
         store = AnalysisStore.open(root / "analysis.json")
         analysis = store.analysis
         raise_for_unreadable_times(analysis, store.path, params.tz or "UTC")
+        # the analyst's incident window wins over the draft's: read the logs it covers too
+        also = analyst_window(analysis.to_dict(), params.tz or "UTC")
+        frames = load_inputs(params, also=also)
         ids = [s.strip() for s in params.alert_ids.split(",") if s.strip()] or None
         story = analyse_incident(
             frames["alerts"],
