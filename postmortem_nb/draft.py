@@ -36,6 +36,9 @@ class DraftResult:
     report: Path | None = None
     kept: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the workspace already drafted for this incident (its alerts), or others that hold
+    # some of them: said in the output (workspace.SameIncident.note)
+    same_incident: str = ""
 
 
 def _iso(ts: Any) -> str:
@@ -231,7 +234,19 @@ def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
     The chosen window and alert ids are written into ``params`` so that the notebook,
     in papermill or later in JupyterLab, analyses exactly this incident.
     """
+    ws, reason, _ = find_workspace(params, out)
+    return ws, reason
+
+
+def find_workspace(params: Params, out: str | Path) -> tuple[Workspace, str, str]:
+    """``workspace_for`` plus what to say about an existing workspace it is (or is near).
+
+    An incident whose alerts overlap those of an existing workspace is that workspace's
+    incident, even when an earlier alert in a grown export moved its first alert (and so
+    its ``incident_id_for``): ``workspace.same_incident``.
+    """
     from .incident import choose_incident
+    from .workspace import recorded_incidents, same_incident
 
     choice = choose_incident(params)
     if choice.by_alert is not None:
@@ -245,8 +260,12 @@ def workspace_for(params: Params, out: str | Path) -> tuple[Workspace, str]:
         params.alert_ids = ",".join(choice.alert_ids)
     elif not params.alert_ids:
         params.start, params.end = _iso(choice.start), _iso(choice.end)
-    ws = Workspace.at(out, incident_id_for(choice.first_alert, choice.service, choice.key))
-    return ws, choice.reason
+    proposed = incident_id_for(choice.first_alert, choice.service, choice.key)
+    root = Path(out).expanduser().resolve()
+    same = same_incident(
+        recorded_incidents(root), proposed, choice.alert_ids, (choice.first_alert, choice.end)
+    )
+    return Workspace.at(root, same.incident_id), choice.reason, same.note()
 
 
 def draft(
@@ -277,10 +296,11 @@ def draft(
     if start:
         extra["start"], extra["end"] = start, end
     p = build_params(alerts, logs, changes, tz=tz, extra=extra)
-    ws, reason = workspace_for(p, out)
+    ws, reason, same = find_workspace(p, out)
     skipped, kept = prepare_workspace(ws, force=force)
     result = DraftResult(
-        workspace=ws, executed=False, window=(p.start, p.end), window_reason=reason, kept=kept
+        workspace=ws, executed=False, window=(p.start, p.end), window_reason=reason, kept=kept,
+        same_incident=same,
     )
     if skipped:
         result.skipped = skipped

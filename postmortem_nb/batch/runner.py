@@ -236,6 +236,7 @@ def run_batch(
             frames["alerts"], gap=gap, group_by=group_by, since=since, until=until, tz=zone
         )
         mark_significant(incidents, criteria)
+        same_notes = reuse_workspaces(root, incidents)
         log_paths = [Path(p).expanduser().resolve() for p in logs]
         for p in log_paths:
             if not p.exists():
@@ -254,7 +255,7 @@ def run_batch(
         # what reading the alerts noted (e.g. no severities in them) explains the drafts
         noted = list(frames["alerts"].attrs.get("source", {}).get("warnings", []))
         result = BatchResult(
-            out=root, outcomes=[], criteria=criteria, warnings=[*noted, *warnings]
+            out=root, outcomes=[], criteria=criteria, warnings=[*noted, *same_notes, *warnings]
         )
         template, hashes = template_version(), _Hashes()
         todo: list[tuple[Outcome, Any]] = []
@@ -293,6 +294,39 @@ def run_batch(
         return result
     finally:
         lock.release()
+
+
+def reuse_workspaces(root: Path, incidents: list[Incident]) -> list[str]:
+    """Give an incident the id of the workspace already drafted for it; notes to print.
+
+    An incident of a grown export can start with an earlier alert, which changes its
+    derived id; its alerts still overlap those of its workspace (``same_incident``), where
+    the analyst's work is, so that workspace is used, as ``postmortem draft`` does. A
+    workspace is used by one incident only: an incident's own existing workspace first,
+    then, in time order, the one drafted with most of its alerts.
+    """
+    from ..workspace import recorded_incidents, same_incident
+
+    recorded = recorded_incidents(root)
+    if not recorded:
+        return []
+    taken = {inc.id for inc in incidents if inc.id in recorded}
+    found = []
+    for inc in incidents:
+        own = inc.id in recorded
+        same = same_incident(recorded, inc.id, inc.alert_ids, (inc.start, inc.end),
+                             taken=taken - {inc.id} if own else taken)
+        if same.reused:
+            inc.id = same.incident_id
+            taken.add(inc.id)
+        found.append(same)
+    used = {inc.id for inc in incidents}
+    notes = []
+    for same in found:
+        note = same.note([m for m in same.others if m.incident_id not in used])
+        if note:
+            notes.append(f"{same.proposed}: {note}")
+    return notes
 
 
 def record_failure(ws: Workspace, error: str, incident: dict[str, Any] | None = None) -> None:

@@ -87,6 +87,8 @@ def with_maps(params: dict, **maps: str) -> dict:
 
 def print_draft(result) -> None:
     ws = result.workspace
+    if result.same_incident:
+        click.echo(f"Note: {result.same_incident}")
     if result.skipped:
         click.echo(result.skipped)
         return
