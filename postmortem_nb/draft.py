@@ -39,6 +39,7 @@ class DraftResult:
     # the workspace already drafted for this incident (its alerts), or others that hold
     # some of them: said in the output (workspace.SameIncident.note)
     same_incident: str = ""
+    reports: list[Path] = field(default_factory=list)  # every report variant written
 
 
 def _iso(ts: Any) -> str:
@@ -115,18 +116,21 @@ def template_version() -> str:
 def prepare_workspace(ws: Workspace, *, force: bool) -> tuple[str, list[Path]]:
     """Protect what people wrote before a re-draft; returns (skip reason, kept copies).
 
-    A final review freezes the workspace unless ``force``: then the final report and
-    facts are kept as dated copies. A hand-edited notebook is kept beside the new one.
+    A final review freezes the workspace unless ``force``: then the final reports (every
+    variant) and facts are kept as dated copies. A hand-edited notebook is kept beside the new one.
     """
     kept: list[Path] = []
     if ws.root.exists() and ws.review_status() == "final":
         if not force:
             return (
                 f"{ws.root} is final (review status in analysis.json); left alone. "
-                "Use --force to re-draft it (the final report is kept as a dated copy).",
+                "Use --force to re-draft it (the final reports are kept as dated copies).",
                 kept,
             )
-        kept += [p for p in (dated_copy(ws.report, "final"), dated_copy(ws.facts, "final")) if p]
+        from .export import existing_variants, report_path
+
+        finals = [report_path(ws, *v) for v in existing_variants(ws)] + [ws.facts]
+        kept += [p for p in (dated_copy(f, "final") for f in finals) if p]
     if ws.notebook.exists():
         import nbformat
 
@@ -315,7 +319,8 @@ def draft(
         result.window = (window["start"], window.get("end") or "")
         if window.get("reason"):
             result.window_reason = f"{result.window_reason} {window['reason']}".strip()
-    from .export import export_workspace
+    from .export import export_all
 
-    result.report = export_workspace(ws)
+    result.reports = export_all(ws)  # report.html first, then every other variant there
+    result.report = result.reports[0]
     return result

@@ -192,11 +192,39 @@ def redraft(ws: Workspace, why: str) -> None:
     run_draft(ws, Params.from_mapping(record["parameters"]), record=record)
 
 
+# Every report a workspace can hold: (format, redacted).
+VARIANTS = (("html", False), ("markdown", False), ("html", True), ("markdown", True))
+
+
+def report_path(ws: Workspace, to: str = "html", redact: bool = False) -> Path:
+    """Where ``export --to TO [--redact]`` writes: report.html, report.md, report.redacted.*."""
+    path = ws.report if to == "html" else ws.report_md
+    return _redacted(path) if redact else path
+
+
+def existing_variants(ws: Workspace) -> list[tuple[str, bool]]:
+    """The report variants present in the workspace (a re-draft must refresh them all)."""
+    return [v for v in VARIANTS if report_path(ws, *v).exists()]
+
+
+def export_all(workspace: str | Path | Workspace) -> list[Path]:
+    """report.html and every other report variant already in the workspace (report.md,
+    report.redacted.html, report.redacted.md), so none is left showing an older draft:
+    the redacted copy is the one that gets shared."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.existing(workspace)
+    others = [v for v in existing_variants(ws) if v != ("html", False)]
+    return [export_workspace(ws), *(export_workspace(ws, to=t, redact=r) for t, r in others)]
+
+
 def export_workspace(
     workspace: str | Path | Workspace, *, to: str = "html", redact: bool = False
 ) -> Path:
-    """Render the workspace's report; re-execute first only when the inputs changed."""
-    from .analysis import read_analysis, render_sections_html, render_sections_markdown
+    """Render the workspace's report; re-execute first only when the inputs changed.
+
+    After a re-execution the workspace's other report variants are rendered again too
+    (they would otherwise show the old data, unmarked).
+    """
+    from .analysis import read_analysis
 
     if to not in FORMATS:
         raise ParameterError(f"--to must be one of {', '.join(FORMATS)}, got {to!r}.")
@@ -206,15 +234,31 @@ def export_workspace(
     facts = ws.read_json(ws.facts) or {}
     why = "inputs changed since the draft" if ws.record.exists() and inputs_changed(ws) else ""
     why = why or story_stale(analysis, facts, tz)
+    others: list[tuple[str, bool]] = []
     if why:
         from .analysis.checks import raise_for_unreadable_times
 
         # a time typed by hand that the notebook cannot read: say where, run no kernel
         raise_for_unreadable_times(analysis, ws.analysis, tz)
+        others = [v for v in existing_variants(ws) if v != (to, redact)]
         redraft(ws, why)
         facts = ws.read_json(ws.facts) or {}
-    header = header_info(facts, analysis, tz)
+    target = _render(ws, to, redact, analysis, facts, tz)
+    for other_to, other_redact in others:
+        log.warning("re-rendering %s after the re-execution",
+                    report_path(ws, other_to, other_redact).name)
+        _render(ws, other_to, other_redact, analysis, facts, tz)
+    return target
+
+
+def _render(
+    ws: Workspace, to: str, redact: bool, analysis: Any, facts: Mapping[str, Any], tz: str
+) -> Path:
+    """Write one report variant from the executed notebook and analysis.json."""
+    from .analysis import render_sections_html, render_sections_markdown
     from .report.redact import Redactor, RoleNames
+
+    header = header_info(facts, analysis, tz)
 
     # every name a person goes by (their name and aliases: a handle, a chat name) -> role
     hidden = {n: p.role or "participant" for p in analysis.summary.people

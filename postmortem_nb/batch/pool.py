@@ -195,7 +195,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         return {"id": Path(job["root"]).name, "error": None, "timings": {}, "seconds": 0.0,
                 "stopped": "not started"}
     from ..draft import prepare_workspace, run_draft
-    from ..export import export_workspace
+    from ..export import export_all
     from ..params import Params
     from ..workspace import Workspace
     from .runner import FAILED_NAME, LOG_NAME, record_failure
@@ -231,7 +231,7 @@ def draft_one(job: dict[str, Any]) -> dict[str, Any]:
         )
         t2 = time.perf_counter()
         _emit(ws.incident_id, "export")
-        export_workspace(ws)
+        export_all(ws)  # report.html and every other report variant in the workspace
         t3 = time.perf_counter()
         timings = {"prepare": t1 - t0, "execute": t2 - t1, "export": t3 - t2}
         _DRAFTING, _CURRENT = False, None  # done: a stop from here on does not undo it

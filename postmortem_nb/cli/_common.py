@@ -102,3 +102,5 @@ def print_draft(result) -> None:
     click.echo(f"  notebook:  {ws.notebook}")
     click.echo(f"  analysis:  {ws.analysis}")
     click.echo(f"  report:    {result.report}")
+    for path in getattr(result, "reports", [])[1:]:  # the workspace's other report variants
+        click.echo(f"  also:      {path}")
