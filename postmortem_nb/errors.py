@@ -102,3 +102,7 @@ class ExecutionError(PostmortemError, RuntimeError):
 
 class RowLimitWarning(UserWarning):
     """A result was cut at its row limit (``wb.explore_logs(limit=...)``)."""
+
+
+class LogRangeWarning(UserWarning):
+    """A time range reaches beyond the part of the logs the workbook loaded."""

@@ -39,7 +39,8 @@ def log_window(
 
     It spans the whole team-zone day(s) of the incident (the impact is also stated for the
     day) and at least the baseline before and the recovery search after it; ``also`` (the
-    analyst's incident window, UTC, either bound None) is covered too. None when the
+    analyst's incident window, UTC, either bound None) is covered too, and so are the
+    ``logs_start``/``logs_end`` parameters (logs to explore beyond the incident). None when the
     incident is not known before reading the logs (it is then found in them).
     """
     from .incident_window import alert_ends, select_incident_alerts
@@ -61,6 +62,10 @@ def log_window(
     lo = min(lo - margin_before, lo.tz_convert(zone).normalize().tz_convert("UTC"))
     day_end = (hi.tz_convert(zone).normalize() + pd.Timedelta(days=1)).tz_convert("UTC")
     hi = max(hi + pd.Timedelta("3h"), day_end)
+    more = (to_utc(params.logs_start or None, zone, what="logs_start"),
+            to_utc(params.logs_end or None, zone, what="logs_end"))
+    lo = min(lo, more[0]) if more[0] is not None else lo
+    hi = max(hi, more[1]) if more[1] is not None else hi
     return lo, hi
 
 

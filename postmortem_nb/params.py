@@ -26,6 +26,10 @@ class Params:
     logs: str = ""
     logs_format: str = ""
     logs_map: str = ""
+    # also load the logs from / until these times (the team's zone unless stated), to
+    # explore beyond the incident's day(s); the incident itself is not changed
+    logs_start: str = ""
+    logs_end: str = ""
     changes: str = ""
     changes_format: str = ""
     changes_map: str = ""  # e.g. service==checkout for a git log

@@ -94,7 +94,12 @@ class LogExplorer:
         bin: str = "1min",
         tz: str = "UTC",
         days: Iterable[str] | None = None,
+        loaded: tuple[Any, Any] | None = None,
+        load_more: str = "",
     ) -> None:
+        """``loaded``: the time range the logs were read over when only part of the files
+        was read (the workbook reads the incident's day(s)); ``load_more`` says how to read
+        more. Both only word the note of ``outside_loaded``."""
         for col in ("timestamp", "message"):
             if col not in logs.columns:
                 raise MissingColumnError(
@@ -164,6 +169,9 @@ class LogExplorer:
                        "host": set(self.hosts), "template": set(self.template_ids)}
         self.filter = LogFilter()
         self._positions: np.ndarray | None = None
+        self.loaded = None if loaded is None else tuple(pd.Timestamp(t).tz_convert("UTC")
+                                                        for t in loaded)
+        self.load_more = load_more
 
     # ------------------------------------------------------------------ filtering
     def make_filter(self, base: LogFilter | None = None, **changes: Any) -> LogFilter:
@@ -190,14 +198,48 @@ class LogExplorer:
         self._positions = None
         return self
 
+    def outside_loaded(self, f: LogFilter | None = None) -> str:
+        """Why a time range finds rows that exist nowhere in the loaded logs, or "".
+
+        The workbook reads only part of the log files (``loaded``): a range reaching
+        beyond it would silently miss rows the files hold. Without ``loaded`` (the files
+        were read whole), only a range clear of every row is worth a note.
+        """
+        f = self.filter if f is None else f
+        if (f.start is None and f.end is None) or not self.n:
+            return ""
+        first = pd.Timestamp(int(self._ts[0]), tz="UTC")
+        last = pd.Timestamp(int(self._ts[-1]), tz="UTC")
+        lo, hi = self.loaded or (first, last + pd.Timedelta(1, "ns"))
+        clear = (f.end is not None and f.end <= lo) or (f.start is not None and f.start >= hi)
+        beyond = (f.start is None or f.start < lo) or (f.end is None or f.end > hi)
+        if not clear and (self.loaded is None or not beyond):
+            return ""
+        fmt = "%Y-%m-%d %H:%M"
+        span = f"{lo.tz_convert(self.tz):{fmt}} – {hi.tz_convert(self.tz):{fmt}} ({self.tz})"
+        asked = f.describe(self.tz).split("; ")[0]
+        if self.loaded is None:
+            return f"The time range {asked} lies outside the logs ({span}): no row there."
+        where = "lies outside" if clear else "reaches beyond"
+        return (f"The time range {asked} {where} the loaded logs ({span}); the log files' "
+                f"rows outside that range were not read. {self.load_more}").strip()
+
     def query(self, limit: int | None = None, *, newest_first: bool = False,
               **filters: Any) -> pd.DataFrame:
-        """Rows matching ``filters`` from scratch; the explorer's own filter is kept."""
+        """Rows matching ``filters`` from scratch; the explorer's own filter is kept.
+
+        When the time range reaches beyond the loaded logs, ``attrs["outside_loaded"]``
+        says so (``outside_loaded``) and ``attrs["loaded"]`` is the loaded range.
+        """
         saved = self.filter
         self.filter = self.make_filter(None, **filters)
         self._positions = None
         try:
-            return self.rows(limit, newest_first=newest_first)
+            out = self.rows(limit, newest_first=newest_first)
+            note = self.outside_loaded()
+            if note:
+                out.attrs["outside_loaded"], out.attrs["loaded"] = note, self.loaded
+            return out
         finally:
             self.filter = saved
             self._positions = None

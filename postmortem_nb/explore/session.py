@@ -14,13 +14,27 @@ from typing import Any
 import pandas as pd
 
 from ..display import HTML, Live
-from ..errors import ParameterError, RowLimitWarning
+from ..errors import LogRangeWarning, ParameterError, RowLimitWarning
 from ..workbook import DEFAULT_LIMIT, DefaultLimit
 from .alerts import AlertExplorer
 from .logs import LogExplorer
 from .pin import pin_with_outcome, refresh_events
 
 VIEW_MARGIN = pd.Timedelta("30min")  # the log explorer opens on the window +- this
+LOAD_MORE = ("To explore them, set the parameters logs_start and/or logs_end (the notebook's "
+             "parameters cell, or --param logs_end=... with postmortem draft) and run the "
+             "notebook again; the incident stays the same.")
+
+
+def loaded_range(logs: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The time range the logs were read over (ingest records it), None: the whole files."""
+    window = (logs.attrs.get("source") or {}).get("window")
+    if not window or None in window or "None" in window:
+        return None
+    try:
+        return pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    except (TypeError, ValueError):
+        return None
 
 
 
@@ -47,6 +61,8 @@ class ExploreSession:
                 bin=getattr(story, "bin", "1min") or "1min",
                 tz=self.wb.tz,
                 days=incident_days(getattr(story, "window", None), self.wb.tz),
+                loaded=loaded_range(frame),
+                load_more=LOAD_MORE,
             )
         return self._logs
 
@@ -71,6 +87,9 @@ class ExploreSession:
             rows.insert(rows.columns.get_loc("timestamp") + 1, "local_time",
                         rows["timestamp"].dt.tz_convert(self.wb.tz))
         total = rows.attrs.get("total", len(rows))
+        if rows.attrs.get("outside_loaded"):
+            warnings.warn(f"explore_logs: {rows.attrs['outside_loaded']}", LogRangeWarning,
+                          stacklevel=3)
         if total > len(rows) and isinstance(limit, DefaultLimit):
             which = "newest" if newest_first else "first"
             warnings.warn(f"explore_logs: the {which} {len(rows):,} of {total:,} matching "

@@ -184,9 +184,12 @@ class LogExplorerView:
         newest = self.order.value == "newest first"
         self._rows = self.ex.page(self.page, self.size, newest_first=newest)
         self.table.value = log_rows_html(self._rows, self.ex.tz)
+        note = self.ex.outside_loaded()
         self.status.value = (f"{self.ex.matching:,} of {self.ex.n:,} rows match "
                              f"({escape(self.ex.filter.describe(self.ex.tz))}); page "
-                             f"{self.page + 1} of {pages}.")
+                             f"{self.page + 1} of {pages}." + (
+                                 f' <span class="pm-warning pm-explore-outside">{escape(note)}'
+                                 "</span>" if note else ""))
         self.prev.disabled = self.page == 0
         self.next.disabled = self.page >= pages - 1
         self.pin_row.options = [
