@@ -106,7 +106,8 @@ def analysis_fingerprint(analysis: Mapping[str, Any] | None, *, title: bool = Tr
 
 
 def new_template_records(story: IncidentStory, limit: int = 20) -> list[dict[str, Any]]:
-    """The error messages new in this incident, so insights can find ones that recur."""
+    """The error messages new in this incident (or rare before it), so insights can find
+    ones that recur."""
     new = story.new_templates
     if new is None or new.empty:
         return []
@@ -117,6 +118,9 @@ def new_template_records(story: IncidentStory, limit: int = 20) -> list[dict[str
             "count": _clean(rec.get("count")),
             "service": None if rec.get("service") is None else str(rec.get("service")),
             "first_seen": iso_z(rec.get("first_seen")),
+            # "new" only when never seen before the incident (logtemplates.new_templates)
+            "novelty": str(rec.get("novelty") or "new"),
+            "baseline_count": _clean(rec.get("baseline_count", 0)),
         })  # fmt: skip
     return out
 

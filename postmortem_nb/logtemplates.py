@@ -129,7 +129,11 @@ def new_templates(
 
     "Rare" means the window's rate per hour is at least ``ratio`` times the baseline's
     rate per hour. Columns: template_id, template, first_seen, count, baseline_count,
-    novelty ("new" or "rare in baseline"), level, service, example; sorted by first_seen.
+    before_count (rows before the window in all the loaded logs), novelty, level,
+    service, example; sorted by first_seen. ``novelty`` is "new" only for a template
+    never seen before the window, "rare in baseline" when the baseline has it, "seen
+    earlier" when only the loaded logs before the baseline do: a reader must not be told
+    that a message which was there all along is new.
     """
     ts = logs["timestamp"]
     in_win = (ts >= window[0]) & (ts < window[1])
@@ -137,6 +141,7 @@ def new_templates(
     ids = templates.ids
     win_counts = ids[in_win].value_counts()
     base_counts = ids[in_base].value_counts()
+    before_counts = ids[ts < window[0]].value_counts()
     first = ts[in_win].groupby(ids[in_win], observed=True).min()
     hours_w = max((window[1] - window[0]).total_seconds() / 3600, 1e-9)
     hours_b = max((baseline[1] - baseline[0]).total_seconds() / 3600, 1e-9)
@@ -147,9 +152,13 @@ def new_templates(
         b = int(base_counts.get(tid, 0))
         if b and (n / hours_w) < ratio * (b / hours_b):
             continue
-        rows.append((tid, first[tid], int(n), b, "new" if b == 0 else "rare in baseline"))
+        before = max(b, int(before_counts.get(tid, 0)))
+        novelty = "rare in baseline" if b else ("seen earlier" if before else "new")
+        rows.append((tid, first[tid], int(n), b, before, novelty))
     out = pd.DataFrame(
-        rows, columns=["template_id", "first_seen", "count", "baseline_count", "novelty"]
+        rows,
+        columns=["template_id", "first_seen", "count", "baseline_count", "before_count",
+                 "novelty"],
     )
     info = templates.table.set_index("template_id")
     for col in ("template", "level", "service", "example"):

@@ -111,7 +111,8 @@ def events_table(events: pd.DataFrame, tz: str) -> str:
 
 
 def templates_table(new: pd.DataFrame, tz: str) -> str:
-    """Error messages new in the incident window, from the log template miner."""
+    """Error messages new in the incident window, or rare before it and frequent in it
+    (the "Before the incident" column tells which), from the log template miner."""
     if new is None or new.empty:
         return html_table([], [], empty="No new error messages in the incident window.")
     cols = list(new.columns)
@@ -128,17 +129,31 @@ def templates_table(new: pd.DataFrame, tz: str) -> str:
             [
                 _local(pick(row, "first_seen"), tz) if "first_seen" in cols else "",
                 pick(row, "count", "incident_count"),
-                pick(row, "baseline_count"),
+                _before(row),
                 pick(row, "services", "service"),
                 pick(row, "template"),
                 pick(row, "example"),
             ]
         )
     return html_table(
-        [f"First seen in the incident ({tz})", "Count", "In baseline", "Services", "Template",
-         "Example"],
+        [f"First seen in the incident ({tz})", "Count", "Before the incident", "Services",
+         "Template", "Example"],
         rows,
     )
+
+
+def _before(row: Mapping[str, Any]) -> str:
+    """How often the template was seen before the incident: "new" only when never."""
+    def count(name: str) -> int:
+        value = row.get(name)
+        return 0 if value is None or (isinstance(value, float) and pd.isna(value)) else int(value)
+
+    base, before = count("baseline_count"), count("before_count")
+    if base:
+        return f"{base:,} in the baseline (rare: now frequent)"
+    if before:
+        return f"{before:,} earlier, none in the baseline"
+    return "none (new)"
 
 
 def _fmt(value: Any, unit: str) -> str:

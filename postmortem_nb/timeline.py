@@ -215,19 +215,40 @@ def signal_events(
         loudest = loud.sort_values("count", ascending=False, kind="stable").head(top)
         keep = loud.loc[loud.index.isin(earliest.index.union(loudest.index))]
         for _, t in keep.sort_values("first_seen", kind="stable").iterrows():
-            lvl = f"{t['level']}, " if "level" in t and isinstance(t["level"], str) else ""
             svc = t.get("service", "")
             rows.append(
                 _ev(
                     t["first_seen"],
-                    "new_log_template",
+                    "new_log_template",  # kind and source stay: they make the event's id
                     f"rule: new log template {t['template_id']}",
                     svc,
-                    f"New log message ({lvl}{t['count']}× in the incident, "
-                    f"{t['baseline_count']}× in the baseline): {t['template']}",
+                    f"{template_novelty(t)}: {t['template']}",
                 )
             )
     return _frame(rows)
+
+
+def _times(n: Any) -> str:
+    n = int(n)
+    return "once" if n == 1 else f"{n:,} times"
+
+
+def template_novelty(t: Mapping[str, Any]) -> str:
+    """How a template of ``logtemplates.new_templates`` relates to before the incident, in
+    words: "new" only when it was never seen before (the reader takes "new" literally)."""
+    level = t.get("level")
+    lvl = f"{level}, " if isinstance(level, str) and level else ""
+    during = f"{lvl}{_times(t['count'])} in the incident"
+    base = int(t.get("baseline_count") or 0)
+    before = max(base, int(t.get("before_count") or 0))
+    if base:
+        seen = f"{_times(before)} before it, {base:,} in the baseline" if before > base else (
+            f"{_times(base)} in the baseline")
+        return f"Log message rare before the incident ({seen}) became frequent ({during})"
+    if before:
+        return (f"Log message seen earlier ({_times(before)} before the incident, never in "
+                f"the baseline) came back ({during})")
+    return f"New log message ({during}, none before it in the loaded logs)"
 
 
 def analyst_edits(analyst: Any) -> dict[str, Any]:
