@@ -356,7 +356,7 @@ def apply_analyst_window(
         series = transaction_series(sig, bin, start=b[0], end=w1)
         onset = detect_onset(series, baseline=b, search=(w0, w1), bin=bin)
     text = (f"Incident window set by the analyst in analysis.json: {span}. The data's window "
-            f"was {derived[0]:{fmt}}–{derived[1]:{fmt}} ({reason.rstrip('.')}).")
+            f"was {derived[0]:{fmt}}–{derived[1]:{fmt}}: {reason.strip()}")
     if joined:
         text += (f" {joined} more alert{'s' if joined != 1 else ''} fired inside the analyst's "
                  "window and joined the incident.")

@@ -49,7 +49,8 @@ def test_the_analysts_window_wins_over_the_drafts_alert_ids(
     reason = facts["window"]["reason"]
     assert reason.startswith("Incident window set by the analyst in analysis.json")
     # the data's window stays on record
-    assert "The data's window was 2026-03-10T14:03:00Z–2026-03-10T16:12:40Z" in reason
+    assert ("The data's window was 2026-03-10T14:03:00Z–2026-03-10T16:12:40Z: 16 alerts in the "
+            "incident (listed by alert id). Start moved to the onset") in reason
     # the report header states the analyst's window (what the analyst said wins)
     assert incident_span(facts) == ("2026-03-10T13:50:00Z", "2026-03-10T16:45:00Z")
     # the onset is searched in the analyst's window against the same normal period
