@@ -247,12 +247,13 @@ def find_workspace(params: Params, out: str | Path) -> tuple[Workspace, str, str
 
     An incident whose alerts overlap those of an existing workspace is that workspace's
     incident, even when an earlier alert in a grown export moved its first alert (and so
-    its ``incident_id_for``): ``workspace.same_incident``.
+    its ``incident_id_for``): ``workspace.same_incident``, as batch decides it.
     """
-    from .incident import choose_incident
+    from .incident import choose_incident, load_inputs
     from .workspace import recorded_incidents, same_incident
 
-    choice = choose_incident(params)
+    frames = load_inputs(params, logs=False)
+    choice = choose_incident(params, frames)
     if choice.by_alert is not None:
         # --incident named an alert: its incident, with the parameters batch would pass
         params.incident_key = choice.key or ""
@@ -266,10 +267,27 @@ def find_workspace(params: Params, out: str | Path) -> tuple[Workspace, str, str
         params.start, params.end = _iso(choice.start), _iso(choice.end)
     proposed = incident_id_for(choice.first_alert, choice.service, choice.key)
     root = Path(out).expanduser().resolve()
+    recorded = recorded_incidents(root)
     same = same_incident(
-        recorded_incidents(root), proposed, choice.alert_ids, (choice.first_alert, choice.end)
+        recorded, proposed, choice.alert_ids, (choice.first_alert, choice.end),
+        taken=kept_by_others(frames["alerts"], recorded, proposed),
     )
     return Workspace.at(root, same.incident_id), choice.reason, same.note()
+
+
+def kept_by_others(alerts: Any, recorded: dict[str, Any], proposed: str) -> set[str]:
+    """Existing workspaces that other incidents of the export have under their own id (as
+    batch groups it): never taken over by this one, even if it shares alerts with them
+    (an incident that split in a changed export)."""
+    if alerts is None or alerts.empty or not recorded:
+        return set()
+    from .batch.grouping import find_incidents
+
+    try:
+        ids = {inc.id for inc in find_incidents(alerts)}
+    except ParameterError:  # alerts without ids: batch could not group them either
+        return set()
+    return (ids & set(recorded)) - {proposed}
 
 
 def draft(

@@ -107,3 +107,16 @@ def test_an_incident_keeps_its_own_workspace(grown, incident_ids, tmp_path):
     assert NEW_ID in ids
     assert OLD_ID not in ids
     assert any(f"left as they are: {OLD_ID} (16 shared)" in n for n in notes)
+
+
+def test_draft_does_not_take_over_another_incidents_workspace(incident_ids, tmp_path):
+    """The demo incident's workspace also recorded the replication-lag alert of 02:10 UTC
+    (an analyst's window reached it): a draft of that alert's own incident shares an alert
+    with it, but the workspace is the demo incident's, which the export still has."""
+    out = tmp_path / "reports"
+    _workspace(out, OLD_ID, [*incident_ids, "48233"])
+    p = build_params(demo_dir() / "alerts.csv", tz=BERLIN, extra={"incident_key": "48233"})
+    ws, _, note = find_workspace(p, out)
+    assert ws.incident_id != OLD_ID
+    assert ws.incident_id.startswith("20260311-0210-")
+    assert note == ""
