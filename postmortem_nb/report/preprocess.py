@@ -5,7 +5,8 @@ sanitised ``text/html`` (or a plain-text / base64 image fallback): Plotly mimety
 outputs become figure divs with escaped JSON, widget views give way to their
 ``text/html`` fallback, streams, JavaScript and widget state are dropped, and cells
 tagged ``{"postmortem": {"part": name}}`` show ``sections[name]`` instead of their
-outputs. The optional ``Redactor`` runs on every text node and figure string.
+outputs. The optional ``Redactor`` runs on every text node and figure string. Last, long
+tokens in the text are marked so that they, and only they, may wrap (longtokens.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import nbformat
 
 from ..display import WIDGET_MIME
+from ..longtokens import break_long_tokens
 from ..safehtml import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
@@ -109,6 +111,7 @@ def prepare_notebook(
                 body = _part_html(part, sections, section_figures, redactor, info)
             else:
                 body = _anchor(_redact_html(markdown_to_html(cell.source), redactor), info)
+                body = break_long_tokens(body)
             cell.metadata["postmortem_html"] = body
             cell.attachments = {}
         elif cell.cell_type == "code":
@@ -150,7 +153,7 @@ def _part_html(
     info: Prepared,
 ) -> str:
     body = _redact_html(sanitize_output_html(sections[part] or ""), redactor)
-    body = f'<div class="pm-part pm-part-{_slug(part)}">{body}</div>'
+    body = f'<div class="pm-part pm-part-{_slug(part)}">{break_long_tokens(body)}</div>'
     return body + _figures_html(section_figures.get(part) or [], redactor, info)
 
 
@@ -182,10 +185,11 @@ def _clean_output(output: Any, redactor: Redactor | None, info: Prepared) -> Any
     if PLOTLY_MIME in data and isinstance(data[PLOTLY_MIME], dict):
         new["text/html"] = _figure(data[PLOTLY_MIME], redactor, info)
     elif "text/html" in data:
-        new["text/html"] = _redact_html(sanitize_output_html(_text(data["text/html"])), redactor)
+        body = _redact_html(sanitize_output_html(_text(data["text/html"])), redactor)
+        new["text/html"] = break_long_tokens(body)
     elif "text/markdown" in data:
         body = markdown_to_html(_text(data["text/markdown"]))
-        new["text/html"] = _redact_html(body, redactor)
+        new["text/html"] = break_long_tokens(_redact_html(body, redactor))
     elif "image/png" in data or "image/jpeg" in data:
         mime = "image/png" if "image/png" in data else "image/jpeg"
         if _is_base64(_text(data[mime])):
