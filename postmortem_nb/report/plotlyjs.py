@@ -252,6 +252,7 @@ LOADER_JS = r"""
       }
       var spec = JSON.parse(text);
       await window.Plotly.newPlot(target, spec.data, spec.layout, spec.config);
+      await fitTitle(target);
     } catch (err) {
       note(target, String(err && err.message || err));
     }
@@ -283,10 +284,62 @@ LOADER_JS = r"""
     }
     await drawAll();
   }
+  // Plotly never wraps a title: on a phone (or with a long incident title) it ran off the
+  // figure. Wrap it at spaces to the figure's width (a longer token is cut), measured from
+  // the title as drawn, and give the top margin the extra lines.
+  var UNIT = /<[^>]*>|&[#\w]+;|[\s\S]/g;
+  function wrapTitle(text, perLine) {
+    var lines = [];
+    text.split(/<br\s*\/?>/i).forEach(function (para) {
+      var line = [], len = 0;
+      para.split(" ").forEach(function (word) {
+        var units = word.match(UNIT) || [];
+        var size = units.filter(function (u) { return u.charAt(0) !== "<"; }).length;
+        if (len && len + 1 + size > perLine) { lines.push(line.join("")); line = []; len = 0; }
+        if (len) { line.push(" "); len += 1; }
+        for (var i = 0; i < units.length; i++) {
+          if (len >= perLine && units[i].charAt(0) !== "<") {
+            lines.push(line.join("")); line = []; len = 0;
+          }
+          line.push(units[i]);
+          if (units[i].charAt(0) !== "<") { len += 1; }
+        }
+      });
+      lines.push(line.join(""));
+    });
+    return lines;
+  }
+  async function fitTitle(target) {
+    var layout = target.layout || {};
+    var title = layout.title;
+    if (!target.pmTitle) {
+      if (!title || typeof title.text !== "string" || !title.text) { return; }
+      target.pmTitle = title.text;
+      target.pmMarginTop = (layout.margin && layout.margin.t) || 100;
+    }
+    var restore = {"title.text": target.pmTitle, "margin.t": target.pmMarginTop};
+    if (title.text !== target.pmTitle) { await window.Plotly.relayout(target, restore); }
+    var drawn = target.querySelector(".gtitle");
+    if (!drawn) { return; }
+    var box = drawn.getBoundingClientRect(), frame = target.getBoundingClientRect();
+    var room = frame.right - box.left - 8;
+    if (box.right <= frame.right || room <= 0) { return; }
+    var chars = (drawn.textContent || "").length || 1;
+    var perLine = Math.max(8, Math.floor(chars * room / box.width));
+    var lines = wrapTitle(target.pmTitle, perLine);
+    var lineHeight = 1.3 * (parseFloat(drawn.style.fontSize) || 17);
+    await window.Plotly.relayout(target, {
+      "title.text": lines.join("<br>"),
+      "margin.t": target.pmMarginTop + (lines.length - 1) * lineHeight,
+    });
+  }
   function resizeAll() {
     if (!window.Plotly) { return; }
     var figures = document.querySelectorAll(".pm-figure.js-plotly-plot");
-    for (var i = 0; i < figures.length; i++) { window.Plotly.Plots.resize(figures[i]); }
+    for (var i = 0; i < figures.length; i++) {
+      window.Plotly.Plots.resize(figures[i]);
+      fitTitle(figures[i]);
+    }
   }
   // Paper is narrower than the screen: redraw figures to the page width and back.
   window.addEventListener("beforeprint", resizeAll);

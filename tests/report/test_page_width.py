@@ -7,10 +7,13 @@ words must not break mid-word to make room for it.
 
 from __future__ import annotations
 
+import html
+
 import nbformat
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
-from nbfactory import HEADER, build_notebook, write
+from nbfactory import HEADER, build_notebook, plotly_output, write
 from nbformat.v4 import new_code_cell, new_output
 
 from postmortem_nb.analysis import Analysis
@@ -30,6 +33,7 @@ HOST_TITLE = (
     "payments-7f9c409b-b11.payments.svc.cluster.local:8443/healthz/ready"
 )
 PASTE = "B" * 4000
+DEMO_TITLE = "Checkout payments failed after a reporting job flooded the primary database"
 MM = 96 / 25.4  # CSS px per millimetre
 
 # Elements that stick out past the right edge (`limit`), or whose content is cut off by
@@ -125,11 +129,19 @@ def _tables() -> str:
     return events_table(events, "Europe/Berlin") + templates_table(new, "Europe/Berlin")
 
 
+def _titled_figure(title: str) -> go.Figure:
+    """Titled as figures.py does: escaped text, left-aligned (plotly_white), 60 px on top."""
+    fig = go.Figure(go.Scatter(x=[1, 2, 3], y=[2, 1, 3]))
+    return fig.update_layout(title=html.escape(title, quote=False), template="plotly_white",
+                             margin={"l": 10, "r": 10, "t": 60, "b": 40})
+
+
 @pytest.fixture
 def long_report(tmp_path):
     nb = build_notebook()
     nb.cells.insert(5, new_code_cell("pm.tables()", outputs=[
-        new_output("display_data", data={"text/html": _tables()})]))
+        new_output("display_data", data={"text/html": _tables()}),
+        *(plotly_output(_titled_figure(t)) for t in (DEMO_TITLE, f"{HOST_TITLE} & <more>"))]))
     analysis = _analysis()
     html = export_html(nbformat.from_dict(nb), header={**HEADER, "title": HOST_TITLE},
                        sections=render_sections_html(analysis, tz="Europe/Berlin"))
@@ -154,6 +166,14 @@ def test_long_tokens_do_not_widen_the_page_on_a_phone(page, long_report):
         '.pm-header, .pm-toc, .pm-main p, .pm-main li, .pm-main h2, .pm-main h3')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60))""")
     assert wide_prose == []
+    # figure titles wrap inside their figure, every character kept
+    titles = page.evaluate("""() => [...document.querySelectorAll('.pm-figure .gtitle')]
+      .map(t => { const a = t.getBoundingClientRect();
+                  const b = t.closest('.pm-figure').getBoundingClientRect();
+                  return [t.textContent, a.left >= b.left - 1 && a.right <= b.right + 1]; })""")
+    shown = {text.replace(" ", ""): fits for text, fits in titles}
+    for title in (DEMO_TITLE, f"{HOST_TITLE} & <more>"):
+        assert shown[title.replace(" ", "")] is True
     assert page.page_errors == []
 
 
