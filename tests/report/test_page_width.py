@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from nbfactory import HEADER, build_notebook, plotly_output, write
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from postmortem_nb.analysis import Analysis
 from postmortem_nb.analysis.render import render_sections_html
@@ -229,3 +229,85 @@ def test_the_demo_timeline_fits_the_printed_page_with_its_words_whole(page, tmp_
     page.emulate_media(media="print")
     assert page.evaluate(OVERFLOW_JS, [688, False]) == []
     assert page.evaluate(BROKEN_WORDS_JS) == []
+
+
+def pdf_pages(pdf: bytes) -> dict[str, int]:
+    """The page (from 1) of each named destination of a PDF that Chromium printed.
+
+    Chromium writes each link target (an element id that an ``<a href="#id">`` points to)
+    into the catalog's /Dests as ``/id [page 0 R /XYZ x y 0]``, uncompressed; the page
+    tree gives the order of the pages. (The y it writes is not reliable; the page is.)
+    """
+    import re
+
+    def obj(n: int) -> bytes:
+        start = pdf.index(b"\n%d 0 obj\n" % n)
+        return pdf[start : pdf.index(b"endobj", start)]
+
+    catalog = re.search(rb"/Type /Catalog\s*/Pages (\d+) 0 R\s*/Dests (\d+) 0 R", pdf)
+    assert catalog, "no named destinations in the PDF"
+
+    def pages(n: int) -> list[int]:
+        body = obj(n)
+        if b"/Type /Pages" not in body:
+            return [n]
+        kids = re.search(rb"/Kids \[([^\]]*)\]", body).group(1)
+        return [p for k in re.findall(rb"(\d+) 0 R", kids) for p in pages(int(k))]
+
+    order = {n: i + 1 for i, n in enumerate(pages(int(catalog.group(1))))}
+    dests = re.findall(rb"/([^\s/\[]+) \[(\d+) 0 R", obj(int(catalog.group(2))))
+    return {name.decode(): order[int(page)] for name, page in dests}
+
+
+# Each h2-h4 and explorer summary line, and the first block after it (the next cell's
+# first figure, table or paragraph; inside an output, its next sibling), get an id and a
+# link, so that the PDF names their pages.
+MARK_HEADINGS_JS = """() => {
+  const pairs = [];
+  const heads = '.pm-main h2, .pm-main h3, .pm-main h4, .pm-explore-summary';
+  document.querySelectorAll(heads).forEach((h, i) => {
+    let next = h.nextElementSibling;
+    if (!next) {
+      const cell = h.closest('.jp-Cell');
+      const after = cell && cell.nextElementSibling;
+      next = after && after.querySelector('.pm-figure, table, p, dl, ul, ol');
+    }
+    if (!next) return;
+    h.id = h.id || `pm-test-h${i}`;
+    next.id = next.id || `pm-test-b${i}`;
+    for (const id of [h.id, next.id]) {
+      const a = document.createElement('a');
+      a.href = '#' + id;
+      a.textContent = '.';
+      document.querySelector('.pm-footer').appendChild(a);
+    }
+    pairs.push([h.textContent, h.id, next.id]);
+  });
+  return pairs;
+}"""
+
+
+def test_printed_headings_stay_with_what_they_introduce(page, tmp_path):
+    """In the demo PDF '2. Timeline of events' and '4. Impact assessment' were left at the
+    bottom of a page, their figure on the next: the empty collapser div before each output
+    was a break point that break-after: avoid could not reach."""
+    explore = new_code_cell("pm.log_explorer()", outputs=[new_output("display_data", data={
+        "text/html": '<div class="pm-explore"><p class="pm-explore-summary"><b>Log explorer'
+                     "</b>: 34,795 of 151,200 rows match.</p><h4>Top error templates</h4>"
+                     + _tables() + "</div>"})])
+    # notes above move each heading to the foot of a page: with the old CSS these left
+    # "Top error templates", "4. Impact assessment", "2. Timeline of events" and
+    # "3. Root cause analysis" behind
+    for lines in (4, 16, 44, 52):
+        text = "  \n".join(["The analyst's notes go on."] * (lines + 1))
+        nb = build_notebook()
+        nb.cells[8:8] = [new_markdown_cell(text), explore]  # after the log explorer
+        nb.cells.insert(5, new_markdown_cell(text))  # before "2. Timeline of events"
+        html = export_html(nbformat.from_dict(nb), header=HEADER)
+        path = write(tmp_path, html, f"report-{lines}.html")
+        _open(page, path, 1366)
+        pairs = page.evaluate(MARK_HEADINGS_JS)
+        assert len(pairs) >= 7
+        where = pdf_pages(page.pdf(format="A4"))
+        stranded = [h for h, head, block in pairs if where[head] != where[block]]
+        assert stranded == [], f"{lines} lines of notes above"
