@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..safehtml import visible_controls
 from ..timeutil import iso_z
 from ..workspace import Workspace, atomic_write_text
 
@@ -32,9 +33,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
-    """A spreadsheet cell that is never a formula: = + - @ (and tab/CR) get a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A spreadsheet cell that is never a formula: = + - @ (and tab/CR) get a leading '.
+
+    Control characters are shown as ``[U+202E]``, as in the report (``visible_controls``):
+    a spreadsheet renders a bidi override, and "invoice\u202egpj.exe" would read
+    "invoiceexe.jpg".
+    """
+    raw = "" if value is None else str(value)
+    text = visible_controls(raw)
+    return "'" + text if raw.startswith(_FORMULA_START) or text.startswith(_FORMULA_START) else text
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -2,16 +2,20 @@
 
 No network: inline CSS and a few lines of inline script (column sorting), and a
 Content-Security-Policy that forbids loading anything. Every string from data is
-HTML-escaped; links are relative paths into the workspaces, percent-encoded.
+HTML-escaped with the report's helper (bidi controls shown as ``[U+202E]``), long tokens
+marked so they wrap (longtokens.py); links are relative paths into the workspaces,
+percent-encoded.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
+
+from ..longtokens import breakable
+from ..safehtml import escape
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -20,7 +24,7 @@ CSP = (
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;
-color:#1f2328;background:#fff}
+color:#1f2328;background:#fff;overflow-wrap:anywhere}
 h1{font-size:1.5rem;margin:0 0 .25rem}
 .sub{color:#59636e;margin:0 0 1rem}
 .counts{display:flex;flex-wrap:wrap;gap:.6rem;margin:0 0 1rem;padding:0;list-style:none}
@@ -28,7 +32,9 @@ h1{font-size:1.5rem;margin:0 0 .25rem}
 .counts b{display:block;font-size:1.4rem}
 .counts li.alert{border-color:#cf222e;background:#ffebe9}
 table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #d1d9e0;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #d1d9e0;padding:.35rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+.pm-long{overflow-wrap:anywhere}
 th{background:#f6f8fa;position:sticky;top:0}
 th button{all:unset;cursor:pointer;font-weight:600}
 th button::after{content:" \\2195";color:#8c959f}
@@ -46,6 +52,7 @@ tr.failed{background:#ffebe9}
 .err{color:#cf222e;font-size:.85em;white-space:pre-wrap;max-width:40rem}
 .warn{color:#9a6700}
 .why{color:#59636e;font-size:.85em}
+@media (max-width:80rem){.table-wrap{overflow-x:auto}th{position:static}}
 @media print{th{position:static}th button::after{content:""}}
 """
 
@@ -106,14 +113,14 @@ def _local(iso: str | None, tz: str) -> str:
 def _td(text: str, sort: Any = None, cls: str = "") -> str:
     attrs = f' class="{cls}"' if cls else ""
     if sort is not None:
-        attrs += f' data-sort="{escape(str(sort), quote=True)}"'
+        attrs += f' data-sort="{escape(sort)}"'
     return f"<td{attrs}>{text}</td>"
 
 
 def _link(path: str | None, label: str) -> str:
     if not path:
         return ""
-    return f'<a href="{escape(quote(path), quote=True)}">{escape(label)}</a>'
+    return f'<a href="{escape(quote(path))}">{escape(label)}</a>'
 
 
 def _row(r: dict[str, Any], tz: str) -> str:
@@ -129,11 +136,11 @@ def _row(r: dict[str, Any], tz: str) -> str:
     if r["stale"]:
         badge += ' <span class="warn">no analysis yet</span>'
     if r["error"]:
-        badge += f'<div class="err">{escape(r["error"])}</div>'
+        badge += f'<div class="err">{breakable(r["error"])}</div>'
     if not r["significant"] and r.get("reasons"):
-        badge += f'<div class="why">{escape("; ".join(r["reasons"]))}</div>'
+        badge += f'<div class="why">{breakable("; ".join(r["reasons"]))}</div>'
     for note in r.get("notes") or []:
-        badge += f'<div class="warn note">{escape(note)}</div>'
+        badge += f'<div class="warn note">{breakable(note)}</div>'
     links = " ".join(
         x for x in (
             _link(r["report"], "report"),
@@ -146,10 +153,10 @@ def _row(r: dict[str, Any], tz: str) -> str:
     mark = " (alerts)" if r.get("times_from") == "alerts" else ""
     start = r.get("incident_start") or r["start"]
     cells = [
-        _td(escape(r["id"]), r["id"]),
-        _td(escape(r["title"] or "")),
+        _td(breakable(r["id"]), r["id"]),
+        _td(breakable(r["title"] or "")),
         _td(escape(sev), sev or "SEV9"),
-        _td(escape(", ".join(r["services"]))),
+        _td(breakable(", ".join(r["services"]))),
         _td(escape(_local(start, tz)) + mark, start or "", "time"),
         _td(_dur(r["duration_s"]) + mark,
             r["duration_s"] if r["duration_s"] is not None else "", "num"),
@@ -210,7 +217,7 @@ def render_index_html(doc: dict[str, Any], *, n_actions: int = 0) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{escape(CSP, quote=True)}">
+<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Post-mortems: incident overview</title>
 <style>{CSS}</style>
@@ -221,12 +228,14 @@ def render_index_html(doc: dict[str, Any], *, n_actions: int = 0) -> str:
 <a href="actions.csv">actions.csv</a>.</p>
 <ul class="counts">{counts}</ul>
 {warnings}
+<div class="table-wrap">
 <table id="incidents">
 <thead><tr>{head}</tr></thead>
 <tbody>
 {body}
 </tbody>
 </table>
+</div>
 <script>{SCRIPT}</script>
 </body>
 </html>

@@ -172,3 +172,59 @@ def test_start_and_duration_are_the_reports_for_drafted_incidents(tmp_path):
     flaps = next(tr for tr in html.split("<tr") if ">20260406-1000-checkout-api<" in tr)
     assert ">2026-04-06 06:00 EDT (alerts)</td>" in flaps
     assert ">38 min (alerts)</td>" in flaps
+
+
+BIDI = "CDN cache hit ratio below 80% abc\u202eevil.exe\u202c gpj"
+
+
+def _index_with_title(tmp_path, title):
+    alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios(), hostile_title=title))
+    incidents = find_incidents(alerts)
+    mark_significant(incidents, Criteria.from_options())
+    out = tmp_path / "reports"
+    out.mkdir()
+    result = BatchResult(out=out, outcomes=[Outcome(i, "not significant") for i in incidents],
+                         criteria=Criteria.from_options())
+    return write_index(result, tz="America/New_York")
+
+
+def test_bidi_controls_are_visible_in_the_index_and_actions_csv(tmp_path):
+    """An override reversed the rest of the title in index.html (the report showed it)."""
+    html = _index_with_title(tmp_path, BIDI)["html"].read_text()
+    assert "\u202e" not in html
+    assert "\u202c" not in html
+    assert "abc[U+202E]evil.exe[U+202C] gpj" in html
+    text = actions_csv([{"incident_title": BIDI, "description": "\u202e=1+2"}])
+    assert "\u202e" not in text
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["incident_title"] == "CDN cache hit ratio below 80% abc[U+202E]evil.exe[U+202C] gpj"
+    assert row["description"] == "[U+202E]=1+2"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("title", [
+    "Alert " + "A" * 3000,
+    "Readiness probe failing on payments-7f9c409b-b11.payments.svc.cluster.local:8443/healthz"
+    "/ready",
+])
+def test_a_long_title_fits_the_index_on_a_desktop_and_a_phone(tmp_path, page, title):
+    """A 3,000-character alert title made the index table 30,926 px wide at 1366 px."""
+    url = _index_with_title(tmp_path, title)["html"].as_uri()
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(url)
+    table = page.locator("#incidents")
+    assert table.evaluate("t => t.getBoundingClientRect().right") <= 1366
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    # ordinary words stay whole: a start time on one line, the services unbroken
+    lines = page.eval_on_selector_all(
+        "#incidents tbody td:nth-child(5)",
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })")
+    assert set(lines) == {1}
+    # on a phone the page does not scroll sideways: the table scrolls in its own box
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator(".table-wrap")
+    assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
+    assert box.evaluate("b => b.getBoundingClientRect().right") <= 390
+    assert page.console_errors == []
