@@ -13,12 +13,18 @@ de-duplication key) is kept as the extra ``x_incident_key`` (``not_canonical`` i
 from __future__ import annotations
 
 import json
+import logging
 import os
+from pathlib import Path
 
 import pandas as pd
 
+from .formats import FORMATS
 from .pipeline import Context, load
 from .timestamps import parse_times
+
+log = logging.getLogger(__name__)
+_FORMATS = {f.name: f for f in FORMATS}
 
 
 def _times(s: pd.Series, ctx: Context, what: str) -> pd.Series:
@@ -295,7 +301,46 @@ def load_alerts(
     tz: str | None = None,
 ) -> pd.DataFrame:
     """Alerts from any supported export as a canonical frame (see schema.ALERT_COLUMNS)."""
-    return load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz, derivers=DERIVERS)
+    df = load("alerts", path_or_paths, format=format, mapping=mapping, tz=tz, derivers=DERIVERS)
+    note = duplicate_ids_note(df)
+    if note:
+        log.warning(note)
+        df.attrs["source"]["warnings"].append(note)
+    return df
 
 
-__all__ = ["DERIVERS", "load_alerts"]
+def duplicate_ids_note(df: pd.DataFrame, shown: int = 3) -> str | None:
+    """A warning when one alert id is on several rows: an incident chosen by alert id (a
+    draft, batch) takes every such row, so a reused id or an export read twice would
+    silently pull unrelated alerts in, or count one alert twice."""
+    ids = df["alert_id"].astype("str").str.strip()
+    dup = df.loc[df["alert_id"].notna() & (ids != "") & ids.duplicated(keep=False)]
+    if dup.empty:
+        return None
+    series = {f["path"] for f in df.attrs.get("source", {}).get("files", [])
+              if _FORMATS[f["format"]].mapping.get("alert_id") == "fingerprint"}
+    groups = [
+        (key, rows) for key, rows in dup.groupby(ids[dup.index], sort=False)
+        # a fingerprint names an alert series: each firing episode is its own row
+        if not (rows["_file"].astype("str").isin(series).all()
+                and not rows["started_at"].duplicated().any())
+    ]
+    if not groups:
+        return None
+    where = []
+    for key, rows in groups[:shown]:
+        spots = ", ".join(f"{Path(str(f)).name} line {int(n)}"
+                          for f, n in zip(rows["_file"], rows["_line"], strict=True))
+        starts = rows["started_at"].nunique()
+        same = "the same start" if starts == 1 else f"{starts} different starts"
+        where.append(f"{key!r} ({len(rows)} rows, {same}: {spots})")
+    more = f" and {len(groups) - shown} more" if len(groups) > shown else ""
+    return (
+        f"{len(groups)} alert id{'s are' if len(groups) > 1 else ' is'} on more than one row: "
+        f"{'; '.join(where)}{more}. They are kept as separate alerts, and an incident chosen "
+        "by alert id takes every such row. Remove a copy read twice, or map another column "
+        "as alert_id (--map alert_id=COLUMN) if the ids are reused."
+    )
+
+
+__all__ = ["DERIVERS", "duplicate_ids_note", "load_alerts"]

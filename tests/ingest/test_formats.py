@@ -221,6 +221,25 @@ def test_alertmanager_webhook_json_lines(data):
     assert again.iloc[0]["status"] == "firing"
     assert pd.isna(again.iloc[0]["resolved_at"])
     assert sorted(df["_line"]) == [1, 2, 5]
+    # a fingerprint names a series: its two firing episodes are not a duplicated id
+    assert not [w for w in df.attrs["source"]["warnings"] if "more than one row" in w]
+
+
+def test_an_alert_id_on_several_rows_is_reported(data, tmp_path):
+    """An alert number reused (or an export read twice) would be pulled into any incident
+    chosen by that id: the rows are named, with their lines and whether they start alike."""
+    text = (data / "pagerduty_incidents.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = text[0], text[1:]
+    copy = rows[0].replace("2026-03-10", "2026-03-12")  # the same number, two days later
+    path = tmp_path / "alerts.csv"
+    path.write_text("\n".join([header, *rows, copy, rows[1]]) + "\n", encoding="utf-8")
+    df = load_alerts([path], tz="UTC")
+    (note,) = [w for w in df.attrs["source"]["warnings"] if "more than one row" in w]
+    n = len(rows)
+    assert note.startswith("2 alert ids are on more than one row")
+    assert f"2 different starts: alerts.csv line 2, alerts.csv line {n + 2}" in note
+    assert f"the same start: alerts.csv line 3, alerts.csv line {n + 3}" in note
+    assert "--map alert_id=COLUMN" in note
 
 
 def test_alertmanager_api_alerts(data):
