@@ -302,7 +302,7 @@ def analyse_incident(
         signal_events(
             onset, new, tz=tz, scope=focus.label if focus is not None and focus.subset else ""
         ),
-        analyst_events(edits, tz),
+        analyst_events(edits, tz, logs),
         _milestone_events(ms),
         hidden=edits["hidden_events"],
     )

@@ -13,6 +13,7 @@ the frame for expansion.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -277,8 +278,52 @@ def analyst_edits(analyst: Any) -> dict[str, Any]:
     }
 
 
-def analyst_events(edits: Mapping[str, Any], tz: str = "UTC") -> pd.DataFrame:
-    """The analyst's added and pinned events; their own ids are kept."""
+_LINE_REF = re.compile(r"line (\d+)")
+
+
+def _log_names(logs: pd.DataFrame) -> pd.Series:
+    return logs["_file"].astype("str").map(lambda p: Path(p).name)
+
+
+def current_ref(evidence: Mapping[str, Any], at: pd.Timestamp,
+                logs: pd.DataFrame | None) -> str:
+    """A pinned log row's "source ref", checked against the loaded logs.
+
+    Why: a pin records the file and line the row was read from; after a re-export (wider,
+    renamed) that line may hold another row. When it no longer holds the pinned text the
+    row with the same time (to the second) and text is named instead, "(pinned as ...)";
+    when there is none the reference is marked stale. Never a wrong line in silence.
+    Other evidence (alerts, templates, changes) and pins without logs are shown as saved.
+    """
+    source, ref = str(evidence.get("source") or ""), str(evidence.get("ref") or "")
+    text = str(evidence.get("text") or "")
+    shown = " ".join(x for x in (source, ref) if x)
+    line = _LINE_REF.fullmatch(ref)
+    need = {"_file", "_line", "message", "timestamp"}
+    if logs is None or line is None or not text or not need <= set(logs.columns):
+        return shown
+    names = _log_names(logs)
+    hits = logs.loc[logs["timestamp"].dt.floor("s") == at.floor("s")]  # pins keep seconds
+    hits = hits.loc[hits["message"].astype("str").str[:len(text)] == text]
+    if evidence.get("host") and "host" in hits.columns:
+        hits = hits.loc[hits["host"].astype("str") == str(evidence["host"])]
+    if not len(hits):
+        if source not in set(names):  # a change, or a file not loaded this time
+            return shown
+        return f"{shown} (stale: no row with the pinned time and text in the loaded logs)"
+    where = list(zip(names.loc[hits.index], hits["_line"].astype("int64"), strict=True))
+    if (source, int(line.group(1))) in where:
+        return shown
+    name, n = where[0]
+    return f"{name} line {n} (pinned as {shown})"
+
+
+def analyst_events(edits: Mapping[str, Any], tz: str = "UTC",
+                   logs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The analyst's added and pinned events; their own ids are kept.
+
+    With ``logs``, a pinned log row's reference is checked against them (``current_ref``).
+    """
     rows = []
     for n, ev in enumerate(edits.get("added_events", [])):
         if is_dataclass(ev):
@@ -287,7 +332,8 @@ def analyst_events(edits: Mapping[str, Any], tz: str = "UTC") -> pd.DataFrame:
         if ts is None:
             raise ParameterError(f"Analyst event {n + 1} has no timestamp: {ev!r}")
         evidence = ev.get("evidence") or {}
-        ref = " ".join(str(evidence.get(k, "")) for k in ("source", "ref") if evidence.get(k))
+        ref = current_ref(evidence, ts, logs) if ev.get("pinned") else " ".join(
+            str(evidence.get(k, "")) for k in ("source", "ref") if evidence.get(k))
         row = _ev(
             ts,
             str(ev.get("kind") or "note"),

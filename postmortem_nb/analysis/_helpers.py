@@ -228,6 +228,31 @@ def add_event(
     return ev
 
 
+def _pin_key(ref: str, text: str, when: str, service: str, host: str) -> tuple[str, ...]:
+    """What identifies a piece of evidence, whatever file or line it was read from.
+
+    Why: an export is re-made (wider, renamed) between drafts, so a file name and line
+    number do not name a row for long; its time, text and origin (service, host) do. An
+    alert is its id; a template is its id (one event per template, wherever first seen).
+    """
+    if ref.startswith("template "):
+        return ("template", ref)
+    if ref.startswith("alert "):
+        return ("alert", ref)
+    return ("row", when, text, service, host)
+
+
+def _same_evidence(ev: TimelineEvent, key: tuple[str, ...]) -> bool:
+    """``ev`` is a pin of the evidence ``key``; a pin saved without a host (before hosts
+    were kept) matches on time, text and service."""
+    if not ev.pinned:
+        return False
+    e = ev.evidence
+    host = str(e.extra.get("host", ""))
+    mine = _pin_key(e.ref, e.text, ev.timestamp, ev.service, host)
+    return mine == key or (mine[0] == "row" and not host and mine[:4] == key[:4])
+
+
 def pin_event(
     self: AnalysisStore,
     timestamp: Any,
@@ -237,41 +262,52 @@ def pin_event(
     ref: str = "",
     text: str = "",
     service: str = "",
+    host: str = "",
     kind: str = "pinned",
     tz: str | None = None,
     default_description: str = "",
 ) -> TimelineEvent:
     """Pin evidence from the raw data (a log row, alert, change, template) into the timeline.
 
-    The id derives from the evidence, so pinning the same row twice keeps one event; a
-    template (``ref`` "template ID") is one event per id and source whatever its time.
-    Pinning again with a ``description`` replaces the event's description (the analyst's
-    latest words win); without one the event is kept as it is, except that a template's
-    time follows ``timestamp``. ``default_description`` is only for a new event.
+    The id derives from the evidence's content (``_pin_key``: a row's time, text, service
+    and host; an alert's or template's id), not from the file and line, so pinning the same
+    row again, also from a re-exported or renamed file, keeps one event and refreshes its
+    ``source`` and ``ref``. Pins saved before (ids that hashed file and line) are matched by
+    the same content. Pinning again with a ``description`` replaces the event's description
+    (the analyst's latest words win); without one the event is kept as it is, except that
+    a template's time follows ``timestamp``. ``default_description`` is only for a new event.
     """
     when = to_iso_z(timestamp, tz=tz)
-    digest = hashlib.sha1(f"{source}\x00{ref}\x00{text}\x00{when}".encode()).hexdigest()
+    key = _pin_key(str(ref), str(text), when, str(service), str(host))
+    digest = hashlib.sha1("\x00".join(key).encode()).hexdigest()
     event_id = f"pin-{digest[:10]}"
-    template = str(ref).startswith("template ")
+    template = key[0] == "template"
     for ev in self.analysis.timeline.added_events:
-        same = ev.event_id == event_id or (
-            template and ev.pinned and ev.evidence.source == str(source)
-            and ev.evidence.ref == str(ref))
-        if not same:
+        same_place = ev.pinned and (ev.evidence.source, ev.evidence.ref, ev.evidence.text,
+                                    ev.timestamp) == (str(source), str(ref), str(text), when)
+        if not (ev.event_id == event_id or same_place or _same_evidence(ev, key)):
             continue
         changes: dict[str, Any] = {}
         if description and description != ev.description:
             changes["description"] = description
         if template and ev.timestamp != when:
             changes["timestamp"] = when
-        return self.edit_event(ev.event_id, **changes) if changes else ev
+        if (ev.evidence.source, ev.evidence.ref) != (str(source), str(ref)):
+            def refresh(a: Analysis, found: str = ev.event_id) -> None:
+                e = _event(a, found).evidence  # the line moved or the file was renamed
+                e.source, e.ref = str(source), str(ref)
+
+            self.update(refresh)
+        return self.edit_event(ev.event_id, **changes) if changes else _event(
+            self.analysis, ev.event_id)
+    extra = {"host": str(host)} if host else {}
     ev = TimelineEvent(
         event_id=event_id,
         timestamp=when,
         description=description or default_description or text[:200],
         service=service,
         kind=kind,
-        evidence=Evidence(source=str(source), ref=str(ref), text=str(text)),
+        evidence=Evidence(source=str(source), ref=str(ref), text=str(text), extra=extra),
         pinned=True,
     )
     self.update(lambda a: a.timeline.added_events.append(ev))

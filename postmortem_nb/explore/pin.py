@@ -6,7 +6,9 @@ text. The story's timeline picks it up on the next run (``timeline.analyst_event
 ``refresh_events`` also puts it into an already-built story so that the live kernel's
 timeline table shows it at once. Pinning the same evidence twice keeps one event (a
 template: one per template id, at its first sighting in the loaded logs); a description
-given the second time replaces the first.
+given the second time replaces the first. A log row or change is the same evidence when
+its time, text, service and host are, whichever file and line it is read from (an
+export re-made or renamed): the pin's line reference is refreshed, not duplicated.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def log_row_pin(row: Mapping[str, Any], label: Any = None, logs: pd.DataFrame | 
         "ref": _line_ref(row, label),
         "text": text[:TEXT_LIMIT],
         "service": service,
+        "host": str(_value(row, "host") or ""),
         "description": f"{prefix}{service + ': ' if service else ''}{text}"[:200],
     }
 
@@ -314,18 +317,20 @@ def pin_with_outcome(store: Any, item: Any = None, *, description: str = "",
                      templates: pd.DataFrame | None = None, tz: str | None = None,
                      **by_kind: Any) -> tuple[Any, str]:
     """``pin``, and what it did: ``"pinned"`` (a new event), ``"updated"`` (the evidence
-    was pinned already; the new description replaced the old one, or a template's time
-    moved to its first sighting) or ``"already pinned"`` (nothing changed)."""
+    was pinned already; the new description replaced the old one, a template's time
+    moved to its first sighting, or the file/line it was read from changed) or
+    ``"already pinned"`` (nothing changed)."""
     args = pin_arguments(item, frames, templates, **by_kind)
     derived = args.pop("description")
-    before = {e.event_id: (e.description, e.timestamp)
+    before = {e.event_id: (e.description, e.timestamp, e.evidence.source, e.evidence.ref)
               for e in store.analysis.timeline.added_events if e.pinned}
     ev = store.pin_event(args.pop("timestamp"), description.strip(), kind=PIN_KIND, tz=tz,
                          default_description=derived, **args)
     if ev.event_id not in before:
         outcome = PINNED
     else:
-        outcome = UPDATED if before[ev.event_id] != (ev.description, ev.timestamp) else KEPT
+        now = (ev.description, ev.timestamp, ev.evidence.source, ev.evidence.ref)
+        outcome = UPDATED if before[ev.event_id] != now else KEPT
     log.info("%s %s %s as %s", outcome, ev.evidence.source, ev.evidence.ref, ev.event_id)
     return ev, outcome
 
@@ -342,13 +347,14 @@ def pin(store: Any, item: Any = None, *, description: str = "",
                             templates=templates, tz=tz, **by_kind)[0]
 
 
-def refresh_events(story: Any, analysis: Any) -> None:
-    """Replace the analyst events in an already-built story by those of ``analysis``."""
+def refresh_events(story: Any, analysis: Any, logs: pd.DataFrame | None = None) -> None:
+    """Replace the analyst events in an already-built story by those of ``analysis``
+    (pinned log rows checked against ``logs``, as a full run does)."""
     from ..timeline import analyst_edits, analyst_events, build_events
 
     edits = analyst_edits(analysis.to_dict() if hasattr(analysis, "to_dict") else analysis)
     events = story.events
     derived = events.loc[~events["source"].astype("str").str.startswith("analyst")
                          | (events["kind"] == "milestone")]
-    story.events = build_events(derived, analyst_events(edits, story.tz),
+    story.events = build_events(derived, analyst_events(edits, story.tz, logs),
                                 hidden=edits["hidden_events"])

@@ -115,13 +115,13 @@ class ExploreSession:
         ev, outcome = pin_with_outcome(self.wb.store, item, description=description,
                                        frames=self.wb.frames, templates=templates,
                                        tz=self.wb.tz, **by_kind)
-        refresh_events(self.wb.story, self.wb.store.analysis)
+        refresh_events(self.wb.story, self.wb.store.analysis, self.wb.frames.get("logs"))
         return ev, outcome
 
     def unpin(self, event_id: str) -> bool:
         done = self.wb.store.unpin_event(event_id)
         if done:
-            refresh_events(self.wb.story, self.wb.store.analysis)
+            refresh_events(self.wb.story, self.wb.store.analysis, self.wb.frames.get("logs"))
         return done
 
     def pinned(self) -> pd.DataFrame:

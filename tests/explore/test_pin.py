@@ -205,3 +205,58 @@ def test_a_template_pinned_at_a_filtered_time_moves_to_its_first_sighting(store,
     assert len(store.analysis.timeline.added_events) == 1
     assert pd.Timestamp(ev.timestamp) == row["first_seen"].floor("s")
     assert ev.description == "my words"
+
+
+def _reexported(logs: pd.DataFrame, name: str = "logs.csv.gz", shift: int = 1000) -> pd.DataFrame:
+    """The same rows in a wider export: every line ``shift`` further down, maybe renamed."""
+    out = logs.copy()
+    out["_line"] = out["_line"] + shift
+    out["_file"] = f"/elsewhere/{name}"
+    return out
+
+
+@pytest.mark.parametrize("name", ["logs.csv.gz", "logs-v4.csv.gz"])
+def test_re_pinning_a_row_from_a_re_export_updates_the_pin(store, demo_logs, name):
+    from postmortem_nb.explore.pin import UPDATED, pin_with_outcome
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    ev = pin(store, row, description="DB refused connections", frames={"logs": demo_logs})
+    wider = _reexported(demo_logs, name)
+    again, outcome = pin_with_outcome(store, wider.loc[row.name], frames={"logs": wider})
+    assert outcome == UPDATED
+    assert again.event_id == ev.event_id
+    saved = _saved(store)["timeline"]["added_events"]
+    assert len(saved) == 1
+    assert saved[0]["description"] == "DB refused connections"
+    assert (saved[0]["evidence"]["source"], saved[0]["evidence"]["ref"]) == (
+        name, f"line {row['_line'] + 1000}")
+
+
+def test_a_pin_saved_with_a_file_and_line_id_is_matched_by_its_content(store, demo_logs):
+    """Pins saved before ids hashed the content (no host kept) are found, not duplicated."""
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    old = store.pin_event(row["timestamp"], "mine", source="logs.csv.gz",
+                          ref=f"line {row['_line']}", text=row["message"],
+                          service=row["service"])
+    store.update(lambda a: setattr(a.timeline.added_events[0], "event_id", "pin-0123456789"))
+    wider = _reexported(demo_logs, "logs-v4.csv.gz")
+    again = pin(store, wider.loc[row.name], frames={"logs": wider})
+    assert old.description == again.description == "mine"
+    assert [e.event_id for e in store.analysis.timeline.added_events] == ["pin-0123456789"]
+
+
+def test_a_pinned_line_that_moved_is_re_resolved_or_flagged_stale(store, demo_logs):
+    from postmortem_nb.timeline import analyst_edits, analyst_events
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    pin(store, row, frames={"logs": demo_logs})
+    edits = analyst_edits(store.analysis.to_dict())
+    shown = analyst_events(edits, "UTC", demo_logs)["source"].iloc[0]
+    assert shown == f"analyst: logs.csv.gz line {row['_line']}"
+    wider = _reexported(demo_logs)
+    shown = analyst_events(edits, "UTC", wider)["source"].iloc[0]
+    assert shown == (f"analyst: logs.csv.gz line {row['_line'] + 1000} "
+                     f"(pinned as logs.csv.gz line {row['_line']})")
+    gone = wider.drop(index=row.name)
+    shown = analyst_events(edits, "UTC", gone)["source"].iloc[0]
+    assert shown.startswith(f"analyst: logs.csv.gz line {row['_line']} (stale")
