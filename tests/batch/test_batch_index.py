@@ -20,14 +20,7 @@ HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2
 @pytest.fixture
 def index(tmp_path):
     """An index over the generated export with a hostile alert title; nothing drafted."""
-    alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios(), hostile_title=HOSTILE))
-    incidents = find_incidents(alerts)
-    mark_significant(incidents, Criteria.from_options())
-    out = tmp_path / "reports"
-    out.mkdir()
-    result = BatchResult(out=out, outcomes=[Outcome(i, "not significant") for i in incidents],
-                         criteria=Criteria.from_options())
-    return write_index(result, tz="America/New_York")
+    return _index_with_title(tmp_path, HOSTILE)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -178,6 +171,7 @@ BIDI = "CDN cache hit ratio below 80% abc\u202eevil.exe\u202c gpj"
 
 
 def _index_with_title(tmp_path, title):
+    """An index over the generated export with ``title`` on one alert; nothing drafted."""
     alerts = load_alerts(write_alerts(tmp_path / "alerts.csv", scenarios(), hostile_title=title))
     incidents = find_incidents(alerts)
     mark_significant(incidents, Criteria.from_options())
