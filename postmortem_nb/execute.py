@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,20 +55,44 @@ def mark_as_executed(output: Path) -> None:
     atomic_write_text(Path(output), nbformat.writes(nb))
 
 
-def kernel_config() -> Any:
-    """Kernel manager settings: encrypt the kernel's sockets when the kernel supports it.
+def kernel_config(socket_dir: Path | None = None) -> Any:
+    """Kernel manager settings: private sockets, encrypted when the kernel supports it.
 
-    A kernel listens on localhost TCP ports that any local user can reach; ipykernel
-    offers CurveZMQ encryption (and warns on every start without it). "auto" keeps
-    kernels that do not declare support working as before.
+    With ``socket_dir`` the kernel talks over Unix sockets in that folder instead of
+    localhost TCP ports. jupyter_client picks a TCP port by binding and releasing it
+    before the kernel binds it again; with two batch workers (or anything else on the
+    machine) taking ports in between, a kernel died with "Address already in use" and
+    its draft failed. A Unix socket in a folder of one's own cannot be taken, and only
+    its owner can reach it. ipykernel also offers CurveZMQ encryption (and warns on
+    every start without it); "auto" keeps kernels that do not declare support working.
     """
     import zmq
     from jupyter_client import KernelManager
     from traitlets.config import Config
 
-    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_traits():
-        return Config()  # a pyzmq without libsodium, or an older jupyter_client
-    return Config({"KernelManager": {"transport_encryption": "auto"}})
+    settings: dict[str, Any] = {}
+    if socket_dir is not None:
+        settings.update(transport="ipc", ip=str(socket_dir / "k"))
+    if zmq.has("curve") and "transport_encryption" in KernelManager.class_traits():
+        settings["transport_encryption"] = "auto"  # not on a pyzmq without libsodium
+    return Config({"KernelManager": settings})
+
+
+@contextmanager
+def kernel_socket_dir() -> Iterator[Path | None]:
+    """A private folder for one kernel's Unix sockets, removed afterwards.
+
+    It lives under the system's temporary folder, not the workspace: a socket path
+    is limited to about 107 bytes. ``None`` (TCP) where the path would still be too long.
+    """
+    import zmq
+
+    folder = Path(tempfile.mkdtemp(prefix="pm-kernel-"))
+    try:
+        longest = len(os.fsencode(folder / "k-99999"))
+        yield folder if longest <= getattr(zmq, "IPC_PATH_MAX_LEN", 0) else None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def kernel_manager_class() -> type:
@@ -113,21 +142,22 @@ def execute(
 
     log.info("executing %s -> %s", template, output)
     try:
-        nb = pm.execute_notebook(
-            str(template),
-            str(output),
-            parameters=parameters,
-            cwd=str(cwd),
-            kernel_name=kernel_name,
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            # Saving after every cell costs seconds per draft; papermill still writes
-            # the notebook at the end and when a cell fails.
-            request_save_on_cell_execute=False,
-            config=kernel_config(),
-            kernel_manager_class=kernel_manager_class(),
-        )
+        with kernel_socket_dir() as socket_dir:
+            nb = pm.execute_notebook(
+                str(template),
+                str(output),
+                parameters=parameters,
+                cwd=str(cwd),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                # Saving after every cell costs seconds per draft; papermill still writes
+                # the notebook at the end and when a cell fails.
+                request_save_on_cell_execute=False,
+                config=kernel_config(socket_dir),
+                kernel_manager_class=kernel_manager_class(),
+            )
     except PapermillExecutionError as exc:
         mark_as_executed(output)
         raise ExecutionError(
