@@ -16,7 +16,9 @@ Alert and log names are matched tolerantly: case, punctuation and the words "api
 "service", "app", "prod"... do not count, and a parenthesised part or the last path
 segment is a name too, so "Checkout API", "checkout-api", "checkout" and
 "shop/checkout-api" are one service, while "postgres-primary" and "postgres-proxy" stay
-two. The per-service impact table is still measured on every service.
+two. A Kubernetes pod name is also its workload's name: logs labelled by pod
+("checkout-api-7d9f8b6c5-xk2lp", "ledger-0") match the alert's "checkout-api" or
+"ledger". The per-service impact table is still measured on every service.
 """
 
 from __future__ import annotations
@@ -35,16 +37,24 @@ SOURCES = ("summary", "alerts", "signal", "all")
 # Words that say what kind of thing a service is, not which one.
 GENERIC_WORDS = frozenset({"api", "app", "service", "svc", "server", "srv", "prod", "production"})
 UNKNOWN = "(unknown)"  # prepare_logs' service for rows without one
+# Kubernetes' random suffixes use an alphabet without vowels (k8s.io/apimachinery
+# util/rand): a Deployment's pod is <name>-<pod-template-hash>-<5 chars>, a ReplicaSet's
+# <name>-<hash>; a StatefulSet's pod is <name>-<ordinal>.
+_K8S = "[bcdfghjklmnpqrstvwxz2456789]"
+_POD = re.compile(rf"^(?P<name>[a-z0-9.-]+?)-(?:{_K8S}{{5,10}}-{_K8S}{{5}}|{_K8S}{{5,10}})$")
+_STATEFUL_POD = re.compile(r"^(?P<name>[a-z][a-z0-9.-]*?[a-z])-(?P<n>\d{1,3})$")
 
 
 def name_keys(name: Any) -> set[str]:
     """Comparable forms of a service name; two names match when they share one."""
     text = str(name).strip().lower()
+    last = text.rsplit("/", 1)[-1]
     parts = {
         text,
         re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text),
-        text.rsplit("/", 1)[-1],
+        last,
         *re.findall(r"[(\[]([^)\]]*)[)\]]", text),
+        *_workload(last),
     }
     keys: set[str] = set()
     for part in parts:
@@ -56,6 +66,21 @@ def name_keys(name: Any) -> set[str]:
         if core:
             keys.add("~" + "".join(core))
     return keys
+
+
+def _workload(name: str) -> list[str]:
+    """The workload a Kubernetes pod name belongs to ([] when it does not look like one).
+
+    A Deployment's pod suffix must hold a digit (hashes do; "api-server" does not pass
+    for a pod of "api"). A StatefulSet ordinal counts only in names with a dash before it
+    ("ledger-0", "kafka-broker-12"), so "web-03"-style host numbers count too: they name
+    replicas of one thing.
+    """
+    m = _POD.match(name)
+    if m and any(c.isdigit() for c in name[len(m["name"]):]):
+        return [m["name"]]
+    m = _STATEFUL_POD.match(name)
+    return [m["name"]] if m else []
 
 
 def match_services(names: Iterable[Any], log_services: Iterable[str]) -> dict[str, list[str]]:

@@ -132,6 +132,45 @@ def test_name_matching_is_tolerant_but_not_loose():
     }
 
 
+def test_kubernetes_pod_names_match_their_workload():
+    logs = [
+        "checkout-api-7d9f8b6c5-xk2lp",  # a Deployment's pods
+        "checkout-api-7d9f8b6c5-q8zrm",
+        "cart-api-5c4d9-2xk7p",
+        "ledger-0",  # a StatefulSet's pods
+        "ledger-1",
+        "api-server",  # not a pod of "api": no digit in its "hash"
+        "kafka-broker-12",
+        "checkout-worker-7d9f8b6c5-xk2lp",
+    ]
+    got = match_services(["checkout-api", "Ledger", "api", "cart", "kafka-broker", "x"], logs)
+    assert got == {
+        "checkout-api": ["checkout-api-7d9f8b6c5-xk2lp", "checkout-api-7d9f8b6c5-q8zrm"],
+        "Ledger": ["ledger-0", "ledger-1"],
+        "api": [],
+        "cart": ["cart-api-5c4d9-2xk7p"],
+        "kafka-broker": ["kafka-broker-12"],
+        "x": [],
+    }
+
+
+def test_an_incident_on_pods_is_measured_on_its_workload(tmp_path):
+    """Loki labels a pod's logs by pod name; the alert names the Deployment."""
+    from postmortem_nb import load_logs
+
+    path = tmp_path / "gke.jsonl"
+    truth = write_gcp_logentries(
+        path,
+        services={"checkout-api-7d9f8b6c5-xk2lp": 12.0, "catalog-api-6b8f7d9c4-m2x9q": 300.0},
+        failing="checkout-api-7d9f8b6c5-xk2lp",
+        end="2026-03-10T15:30:00Z",
+    )
+    s = analyse_incident(_alerts("checkout-api"), load_logs(path), tz=TZ)
+    assert s.focus.services == ["checkout-api-7d9f8b6c5-xk2lp"]
+    assert s.focus.source == "alerts"
+    assert s.impact.value("failed_transactions") == truth["checkout-api-7d9f8b6c5-xk2lp"]["failed"]
+
+
 def test_unmatched_alert_services_fall_back_to_the_service_that_departs(shop):
     logs, truth = shop
     s = analyse_incident(_alerts("Storefront"), logs, tz=TZ)
