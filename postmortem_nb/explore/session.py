@@ -125,14 +125,28 @@ class ExploreSession:
         return done
 
     def pinned(self) -> pd.DataFrame:
-        """The pinned events of analysis.json with their evidence."""
-        rows = [
-            {"event_id": e.event_id, "timestamp": pd.Timestamp(e.timestamp), "service": e.service,
-             "description": e.description, "source": e.evidence.source, "ref": e.evidence.ref,
-             "text": e.evidence.text}
-            for e in self.wb.store.analysis.timeline.added_events if e.pinned
-        ]
-        cols = ["event_id", "timestamp", "service", "description", "source", "ref", "text"]
+        """The pinned events of analysis.json with their evidence.
+
+        ``now`` is where the evidence is in the loaded logs (``timeline.current_ref``):
+        the saved ref, the line it moved to "(pinned as ...)", or "(stale: ...)".
+        """
+        from ..timeline import current_ref
+
+        logs = self.wb.frames.get("logs")
+        rows = []
+        for e in self.wb.store.analysis.timeline.added_events:
+            if not e.pinned:
+                continue
+            at = pd.Timestamp(e.timestamp)
+            at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+            rows.append({
+                "event_id": e.event_id, "timestamp": at, "service": e.service,
+                "description": e.description, "source": e.evidence.source,
+                "ref": e.evidence.ref, "text": e.evidence.text,
+                "now": current_ref({**e.evidence.extra, "source": e.evidence.source,
+                                    "ref": e.evidence.ref, "text": e.evidence.text}, at, logs),
+            })
+        cols = ["event_id", "timestamp", "service", "description", "source", "ref", "text", "now"]
         return pd.DataFrame(rows, columns=cols)
 
     # ------------------------------------------------------------------ views

@@ -260,3 +260,22 @@ def test_a_pinned_line_that_moved_is_re_resolved_or_flagged_stale(store, demo_lo
     gone = wider.drop(index=row.name)
     shown = analyst_events(edits, "UTC", gone)["source"].iloc[0]
     assert shown.startswith(f"analyst: logs.csv.gz line {row['_line']} (stale")
+
+
+def test_a_moved_pin_on_another_host_is_found_by_its_host(store, demo_logs):
+    """Two hosts log the same text in the same second: the pin's own host's row is named."""
+    from postmortem_nb.timeline import analyst_edits, analyst_events
+
+    row = demo_logs.loc[demo_logs["message"].str.contains("connection slots")].iloc[0]
+    twin = row.copy()
+    twin["host"] = "db-proxy-9"
+    twin["_line"] = 5  # an earlier line of another host
+    logs = pd.concat([twin.to_frame().T.astype(demo_logs.dtypes.to_dict()), demo_logs],
+                     ignore_index=True)
+    pin(store, row, frames={"logs": demo_logs})
+    edits = analyst_edits(store.analysis.to_dict())
+    moved = logs.assign(_line=logs["_line"].where(logs["host"] == "db-proxy-9",
+                                                  logs["_line"] + 1000))
+    shown = analyst_events(edits, "UTC", moved)["source"].iloc[0]
+    assert shown == (f"analyst: logs.csv.gz line {row['_line'] + 1000} "
+                     f"(pinned as logs.csv.gz line {row['_line']})")

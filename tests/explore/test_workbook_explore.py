@@ -46,6 +46,7 @@ def test_pin_unpin_and_the_timeline_table(demo_workbook):
     assert "PSP timeouts begin" in wb.timeline_table().html  # live story refreshed
     pinned = wb.pinned()
     assert pinned["event_id"].tolist() == [ev.event_id]
+    assert pinned["now"].tolist() == [f"logs.csv.gz line {row['_line']}"]
     assert wb.unpin(ev.event_id) is True
     assert "PSP timeouts begin" not in wb.timeline_table().html
     assert wb.pinned().empty
@@ -219,3 +220,23 @@ def test_unpin_removes_pins_only_never_an_analyst_note(demo_workbook):
     assert any(e.event_id == note.event_id for e in wb.store.analysis.timeline.added_events)
     assert wb.unpin("pin-0000000000") is False
     wb.store.remove_event(note.event_id)
+
+
+def test_pinned_says_where_a_moved_pin_is_now(demo_workbook):
+    """After a re-export shifts the lines, ``pinned()`` names the row's line now."""
+    wb = demo_workbook
+    row = wb.explore_logs(text="payment authorization failed", start="2026-03-10 15:04",
+                          limit=1).iloc[0]
+    ev = wb.pin(row, description="PSP timeouts begin")
+    try:
+        logs = wb.frames["logs"]
+        wb.frames["logs"] = logs.assign(_line=logs["_line"] + 1000)
+        now = wb.pinned().set_index("event_id").loc[ev.event_id, "now"]
+        assert now == (f"logs.csv.gz line {row['_line'] + 1000} "
+                       f"(pinned as logs.csv.gz line {row['_line']})")
+        wb.frames["logs"] = logs.drop(index=row["row"])
+        now = wb.pinned().set_index("event_id").loc[ev.event_id, "now"]
+        assert now.startswith(f"logs.csv.gz line {row['_line']} (stale")
+    finally:
+        wb.frames["logs"] = logs
+        wb.unpin(ev.event_id)
