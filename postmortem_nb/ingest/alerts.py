@@ -3,7 +3,8 @@
 Format-specific steps (``derive`` in formats.py) fill what a plain column mapping
 cannot: PagerDuty's acknowledge time from ``seconds_to_first_ack``, severity from
 priority else urgency, Opsgenie's report times, Alertmanager's "endsAt is not a
-resolution" rules and its re-sent webhook notifications folded into one row per alert,
+resolution" rules, its re-sent webhook notifications and the copies of an alert in
+several receivers' groups (``/api/v2/alerts/groups``) folded into one row per alert,
 PagerDuty log entries folded into one row per incident.
 ``incident_key`` is left empty for PagerDuty: each row is one incident/alert and
 grouping happens later, by time correlation. PagerDuty's own ``incident_key`` (its
@@ -242,39 +243,92 @@ def alertmanager(raw: pd.DataFrame, ctx: Context):
         if any(parent_status) and "status" not in raw.columns:
             raw = raw.assign(status=parent_status)
     if ctx.fmt.name in _WEBHOOKS:
-        raw, derived = _one_row_per_alert(raw, derived)
+        raw, derived = _one_row_per_alert(raw, derived, count="notifications")
+    elif ctx.fmt.name == "alertmanager_groups":
+        if "receivers" not in raw.columns and ctx.parents:
+            raw = raw.assign(receivers=[_group_receivers(p) for p in ctx.parents])
+        raw, derived = _one_row_per_alert(raw, derived, receivers=True)
     return raw, derived
 
 
 _WEBHOOKS = ("alertmanager_webhook", "grafana_webhook")
 
 
-def _one_row_per_alert(raw: pd.DataFrame, derived: dict[str, pd.Series]):
-    """Webhook logs repeat an alert: firing again every repeat_interval, then resolved.
+def _group_receivers(group: object) -> str | None:
+    """A group's receiver as the alerts' own ``receivers`` field writes it (JSON text)."""
+    receiver = group.get("receiver") if isinstance(group, dict) else None
+    name = receiver.get("name") if isinstance(receiver, dict) else None
+    return json.dumps([{"name": name}], ensure_ascii=False) if name else None
 
-    One row per alert (fingerprint, else its labels) and startsAt: the latest notification's
-    fields, the resolution from the latest that has one, the first notification's line,
-    and ``notifications`` (how many there were).
+
+def _receivers_union(values: pd.Series) -> str | None:
+    """The receivers of an alert's copies (JSON lists of {"name": ...}), each once, in order."""
+    seen: dict[str, dict] = {}
+    for value in values:
+        try:
+            items = json.loads(value) if isinstance(value, str) else []
+        except ValueError:
+            items = []
+        for item in items if isinstance(items, list) else []:
+            name = item.get("name") if isinstance(item, dict) else item
+            if name is not None:
+                seen.setdefault(str(name), item)
+    return json.dumps(list(seen.values()), ensure_ascii=False) if seen else None
+
+
+def _label_sets(raw: pd.DataFrame) -> pd.Series:
+    """Each row's labels as one text, ``name=value`` sorted by name; a label the alert does
+    not have (NaN: other alerts of the file have it) or has empty is absent, as in
+    Prometheus, where an empty label value is no label."""
+    key = pd.Series("labels:", index=raw.index, dtype=object)
+    for col in sorted(c for c in raw.columns if c.startswith("labels.")):
+        value = raw[col]
+        pair = ("\x1f" + col[len("labels.") :] + "=" + value.astype("str")).astype(object)
+        key = key + pair.where(~_blank(value), "")
+    return key
+
+
+def _alert_keys(raw: pd.DataFrame) -> pd.Series:
+    """An alert's identity: its fingerprint, else (none, or blank) its label set."""
+    fp = _col(raw, "fingerprint")
+    missing = _blank(fp) if fp is not None else pd.Series(True, index=raw.index)
+    key = fp.astype("str").astype(object) if fp is not None else pd.Series("", index=raw.index)
+    if missing.any():  # labels are read only for alerts without a fingerprint
+        key = key.where(~missing, _label_sets(raw.loc[missing]))
+    return key
+
+
+def _one_row_per_alert(
+    raw: pd.DataFrame,
+    derived: dict[str, pd.Series],
+    *,
+    count: str | None = None,
+    receivers: bool = False,
+):
+    """One row per alert: webhook logs repeat an alert (firing again every repeat_interval,
+    then resolved), ``/api/v2/alerts/groups`` lists it once per group (receiver) it is in.
+
+    One row per alert (fingerprint, else its labels) and startsAt: the latest copy's
+    fields, the resolution from the latest that has one, the first copy's line; ``count``
+    names a column for how many copies there were (webhooks: ``notifications``);
+    ``receivers`` unites the copies' receivers (groups: each copy is one group's).
     """
     if "startsAt" not in raw.columns or raw.empty:
         return raw, derived
-    labels = sorted(c for c in raw.columns if c.startswith("labels."))
-    by_labels = raw[labels].astype("str").agg("\x1f".join, axis=1) if labels else ""
-    if "fingerprint" in raw.columns:
-        fp = raw["fingerprint"]
-        key = fp.astype("str").where(~_blank(fp), "labels:" + by_labels)
-    else:
-        key = pd.Series("labels:", index=raw.index) + by_labels
-    groups = [key, raw["startsAt"].astype("str")]
-    g = raw.groupby(groups, sort=False)
+    groups = [_alert_keys(raw), raw["startsAt"].astype("str")]
+    # dropna=False: an alert without startsAt stays, for the canonical step to report
+    g = raw.groupby(groups, sort=False, dropna=False)
     last = (g.cumcount(ascending=False) == 0).to_numpy()
     out = raw.loc[last].copy()
-    out["notifications"] = g["startsAt"].transform("size").loc[last].astype("int64")
+    if count:
+        out[count] = g["startsAt"].transform("size").loc[last].astype("int64")
+    if receivers and "receivers" in raw.columns:
+        out["receivers"] = g["receivers"].transform(_receivers_union).loc[last]
     if "_line" in raw.columns:
         out["_line"] = g["_line"].transform("min").loc[last]
     if "resolved_at" in derived:
-        resolved = derived["resolved_at"].groupby(groups, sort=False).transform("last")
-        derived = {**derived, "resolved_at": resolved.loc[last]}
+        resolved = derived["resolved_at"].groupby(groups, sort=False, dropna=False)
+        derived = {**derived, "resolved_at": resolved.transform("last").loc[last]}
     out = out.reset_index(drop=True)
     return out, {k: v.reset_index(drop=True) for k, v in derived.items()}
 

@@ -53,7 +53,9 @@ class Format:
     time: TimeRule = field(default_factory=TimeRule)
     absent: frozenset[str] = frozenset()  # fields that must not be present
     top: frozenset[str] = frozenset()  # JSON: keys of the top-level object
-    records: str | None = None  # JSON: key holding the list of records
+    # JSON: key holding the list of records (or a "get one" response's one record), or
+    # several such keys, the first a wrapper object has wins: ("incidents", "incident")
+    records: str | tuple[str, ...] | None = None
     derive: str | None = None  # kind-specific post-processing step
     zone_key: str | None = None  # JSON: top-level key stating the zone of naive times
     # source fields named like a canonical column that mean something else there: kept as
@@ -153,10 +155,12 @@ FORMATS: tuple[Format, ...] = (
             "resolved_at": ("resolved_at",),
             "status": "status",
         },
-        records="incidents",
+        # GET /incidents lists them; GET /incidents/{id} and POST /incidents give one
+        records=("incidents", "incident"),
         derive="pagerduty_incidents",
         not_canonical=_PD_NOT_CANONICAL,
-        description="PagerDuty REST API incidents (a list or {'incidents': [...]})",
+        description="PagerDuty REST API incidents (a list, {'incidents': [...]} or "
+        "{'incident': {...}})",
     ),
     _f(
         "opsgenie",

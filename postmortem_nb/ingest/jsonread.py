@@ -18,6 +18,9 @@ import pandas as pd
 from ..errors import InputFormatError
 from .sources import Source, decode, read_all_bytes
 
+# a format's ``records``: the key holding the records in a wrapper object, or alternatives
+RecordsKey = str | tuple[str, ...] | None
+
 
 @dataclass
 class JsonDoc:
@@ -90,7 +93,13 @@ def _record_keys() -> frozenset[str]:
     """Keys that hold records inside a wrapper object (formats' ``records`` and the usual)."""
     from .formats import FORMATS
 
-    return frozenset({f.records for f in FORMATS if f.records} | set(CONTAINER_KEYS))
+    keys = {k for f in FORMATS for k in _as_keys(f.records)}
+    return frozenset(keys | set(CONTAINER_KEYS))
+
+
+def _as_keys(key: RecordsKey) -> tuple[str, ...]:
+    """A format's ``records``: no key, one, or alternatives."""
+    return (key,) if isinstance(key, str) else tuple(key or ())
 
 
 def _first_line(text: str) -> int:
@@ -220,20 +229,22 @@ def _container(item: dict) -> str | None:
     return None
 
 
-def _under(item, key: str | None) -> list | None:
-    """The records under ``key``: its list, or its one object (a "get one" API response,
-    e.g. Opsgenie's ``{"data": {...}, "took": 0.01, "requestId": ...}``)."""
-    if not key or not isinstance(item, dict):
+def _under(item, key: RecordsKey) -> list | None:
+    """The records under ``key`` (the first of several the item has): its list, or its one
+    object (a "get one" API response, e.g. Opsgenie's ``{"data": {...}, "took": 0.01,
+    "requestId": ...}``, PagerDuty's ``{"incident": {...}}``)."""
+    if not isinstance(item, dict):
         return None
-    value = item.get(key)
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [value]
+    for k in _as_keys(key):
+        value = item.get(k)
+        if isinstance(value, list):
+            return value
+        if isinstance(value, dict):
+            return [value]
     return None
 
 
-def records(doc: JsonDoc, key: str | None) -> tuple[list[dict], list[int], list[dict]]:
+def records(doc: JsonDoc, key: RecordsKey) -> tuple[list[dict], list[int], list[dict]]:
     """The records of a document: from ``key`` when present, else the objects themselves.
 
     Returns (records, line per record: where it starts, else its JSON line's; the parent
@@ -272,7 +283,7 @@ def _keys(record: dict) -> set[str]:
     return keys | set(record)
 
 
-def probe(doc: JsonDoc, records_key: str | None) -> tuple[set[str], set[str]]:
+def probe(doc: JsonDoc, records_key: RecordsKey) -> tuple[set[str], set[str]]:
     """(top-level keys, keys of the first record) as a format with ``records_key`` sees them."""
     top = doc.tops[0] if doc.tops else {}
     if isinstance(top, list):

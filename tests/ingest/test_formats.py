@@ -189,14 +189,24 @@ def test_header_in_other_case_and_spacing_is_matched(data, tmp_path):
 
 
 def test_alertmanager_webhook(data):
+    # two alerts with different label sets (only the first has service, only the second
+    # role): a label an alert lacks is no label, not an error
     df = load_alerts(data / "alertmanager_webhook.json")
     assert df.attrs["source"]["format"] == "alertmanager_webhook"
+    assert len(df) == 2
     row = df.iloc[0]
     assert row["title"] == "Postgres CPU above 90% on db-primary-01"
     assert row["service"] == "orders-db"
     assert row["severity"] == "SEV1"
     assert row["resolved_at"] == T("2026-03-10T16:20:11Z")
     assert "x_labels.instance" in df.columns
+    assert pd.isna(row["x_labels.role"])
+    replica = df.iloc[1]
+    assert replica["alert_id"] == "5e0d7a91c4b3f862"
+    assert replica["service"] == "postgres-exporter"  # no service label: the job's
+    assert replica["x_labels.role"] == "replica"
+    assert replica["status"] == "firing"
+    assert pd.isna(replica["resolved_at"])
 
 
 def test_alertmanager_webhook_json_lines(data):
@@ -254,10 +264,32 @@ def test_alertmanager_api_alerts(data):
 
 
 def test_alertmanager_groups(data):
+    # 9b1c... is routed to two receivers: listed in both groups, it is one alert
     df = load_alerts(data / "alertmanager_groups.json")
     assert df.attrs["source"]["format"] == "alertmanager_groups"
+    assert df["alert_id"].tolist() == ["9b1c0d2e3f405162", "d20f6e3a7b9c1845"]
     assert df.loc[0, "title"] == "Too many DB connections (480/500)"
     assert df.loc[0, "status"] == "active"
+    assert df.loc[0, "service"] == "orders-db"
+    names = [r["name"] for r in json.loads(df.loc[0, "x_receivers"])]
+    assert names == ["pagerduty-db", "slack-db"]
+    assert df.loc[1, "service"] == "postgres-exporter"  # other labels: no service, a job
+    assert "x_notifications" not in df.columns  # groups are not notifications
+    assert not [w for w in df.attrs["source"]["warnings"] if "more than one row" in w]
+
+
+def test_alertmanager_groups_without_alert_receivers(data, tmp_path):
+    """An alert without its own receivers list gets the receivers of the groups it is in."""
+    groups = json.loads((data / "alertmanager_groups.json").read_text())
+    for group in groups:
+        for alert in group["alerts"]:
+            del alert["receivers"]
+    p = tmp_path / "groups.json"
+    p.write_text(json.dumps(groups, indent=2))
+    df = load_alerts(p)
+    assert len(df) == 2
+    receivers = [[r["name"] for r in json.loads(v)] for v in df["x_receivers"]]
+    assert receivers == [["pagerduty-db", "slack-db"], ["slack-db"]]
 
 
 def test_grafana_webhook(data):
@@ -267,6 +299,42 @@ def test_grafana_webhook(data):
     assert df.loc[0, "severity"] == "SEV1"
     assert df.loc[0, "service"] == "checkout-api"
     assert pd.isna(df.loc[0, "resolved_at"])
+    # the second alert has other labels: no service or severity, a region
+    assert df.loc[1, "alert_id"] == "a81e44f0c93b7d12"
+    assert pd.isna(df.loc[1, "service"])
+    assert pd.isna(df.loc[1, "severity_raw"])
+    assert df.loc[1, "x_labels.region"] == "eu-west-1"
+
+
+def test_webhook_alerts_without_fingerprint_are_told_apart_by_their_labels(tmp_path):
+    """Without a fingerprint an alert is its label set: a label it lacks, or has empty, is
+    absent (as in Prometheus), so its re-sent notifications fold into one row however the
+    other alerts' labels differ."""
+
+    def hook(status, *alerts):
+        return {"version": "4", "groupKey": "{}", "status": status, "receiver": "r",
+                "alerts": list(alerts)}  # fmt: skip
+
+    def alert(labels, status="firing", ends="0001-01-01T00:00:00Z"):
+        return {"status": status, "labels": labels, "annotations": {},
+                "startsAt": "2026-03-10T14:00:00Z", "endsAt": ends}  # fmt: skip
+
+    a = {"alertname": "A", "severity": "warning"}
+    b = {"alertname": "B"}
+    lines = [
+        hook("firing", alert(a), alert(b)),
+        hook("firing", alert({**b, "severity": ""})),  # an empty label is no label
+        hook("resolved", alert(b, "resolved", "2026-03-10T15:00:00Z")),
+        hook("firing", alert({**b, "job": "x"})),  # another alert: one more label
+    ]
+    p = tmp_path / "hooks.jsonl"
+    p.write_text("".join(json.dumps(h) + "\n" for h in lines))
+    df = load_alerts(p)
+    assert df["title"].tolist() == ["A", "B", "B"]
+    assert df["x_notifications"].tolist() == [1, 3, 1]
+    assert df["_line"].tolist() == [1, 1, 4]
+    assert df["resolved_at"].tolist()[1] == T("2026-03-10T15:00:00Z")
+    assert df["status"].tolist() == ["firing", "resolved", "firing"]
 
 
 def test_generic_alerts_with_mapping(data):
@@ -495,6 +563,17 @@ def test_a_zone_the_file_states_wins_over_tz(tmp_path):
     )
 
 
+def test_pagerduty_get_incident_response(data):
+    # GET /incidents/{id} and POST /incidents: {"incident": {one incident}}
+    df = load_alerts(data / "pagerduty_get_incident.json")
+    assert df.attrs["source"]["format"] == "pagerduty_incidents"
+    assert len(df) == 1
+    listed = by_id(load_alerts(data / "pagerduty_incidents_api.json")).loc[["1041"]]
+    cols = ["title", "service", "severity", "started_at", "acknowledged_at",
+            "acknowledged_by", "resolved_at", "status", "x_incident_key"]  # fmt: skip
+    pd.testing.assert_frame_equal(by_id(df)[cols], listed[cols])
+
+
 def test_opsgenie_get_alert_response(data):
     # GET /v2/alerts/{id}: {"data": {one alert}, "took": ..., "requestId": ...}
     df = load_alerts(data / "opsgenie_get_alert.json")
@@ -568,8 +647,10 @@ def test_an_empty_json_list_says_no_records(tmp_path):
         ("pagerduty_incidents_outages.json", [3, 62, 104, 163]),
         ("opsgenie_alerts.json", [3, 25]),  # {"data": [...]}
         ("alertmanager_api_alerts.json", [2, 13]),  # a top-level list
-        ("alertmanager_groups.json", [4]),  # a list of groups, each with its alerts
-        ("alertmanager_webhook.json", [12]),
+        ("alertmanager_groups.json", [4, 38]),  # a list of groups, each with its alerts
+        ("alertmanager_webhook.json", [12, 21]),
+        ("grafana_webhook.json", [6, 20]),
+        ("pagerduty_get_incident.json", [2]),  # {"incident": {...}}
         ("opsgenie_get_alert.json", [2]),  # {"data": {...}}
         # log entries, newest first: each incident's trigger entry
         ("pagerduty_log_entries_incidents.json", [677, 541, 207]),

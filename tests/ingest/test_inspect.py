@@ -20,6 +20,7 @@ FIXTURES = {
     "pagerduty_incidents.csv": ("alerts", {}, "pagerduty_csv"),
     "pagerduty_incidents.csv.gz": ("alerts", {}, "pagerduty_csv"),
     "pagerduty_incidents_api.json": ("alerts", {}, "pagerduty_incidents"),
+    "pagerduty_get_incident.json": ("alerts", {}, "pagerduty_incidents"),
     "pagerduty_log_entries.json": ("alerts", {}, "pagerduty_log_entries"),
     "pagerduty_incidents_outages.json": ("alerts", {}, "pagerduty_incidents"),
     "pagerduty_log_entries_incidents.json": ("alerts", {}, "pagerduty_log_entries"),
