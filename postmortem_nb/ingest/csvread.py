@@ -3,7 +3,8 @@
 Returns a pandas frame of the source columns plus ``_line`` (the physical line where
 each record starts, counted from the top of the file: blank lines or Excel's "sep=;"
 hint before the header count too, see ``Source.skip_lines``). Rows pyarrow cannot split
-into the header's number of fields are skipped and reported with their line numbers.
+into the header's number of fields are skipped and reported with their line numbers;
+they count toward the bad-row limit with bad times (frame.py, ``POSTMORTEM_MAX_BAD_ROWS``).
 
 Three paths, fastest first: big files (plain or gzip) in 8 MB slices parsed on every
 core (``read_chunked``, parallel.py; accepted only when every line is one row);
@@ -327,6 +328,7 @@ def read_csv(
     invalid: list[dict] = []
     shape = _row_shape(src, delimiter, len(columns))
     swallowing: list[tuple[int, str]] = []  # ragged rows that hold an open quote's lines
+    names = ", ".join(columns[:10]) + (", ..." if len(columns) > 10 else "")  # for the reason
 
     def on_invalid(row) -> str:
         text = row.text or ""
@@ -337,7 +339,8 @@ def read_csv(
                 {
                     "file": str(src.path),
                     "line": row.number,
-                    "reason": f"expected {row.expected_columns} fields, found {row.actual_columns}",
+                    "reason": f"expected {row.expected_columns} fields ({names}), "
+                    f"found {row.actual_columns}",
                     "value": (row.text or "")[:200],
                 }
             )

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..errors import MissingColumnError, ParameterError, TimestampError
+from ..errors import InputFormatError, MissingColumnError, ParameterError, TimestampError
 from ..severity import is_numeric_scale, normalize_severity
 from .formats import OPTION_KEYS, Format, loose_columns, mapping_sources
 from .timestamps import UTC_DTYPE, TimeRule, parse_times
@@ -211,10 +211,16 @@ def canonical_frame(
     rule: TimeRule,
     tz: str | None,
     derived: Mapping[str, pd.Series] | None = None,
+    unread: list[dict] | None = None,
+    unread_count: int = 0,
 ) -> tuple[pd.DataFrame, Report]:
-    """Map, parse times, drop rows with bad required times (reported), order columns."""
+    """Map, parse times, drop rows with bad required times (reported), order columns.
+
+    ``unread`` (examples) and ``unread_count`` are the rows the reader already skipped
+    (a CSV row with the wrong number of fields): they count toward the bad-row limit too.
+    """
     columns, required, time_cols = KIND_COLUMNS[kind]
-    rep = Report()
+    rep = Report(skipped=list(unread or []), skipped_count=unread_count)
     spec: dict[str, object] = dict(fmt.mapping)
     spec.update(user_cols)
     values: dict[str, pd.Series] = {}
@@ -274,6 +280,7 @@ def canonical_frame(
             msg = f"{name}: {int(bad.sum())} unparseable {canon} values left empty"
             rep.warnings.append(msg)
         values[canon] = parsed.values
+    _check_bad_share(rep, unread_count, n + unread_count, int(keep.sum()), path, primary)
     if kind == "alerts":
         sev_raw = values.get("severity_raw")
         if sev_raw is None and "severity" in values:
@@ -364,15 +371,34 @@ def _report_bad(rep, bad, parsed, src, lines, path, canon, n) -> None:
     )
     rep.warnings.append(msg)
     log.warning(msg)
+
+
+def _check_bad_share(rep, unread: int, total: int, kept: int, path, column) -> None:
+    """Raise when the rows left out (skipped by the reader, or with a bad time) are more
+    than the limit's share of the file's rows, or are all of them whatever the limit."""
+    bad = rep.skipped_count
     limit = max_bad_fraction()
-    if len(idx) > limit * n:
-        examples = "; ".join(
-            f"line {r['line']}: {r['value']!r} ({r['reason']})" for r in rep.skipped[:5]
+    if not bad or (bad <= limit * total and kept):
+        return
+    times = bad - unread
+    parts = [f"{unread} with the wrong number of fields"] if unread else []
+    if times:
+        parts.append(f"{times} with a bad {column}")
+    examples = sorted(rep.skipped, key=lambda r: r["line"])[:5]
+    first = "; ".join(f"line {r['line']}: {r['reason']}: {r['value']!r}" for r in examples)
+    if bad > limit * total:
+        what = (
+            f"{bad} of {total} rows ({bad / total:.1%}) could not be read ({', '.join(parts)}), "
+            f"above the {limit * 100:g}% limit; set e.g. {MAX_BAD_ENV}=5% to allow more"
         )
-        raise TimestampError(
-            f"{len(idx)} of {n} rows ({len(idx) / n:.1%}) have a bad {canon}, above the "
-            f"{limit:.0%} limit ({MAX_BAD_ENV} to change it). First: {examples}.",
-            path=path,
-            line=int(lines[idx[0]]),
-            column=canon,
+    else:
+        what = (
+            f"none of the {total} rows could be read ({', '.join(parts)}): nothing is left "
+            f"to load, whatever {MAX_BAD_ENV} allows"
         )
+    raise (InputFormatError if unread else TimestampError)(
+        f"{what}. First: {first}.",
+        path=path,
+        line=int(examples[0]["line"]) if examples else None,
+        column=None if unread else column,
+    )

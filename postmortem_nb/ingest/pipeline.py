@@ -78,7 +78,8 @@ def read_source(
     """
     container = container_of(src, kind)
     skipped: list[dict] = []
-    skipped_count = 0
+    skipped_count = unread_count = 0
+    unread: list[dict] = []  # rows the CSV reader skipped: they count toward the bad-row limit
     warnings = list(src.warnings)
     parents = None
     if container == "json":
@@ -108,15 +109,17 @@ def read_source(
         table = None
         if window is not None:
             table = _read_window(src, plan, window, tz, time_rule(fmt, opts))
-        if table is None:
+        if table is not None:  # its count covers the whole file, not its rows: not a share
+            skipped, skipped_count = table.skipped, table.skipped_count
+        else:
             table = csvread.read_csv(
                 src,
                 string_columns=plan.strings - plan.utc,
                 utc_columns=plan.utc,
                 names=plan.names if plan.renamed else None,
             )
+            unread, unread_count = table.skipped, table.skipped_count
         raw = table.frame
-        skipped, skipped_count = table.skipped, table.skipped_count
         warnings.extend(table.warnings)
     rule = time_rule(fmt, opts)
     if container == "json" and fmt.zone_key:
@@ -140,6 +143,8 @@ def read_source(
         rule=rule,
         tz=tz,
         derived=derived,
+        unread=unread,
+        unread_count=unread_count,
     )
     rep.skipped = skipped + rep.skipped
     rep.skipped_count += skipped_count

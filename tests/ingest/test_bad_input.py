@@ -172,6 +172,57 @@ def test_rows_with_wrong_field_count_are_skipped_and_reported(tmp_path):
     assert list(df["_line"][:5]) == [2, 3, 4, 5, 7]
 
 
+def test_a_file_whose_every_row_is_ragged_is_an_error(tmp_path, monkeypatch):
+    """It once loaded as an empty frame, exit 0: every row skipped is not a success."""
+    text = "timestamp,message\n2026-03-10T14:00:00Z,a,extra,more\n2026-03-10T14:00:01Z\n"
+    p = write(tmp_path, "ragged.csv", text)
+    with pytest.raises(InputFormatError) as err:
+        load_logs(p)
+    msg = str(err.value)
+    assert str(p) in msg
+    assert "2 of 2 rows (100.0%)" in msg
+    assert "line 2: expected 2 fields (timestamp, message), found 4" in msg
+    assert "line 3: expected 2 fields (timestamp, message), found 1" in msg
+    assert "POSTMORTEM_MAX_BAD_ROWS" in msg
+    assert err.value.line == 2
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "100%")  # no limit makes nothing readable
+    with pytest.raises(InputFormatError, match="none of the 2 rows"):
+        load_logs(p)
+
+
+def test_one_ragged_row_in_50_is_above_the_limit(tmp_path, monkeypatch):
+    """1 of 50 is 2%: above 1% whatever the file's size, as for bad timestamps."""
+    body = rows(50).splitlines(keepends=True)
+    body[7] = "2026-03-10T14:00:07Z,INFO,api,web-1,Payment failed, retrying\n"  # line 9
+    p = write(tmp_path, "ragged.csv", HEADER + "".join(body))
+    with pytest.raises(InputFormatError) as err:
+        load_logs(p)
+    msg = str(err.value)
+    assert "1 of 50 rows (2.0%)" in msg
+    assert "line 9: expected 5 fields (timestamp, level, service, host, message), found 6" in msg
+    assert err.value.line == 9
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "5%")
+    df = load_logs(p)
+    assert len(df) == 49
+    assert df.attrs["source"]["skipped_rows"][0]["line"] == 9
+
+
+def test_ragged_rows_and_bad_timestamps_count_together(tmp_path):
+    """One of each in 150 rows is 1.3%, above the limit; either alone (0.7%) is not."""
+    body = rows(150).splitlines(keepends=True)
+    body[3] = "2026-03-10T14:00:03Z,INFO,api\n"  # line 5
+    body[40] = "not-a-time,ERROR,api,web-1,broken clock\n"  # line 42
+    with pytest.raises(InputFormatError) as err:
+        load_logs(write(tmp_path, "both.csv", HEADER + "".join(body)))
+    msg = str(err.value)
+    assert "2 of 150 rows (1.3%)" in msg
+    assert "1 with the wrong number of fields" in msg
+    assert "1 with a bad timestamp" in msg
+    assert "line 5:" in msg
+    assert "line 42:" in msg
+    assert err.value.line == 5
+
+
 def test_invalid_json_names_the_line(tmp_path):
     good = '{"timestamp": "2026-03-10T14:00:00Z", "message": "a"}'
     p = write(tmp_path, "bad.jsonl", good + "\n{oops\n")
@@ -208,7 +259,8 @@ def test_lines_before_the_header_are_skipped_and_counted(tmp_path, preamble, del
     assert any("before the header skipped" in w for w in df.attrs["source"]["warnings"])
 
 
-def test_lines_before_the_header_count_in_skipped_and_multi_line_rows(tmp_path):
+def test_lines_before_the_header_count_in_skipped_and_multi_line_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "30%")  # 1 ragged row of 4
     p = write(
         tmp_path,
         "rag.csv",
