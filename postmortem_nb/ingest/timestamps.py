@@ -1,6 +1,7 @@
 """Timestamps from any export into tz-aware UTC, or reported as bad: never guessed.
 
-Accepted: ISO 8601 with ``Z`` or offsets (mixed offsets in one file), epoch
+Accepted: ISO 8601 with ``Z`` or offsets (mixed offsets in one file; "GMT+01:00" is
+UTC plus one hour), epoch
 seconds/ms/us/ns (unit from the magnitude), naive local times in a stated zone,
 split date and time columns (joined before parsing), explicit ``strptime``
 formats (day-first is declared, never inferred), syslog-style times without a
@@ -41,6 +42,13 @@ _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
 _OFFSET = (
     r"(?:\d:\d\d(?::\d\d)?(?:[.,]\d+)?|T\d{2,6}(?:[.,]\d+)?)(?:\s+\d{4})?\s*"
     r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
+)
+# "GMT+01:00", "UTC+1", "GMT+0100 (CET)": UTC plus that offset, as Java and JavaScript write
+# it; dateutil would read "GMT+1" the POSIX way, UTC minus one hour
+_NAMED_GATE = r"(?:GMT|UTC) ?[+-]\d"
+_NAMED_OFFSET = (
+    r"^(.*\d:\d\d(?::\d\d)?(?:[.,]\d+)?)\s*(?:GMT|UTC) ?([+-])(\d\d?)(?::?(\d\d))?"
+    r"(?:\s*\([^)]*\))?(\s+\d{4})?$"
 )
 _SYSLOG = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d")
 _KIBANA = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} @ \d\d:\d\d:\d\d")
@@ -114,13 +122,28 @@ def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
     return _ns(pd.to_datetime(num, unit=unit, utc=True, errors="coerce"))
 
 
+def _named_offsets(s: pd.Series) -> pd.Series:
+    """Rewrite "… 14:00 GMT+1" as "… 14:00 +01:00", an offset every parser reads with its
+    sign (a year after it, as Java writes, moves before it, as git writes)."""
+    named = s.str.contains(_NAMED_GATE, regex=True).fillna(False).astype(bool)
+    if not named.any():
+        return s
+    p = s[named].str.extract(_NAMED_OFFSET)
+    fixed = p[0] + p[4].fillna("") + " " + p[1] + p[2].str.zfill(2) + ":" + p[3].fillna("00")
+    fixed = fixed.reindex(s.index)
+    return s.where(fixed.isna(), fixed)
+
+
 def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     """(naive, zoned in UTC) for values ISO 8601 did not read, parsed the dateutil way.
 
     dateutil also reads zone names ("Tue Mar 10 14:00:00 UTC 2026", "… 14:00 GMT"): those
     values are aware and must not be localised again. Zoned and unzoned values side by
     side make pandas refuse the whole column, so then each is parsed alone.
+    "GMT+1" is rewritten first (only here: ISO 8601 never reads it, and the fast path is
+    spared the pass).
     """
+    values = _named_offsets(values)
     naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     zoned = pd.Series(pd.NaT, index=values.index, dtype=UTC_DTYPE)
     # dateutil completes a date from today ("12:00" is today at noon): without a year in

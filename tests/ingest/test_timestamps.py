@@ -241,3 +241,33 @@ def test_float_epoch_seconds_round_to_microseconds():
     got = parse_times(pd.Series([1773151331.004, 1773151331.000001]))
     assert list(got.values) == [T("2026-03-10T14:02:11.004Z"), T("2026-03-10T14:02:11.000001Z")]
     assert parse_times(pd.Series([1773151331004.5])).values[0] == T("2026-03-10T14:02:11.0045Z")
+
+
+@pytest.mark.parametrize(
+    ("values", "utc"),
+    [
+        # one offset in the whole column went through dateutil, which reads "GMT+1" the POSIX
+        # way (UTC minus one hour); several offsets happened to read right
+        (["2026-03-10 14:00:00 GMT+01:00", "2026-03-10 14:05:00 GMT+01:00"], "13:00"),
+        (["2026-03-10 14:00:00 GMT+01:00", "2026-03-10 14:00:00 GMT-05:00"], "13:00"),
+        (["2026-03-10 14:00:00 UTC+1"], "13:00"),
+        (["2026-03-10 14:00:00 GMT-5", "2026-03-10 19:00:00Z"], "19:00"),
+        (["2026-03-10 14:00:00 GMT-5", "2026-03-10 20:00:00"], "19:00"),
+        (["Tue Mar 10 14:00:00 GMT+01:00 2026"], "13:00"),  # Java's Date.toString()
+        (["Tue Mar 10 2026 14:00:00 GMT+0100 (Central European Standard Time)"], "13:00"),  # JS
+    ],
+)
+def test_gmt_plus_offsets_mean_utc_plus_that_offset(values, utc):
+    got = parse(values, tz="Europe/Berlin")
+    assert got.values[0] == T(f"2026-03-10T{utc}Z")
+    assert not got.bad.any()
+
+
+def test_gmt_offsets_in_a_single_offset_file(tmp_path):
+    p = tmp_path / "gmt.jsonl"
+    p.write_text(
+        '{"timestamp":"2026-03-10 14:00:00 GMT+01:00","message":"a"}\n'
+        '{"timestamp":"2026-03-10 14:05:00 GMT+01:00","message":"b"}\n'
+    )
+    df = load_logs(p)
+    assert list(df["timestamp"]) == [T("2026-03-10T13:00Z"), T("2026-03-10T13:05Z")]
