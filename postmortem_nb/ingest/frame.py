@@ -266,7 +266,9 @@ def canonical_frame(
         if canon not in values:
             continue
         src = values[canon]
-        parsed = parse_times(src, tz=tz, rule=rule, what=f"{canon} values", path=path, column=canon)
+        parsed = parse_times(
+            src, tz=tz, rule=rule, what=f"{canon} values", path=path, column=canon, lines=lines
+        )
         rep.warnings.extend(parsed.warnings)
         rep.zone = rep.zone or parsed.zone_used
         bad = parsed.bad | parsed.dst

@@ -161,7 +161,9 @@ def _stated_zone(doc: jsonread.JsonDoc, key: str) -> str | None:
 def _read_window(src: Source, plan: CsvPlan, window, tz, rule):
     """Bisect (sorted, plain) or stream (gzip, unsorted); None falls back to a full read."""
     parts = window_time_sources(plan)
-    if parts is None or src.encoding != "utf-8":
+    # times without a stated year take the next year where the months wrap (Dec -> Jan),
+    # which only a read of the whole file in order can see
+    if parts is None or src.encoding != "utf-8" or rule.year is not None:
         return None
     kw = {
         "columns": plan.names,

@@ -5,7 +5,8 @@ UTC plus one hour), epoch
 seconds/ms/us/ns (unit from the magnitude), naive local times in a stated zone,
 split date and time columns (joined before parsing), explicit ``strptime``
 formats (day-first is declared, never inferred), syslog-style times without a
-year only when a year is stated, and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
+year only when a year is stated (the first row's; the next one from where the months wrap
+from December to January), and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
 
 Naive times need a zone: the zone the format or the file states (which wins over
 ``tz``, with a warning when they differ), the ``tz`` argument, or the user's
@@ -173,6 +174,45 @@ def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     return naive, zoned
 
 
+_ORDER_SLACK = pd.Timedelta("1h")  # merged hosts' clocks disagree: still "in time order"
+
+
+def _new_years(
+    naive: pd.Series, text: pd.Series, fmt: str, year: int, lines: np.ndarray | None
+) -> tuple[pd.Series, list[str]]:
+    """Times without a year, all read in the stated ``year``: in a file in time order, the
+    rows after the months wrap from December to January are in the next year (the stated
+    year is the first row's); a step back from January to December goes back a year.
+    Out of time order nothing moves, and a warning says so."""
+    t = naive.dropna()
+    m = t.dt.month.to_numpy()
+    step = ((m[:-1] == 12) & (m[1:] == 1)).astype("int64") - ((m[:-1] == 1) & (m[1:] == 12))
+    if not step.any():
+        return naive, []
+    years = pd.Series(year + np.r_[0, np.cumsum(step)], index=t.index)
+    moved = _ns(
+        pd.to_datetime(years.astype("str") + " " + text[t.index], format=fmt, errors="coerce")
+    )
+    where = "line" if lines is not None else "row"
+
+    def line(i: int) -> int:
+        return int(lines[i]) if lines is not None else i + 1
+
+    if (moved.cummax() - moved).max() > _ORDER_SLACK:
+        first = t.index[1:][step != 0][0]
+        return naive, [
+            f"the months wrap between Dec and Jan ({where} {line(first)}) but the rows are "
+            f"not in time order: every row read as {year}"
+        ]
+    out = naive.copy()
+    out[t.index] = moved
+    firsts = years.drop_duplicates().iloc[1:]
+    return out, [
+        f"rows from {where} {line(i)} on read as {y}: the months wrap from Dec to Jan"
+        for i, y in firsts.items()
+    ]
+
+
 def _date_fields(values: pd.Series) -> pd.DataFrame:
     """The first two numbers of dates written 03/10/2026 or 10.03.2026 (NaN elsewhere)."""
     return values.str.extract(_NUMERIC_DATE).astype("float64")
@@ -256,8 +296,11 @@ def parse_times(
     what: str = "timestamps",
     path: str | None = None,
     column: str | None = None,
+    lines: np.ndarray | None = None,
 ) -> ParsedTimes:
-    """Parse one column to ``datetime64[ns, UTC]``; bad values become NaT and are flagged."""
+    """Parse one column to ``datetime64[ns, UTC]``; bad values become NaT and are flagged.
+
+    ``lines`` (the file line of each value) only names lines in warnings."""
     rule = rule or TimeRule()
     if isinstance(raw, pa.Array | pa.ChunkedArray):
         if rule.format is None and (
@@ -299,7 +342,8 @@ def parse_times(
         fmt = _KIBANA_FORMAT
     if fmt is None and _SYSLOG.match(sample):
         fmt = "%b %d %H:%M:%S"
-    if fmt is not None and not re.search(r"%[Yy]", fmt):
+    yearless = fmt is not None and not re.search(r"%[Yy]", fmt)
+    if yearless:
         if rule.year is None:
             raise TimestampError(
                 f"{what} have no year (e.g. {sample!r}); state the year, e.g. "
@@ -307,7 +351,7 @@ def parse_times(
                 path=path,
                 column=column,
             )
-        s = str(rule.year) + " " + s
+        text, s = s, str(rule.year) + " " + s
         fmt = "%Y " + fmt
     if fmt is not None:
         aware = pd.Series(np.zeros(n, bool))
@@ -315,6 +359,11 @@ def parse_times(
             parsed = _ns(pd.to_datetime(s, format=fmt, errors="coerce", utc=True))
             return ParsedTimes(parsed.astype(UTC_DTYPE), present & parsed.isna().to_numpy(), none)
         naive = _ns(pd.to_datetime(s, format=fmt, errors="coerce"))
+        if yearless:
+            naive, notes = _new_years(naive, text, fmt, rule.year, lines)
+            for note in notes:
+                warnings.append(f"{os.path.basename(path) + ': ' if path else ''}{what}: {note}")
+                log.warning(warnings[-1])
         parsed_aware = None
     else:
         aware = s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)

@@ -271,3 +271,44 @@ def test_gmt_offsets_in_a_single_offset_file(tmp_path):
     )
     df = load_logs(p)
     assert list(df["timestamp"]) == [T("2026-03-10T13:00Z"), T("2026-03-10T13:05Z")]
+
+
+def test_times_without_a_year_move_to_the_next_year_where_the_months_wrap(tmp_path):
+    """LogHub's Linux log: 4 seconds across New Year were read as 364 days, in reverse."""
+    p = tmp_path / "linux.csv"
+    p.write_text(
+        "LineId,Month,Date,Time,Level,Component,PID,Content,EventId,EventTemplate\n"
+        "1,Dec,31,23:59:58,combo,sshd,1,before midnight,E1,x\n"
+        "2,Jan,1,00:00:02,combo,sshd,2,after midnight,E2,y\n"
+        "3,Jan,1,00:00:03,combo,sshd,2,after midnight,E2,y\n"
+    )
+    df = load_logs(p, tz="UTC", mapping={"year": "2025"})
+    assert list(df["timestamp"]) == [
+        T("2025-12-31T23:59:58Z"), T("2026-01-01T00:00:02Z"), T("2026-01-01T00:00:03Z")
+    ]
+    warnings = df.attrs["source"]["warnings"]
+    assert any("rows from line 3 on read as 2026" in w and "Dec to Jan" in w for w in warnings)
+
+
+def test_syslog_times_across_new_year_with_clocks_a_second_apart():
+    got = parse(
+        ["Dec 31 23:59:58", "Jan  1 00:00:02", "Dec 31 23:59:59", "Jan  1 00:00:03"],
+        tz="UTC",
+        rule=TimeRule(year=2026),
+    )
+    assert list(got.values) == [
+        T("2026-12-31T23:59:58Z"), T("2027-01-01T00:00:02Z"),
+        T("2026-12-31T23:59:59Z"), T("2027-01-01T00:00:03Z"),
+    ]
+    assert any("read as 2027" in w for w in got.warnings)
+
+
+def test_months_that_wrap_out_of_time_order_keep_the_stated_year():
+    # a year of logs sorted by host, not time: December of one host before January of the next
+    got = parse(
+        ["Jan  5 10:00:00", "Dec 20 10:00:00", "Jan  6 10:00:00", "Dec 21 10:00:00"],
+        tz="UTC",
+        rule=TimeRule(year=2026),
+    )
+    assert [t.year for t in got.values] == [2026] * 4
+    assert any("not in time order" in w for w in got.warnings)

@@ -128,3 +128,20 @@ def test_window_bounds_finer_than_a_microsecond(tmp_path, caplog):
     assert got["message"].iloc[-1] == "m 8000"  # 8000 * 250 ns is the last < hi
     assert len(got) == 4000
     assert got["_line"].iloc[0] == 4003
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_window_on_syslog_times_across_new_year(tmp_path, gz):
+    """A window read parses part of a file: the year would restart at each probe or batch."""
+    t0 = pd.Timestamp("2026-12-31T20:00:00")
+    rows = [f"{(t0 + pd.Timedelta(minutes=i)):%b %e %H:%M:%S},m {i}\n" for i in range(8 * 60)]
+    data = ("timestamp,message\n" + "".join(rows)).encode()
+    p = tmp_path / ("syslog.csv.gz" if gz else "syslog.csv")
+    p.write_bytes(gzip.compress(data) if gz else data)
+    got = load_logs(
+        p, tz="UTC", mapping={"year": "2026"},
+        start="2027-01-01T01:00:00Z", end="2027-01-01T02:00:00Z",
+    )
+    assert len(got) == 60
+    assert got["message"].iloc[0] == "m 300"
+    assert got["_line"].iloc[0] == 302
