@@ -2,7 +2,8 @@
 
 Accepted: ISO 8601 with ``Z`` or offsets (mixed offsets in one file; "GMT+01:00" is
 UTC plus one hour), epoch
-seconds/ms/us/ns (unit from the magnitude), naive local times in a stated zone,
+seconds/ms/us/ns (each value's unit from its magnitude, a mix is reported; also among
+date strings), naive local times in a stated zone,
 split date and time columns (joined before parsing), explicit ``strptime``
 formats (day-first is declared, never inferred), syslog-style times without a
 year only when a year is stated (the first row's; the next one from where the months wrap
@@ -107,20 +108,62 @@ def _ns(t: pd.Series) -> pd.Series:
     return t.where((t >= lo) & (t <= hi)).astype(UTC_DTYPE if tz is not None else "M8[ns]")
 
 
-def _epoch(num: pd.Series, unit: str | None) -> pd.Series:
-    if unit is None:
-        values = np.abs(num.to_numpy(dtype="float64", na_value=np.nan))
-        values = values[np.isfinite(values)]
-        if not len(values):  # nothing to read a unit from: every value is missing
-            return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
-        mag = float(np.median(values))
-        unit = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
+_UNITS = ("s", "ms", "us", "ns")
+_UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def _epoch(
+    num: pd.Series, unit: str | None, lines: np.ndarray | None = None
+) -> tuple[pd.Series, list[str]]:
+    """Epoch numbers as UTC, and warnings. Without a stated unit each value's unit comes from
+    its magnitude (< 1e11 s, < 1e14 ms, < 1e17 us, else ns: each a date after 1973), so
+    seconds among milliseconds are read as seconds, said in a warning, never put in 1970."""
+    if unit is not None:
+        return _epoch_in(num, unit), []
+    values = np.abs(num.to_numpy(dtype="float64", na_value=np.nan))
+    finite = np.isfinite(values)
+    if not finite.any():  # nothing to read a unit from: every value is missing
+        return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE), []
+    bounds = [1e11, 1e14, 1e17]
+    ends = np.searchsorted(bounds, [np.nanmin(values), np.nanmax(values)], side="right")
+    if ends[0] == ends[1]:  # one unit: the common case, no per-value pass
+        return _epoch_in(num, _UNITS[ends[0]]), []
+    k = np.searchsorted(bounds, values, side="right")
+    counts = np.bincount(k[finite], minlength=4)
+    main = int(counts.argmax())
+    out = pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
+    notes = []
+    for u in np.flatnonzero(counts):
+        rows = finite & (k == u)
+        out[rows] = _epoch_in(num[rows], _UNITS[u])
+        if u != main:
+            notes.append(
+                f"{counts[u]} epoch values in {_UNIT_NAMES[u]} among {_UNIT_NAMES[main]}, "
+                f"read in their own unit ({_at(np.flatnonzero(rows), lines)})"
+            )
+    return out, notes
+
+
+def _epoch_in(num: pd.Series, unit: str) -> pd.Series:
     if unit in ("s", "ms") and pd.api.types.is_float_dtype(num.dtype):
         # 1773151331.004 s is not exact in binary (…11.003999949): fractions of a second
         # or a millisecond are written to the microsecond at most, so round there
         num = (num.astype("float64") * (1e6 if unit == "s" else 1e3)).round()
         unit = "us"
     return _ns(pd.to_datetime(num, unit=unit, utc=True, errors="coerce"))
+
+
+def _at(idx: np.ndarray, lines: np.ndarray | None) -> str:
+    """"line 2" or "lines 2, 5, ..." for positions; rows counted from 1 without lines."""
+    nums = [int(lines[i]) if lines is not None else int(i) + 1 for i in idx[:10]]
+    word = ("line" if lines is not None else "row") + ("s" if len(idx) > 1 else "")
+    return f"{word} {', '.join(map(str, nums))}{', ...' if len(idx) > 10 else ''}"
+
+
+def _note(warnings: list[str], path: str | None, what: str, notes: list[str]) -> None:
+    for note in notes:
+        warnings.append(f"{os.path.basename(path) + ': ' if path else ''}{what}: {note}")
+        log.warning(warnings[-1])
 
 
 def _named_offsets(s: pd.Series) -> pd.Series:
@@ -193,22 +236,17 @@ def _new_years(
     moved = _ns(
         pd.to_datetime(years.astype("str") + " " + text[t.index], format=fmt, errors="coerce")
     )
-    where = "line" if lines is not None else "row"
-
-    def line(i: int) -> int:
-        return int(lines[i]) if lines is not None else i + 1
-
     if (moved.cummax() - moved).max() > _ORDER_SLACK:
-        first = t.index[1:][step != 0][0]
+        first = t.index[1:][step != 0][:1]
         return naive, [
-            f"the months wrap between Dec and Jan ({where} {line(first)}) but the rows are "
+            f"the months wrap between Dec and Jan ({_at(first, lines)}) but the rows are "
             f"not in time order: every row read as {year}"
         ]
     out = naive.copy()
     out[t.index] = moved
     firsts = years.drop_duplicates().iloc[1:]
     return out, [
-        f"rows from {where} {line(i)} on read as {y}: the months wrap from Dec to Jan"
+        f"rows from {_at(np.array([i]), lines)} on read as {y}: the months wrap from Dec to Jan"
         for i, y in firsts.items()
     ]
 
@@ -318,6 +356,7 @@ def parse_times(
             return ParsedTimes(fast, np.zeros(len(s), bool), np.zeros(len(s), bool))
     n = len(s)
     none = np.zeros(n, bool)
+    warnings: list[str] = []
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if s.dtype == UTC_DTYPE:  # read as UTC already (Arrow): no 40 MB copy per 5M rows
             return ParsedTimes(s, none, none.copy())
@@ -325,19 +364,22 @@ def parse_times(
             return ParsedTimes(s.dt.tz_convert("UTC").astype(UTC_DTYPE), none, none.copy())
         s = s.astype("str").where(s.notna())
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        out = _epoch(s, rule.unit).astype(UTC_DTYPE)
-        return ParsedTimes(out, (s.notna() & out.isna()).to_numpy(), none.copy())
+        out, notes = _epoch(s, rule.unit, lines)
+        out = out.astype(UTC_DTYPE)
+        _note(warnings, path, what, notes)
+        return ParsedTimes(out, (s.notna() & out.isna()).to_numpy(), none.copy(), None, warnings)
     s = s.astype("str").str.strip()
     s = s.where(s.notna() & (s != ""))
     present = s.notna().to_numpy()
     if not present.any():
         return ParsedTimes(pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE), none, none.copy())
     sample = s[present].iloc[0]
-    warnings: list[str] = []
     fmt = rule.format
     if fmt is None and _EPOCH.match(sample) and s[present].str.match(_EPOCH.pattern).all():
-        out = _epoch(pd.to_numeric(s, errors="coerce"), rule.unit).astype(UTC_DTYPE)
-        return ParsedTimes(out, present & out.isna().to_numpy(), none.copy())
+        out, notes = _epoch(pd.to_numeric(s, errors="coerce"), rule.unit, lines)
+        out = out.astype(UTC_DTYPE)
+        _note(warnings, path, what, notes)
+        return ParsedTimes(out, present & out.isna().to_numpy(), none.copy(), None, warnings)
     if fmt is None and _KIBANA.match(sample):
         fmt = _KIBANA_FORMAT
     if fmt is None and _SYSLOG.match(sample):
@@ -361,9 +403,7 @@ def parse_times(
         naive = _ns(pd.to_datetime(s, format=fmt, errors="coerce"))
         if yearless:
             naive, notes = _new_years(naive, text, fmt, rule.year, lines)
-            for note in notes:
-                warnings.append(f"{os.path.basename(path) + ': ' if path else ''}{what}: {note}")
-                log.warning(warnings[-1])
+            _note(warnings, path, what, notes)
         parsed_aware = None
     else:
         aware = s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
@@ -421,4 +461,16 @@ def parse_times(
     if parsed_aware is not None:
         out = out.where(~aware, parsed_aware.astype(UTC_DTYPE))
     bad = present & out.isna().to_numpy() & ~dst
+    if rule.format is None and bad.any():  # epoch numbers among date strings (JSON mixes them)
+        num = s[bad].where(s[bad].str.match(_EPOCH.pattern))
+        if num.notna().any():
+            t, _ = _epoch(pd.to_numeric(num), None)
+            out[num.index] = t.astype(UTC_DTYPE)
+            read = num.index[t.notna()].to_numpy()
+            bad[read] = False
+            if len(read):
+                _note(warnings, path, what, [
+                    f"{len(read)} epoch numbers among date strings, read by their magnitude "
+                    f"({_at(read, lines)})"
+                ])
     return ParsedTimes(out, bad, dst, zone_used, warnings)

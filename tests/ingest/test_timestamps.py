@@ -312,3 +312,34 @@ def test_months_that_wrap_out_of_time_order_keep_the_stated_year():
     )
     assert [t.year for t in got.values] == [2026] * 4
     assert any("not in time order" in w for w in got.warnings)
+
+
+def test_an_epoch_in_another_unit_than_its_column_is_read_in_its_own_unit(tmp_path):
+    """The unit came from the column's median: seconds among milliseconds landed in 1970."""
+    p = tmp_path / "epochs.csv"
+    p.write_text("timestamp,message\n1773151331,a\n1773151332004,b\n1773151333004,c\n")
+    df = load_logs(p)
+    assert list(df["timestamp"]) == [
+        T("2026-03-10T14:02:11Z"), T("2026-03-10T14:02:12.004Z"), T("2026-03-10T14:02:13.004Z")
+    ]
+    assert any(
+        "1 epoch values in seconds" in w and "milliseconds" in w and "line 2" in w
+        for w in df.attrs["source"]["warnings"]
+    )
+    got = parse_times(pd.Series([1773151331004, 1773151332, 1773151333004]))
+    assert got.values[1] == T("2026-03-10T14:02:12Z")
+    assert any("row 2" in w for w in got.warnings)
+
+
+def test_epoch_numbers_among_iso_strings_are_read_by_their_magnitude(tmp_path):
+    p = tmp_path / "mixed.jsonl"
+    p.write_text(
+        '{"timestamp":1773151331004,"message":"a"}\n'
+        '{"timestamp":"2026-03-10T14:02:12Z","message":"b"}\n'
+        '{"timestamp":"1773151333","message":"c"}\n'
+    )
+    df = load_logs(p)
+    assert list(df["timestamp"]) == [
+        T("2026-03-10T14:02:11.004Z"), T("2026-03-10T14:02:12Z"), T("2026-03-10T14:02:13Z")
+    ]
+    assert any("epoch" in w and "lines 1, 3" in w for w in df.attrs["source"]["warnings"])
