@@ -12,21 +12,8 @@ import os
 import pandas as pd
 
 from ..errors import ParameterError
+from ..timeutil import to_utc
 from .pipeline import load
-
-
-def _bound(value, name: str) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"{name}={value!r} is not a time (use ISO 8601, e.g. 2026-03-10T14:00:00Z)"
-        ) from exc
-    if ts.tzinfo is None:
-        raise ParameterError(f"{name}={value!r} has no zone: add Z or an offset")
-    return ts.tz_convert("UTC")
 
 
 def load_logs(
@@ -40,9 +27,10 @@ def load_logs(
 ) -> pd.DataFrame:
     """Logs from any supported export as a canonical frame (schema.LOG_COLUMNS + extras).
 
-    ``start`` (inclusive) and ``end`` (exclusive) are tz-aware times or ISO strings.
+    ``start`` (inclusive) and ``end`` (exclusive) are times or ISO strings; naive ones are
+    read in ``tz`` (an error without it, or when DST makes them ambiguous or non-existent).
     """
-    lo, hi = _bound(start, "start"), _bound(end, "end")
+    lo, hi = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
     if lo is not None and hi is not None and hi <= lo:
         raise ParameterError(f"end ({end}) must be after start ({start})")
     window = (lo, hi) if lo is not None or hi is not None else None

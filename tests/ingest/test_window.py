@@ -8,6 +8,7 @@ import random
 import pandas as pd
 import pytest
 
+from postmortem_nb.errors import ParameterError
 from postmortem_nb.ingest import load_logs
 
 START, END = "2026-03-10T12:00:00Z", "2026-03-10T14:00:00Z"
@@ -145,3 +146,13 @@ def test_window_on_syslog_times_across_new_year(tmp_path, gz):
     assert len(got) == 60
     assert got["message"].iloc[0] == "m 300"
     assert got["_line"].iloc[0] == 302
+
+
+def test_naive_window_bounds_are_read_in_tz(day_file):
+    got = load_logs(day_file, tz="Europe/Berlin", start="2026-03-10 13:00", end="2026-03-10 15:00")
+    want = expected(day_file)  # 12:00Z-14:00Z
+    pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(ParameterError, match="no time zone"):
+        load_logs(day_file, start="2026-03-10 13:00")
+    with pytest.raises(ParameterError, match="does not exist in Europe/Berlin"):
+        load_logs(day_file, tz="Europe/Berlin", start="2026-03-29 02:30")
