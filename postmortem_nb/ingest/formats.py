@@ -7,7 +7,8 @@ first format in ``FORMATS`` whose ``detect`` keys are all present (and whose
 
 Mapping values (canonical -> source) may be:
   * a column name (dotted for nested JSON), e.g. ``"jsonPayload.message"``;
-  * a list of alternatives, the first non-empty value per row wins;
+  * a list of alternatives, the first non-empty value per row wins (an alternative
+    holding any value that did not win stays an extra column, frame.resolve);
   * ``"A+B"``: columns joined with a space (split date and time columns);
   * ``"=text"``: a constant (e.g. ``{"service": "=checkout-api"}`` for ``git log``).
 A few mapping keys are options, not columns: ``time_format`` (strptime),

@@ -155,7 +155,12 @@ def _blank(s: pd.Series) -> pd.Series:
 
 
 def resolve(raw: pd.DataFrame, spec: object, *, path: str, canonical: str, user: bool):
-    """One canonical column from a mapping value; (series or None, source columns used)."""
+    """One canonical column from a mapping value; (series or None, source columns used).
+
+    Of a list of candidates, one counts as used only when every value it holds went into
+    the column; any other (the rule name beside its summary, a label not read as service,
+    a fallback that filled some rows but holds more) stays an extra: nothing is lost.
+    """
     cols = set(raw.columns)
     if isinstance(spec, str) and spec.startswith("="):
         return pd.Series(spec[1:], index=raw.index, dtype="str"), []
@@ -163,10 +168,13 @@ def resolve(raw: pd.DataFrame, spec: object, *, path: str, canonical: str, user:
         present = [c for c in spec if c in cols]
         if not present:
             return None, []
-        out = raw[present[0]]
+        out, used = raw[present[0]], present[:1]
         for c in present[1:]:
-            out = out.where(~_blank(out), raw[c])
-        return out, present
+            filled = ~_blank(out)
+            if not (filled & ~_blank(raw[c])).any():
+                used.append(c)
+            out = out.where(filled, raw[c])
+        return out, used
     spec = str(spec)
     if spec in cols:
         return raw[spec], [spec]

@@ -207,6 +207,22 @@ def test_alertmanager_webhook(data):
     assert replica["x_labels.role"] == "replica"
     assert replica["status"] == "firing"
     assert pd.isna(replica["resolved_at"])
+    # candidates that supplied no value are kept: the rule name beside its summary
+    assert row["x_labels.alertname"] == "PostgresHighCPU"
+    assert row["x_labels.job"] == "postgres-exporter"
+    assert "x_annotations.summary" not in df.columns  # it is the title
+    assert "x_labels.service" not in df.columns
+
+
+def test_alertmanager_webhook_kubernetes_keeps_rule_name_and_namespace(data):
+    # a real kube-state-metrics alert: summary set, service from job, namespace beside it
+    df = load_alerts(data / "alertmanager_webhook_k8s.json")
+    row = df.iloc[0]
+    assert row["title"] == "Kubernetes Deployment Replicas Mismatch"
+    assert row["service"] == "eric-pm-kube-state-metrics"
+    assert row["x_labels.alertname"] == "Deployment"
+    assert row["x_labels.namespace"] == "eric-eo-cm-ci406"
+    assert "x_labels.job" not in df.columns
 
 
 def test_alertmanager_webhook_json_lines(data):
@@ -261,6 +277,8 @@ def test_alertmanager_api_alerts(data):
     assert a.loc["3f9a0c1d22e4b511", "severity"] == "SEV2"
     assert a.loc["77aa0c1d22e4b599", "title"] == "NodeDiskFilling"  # no summary
     assert a.loc["77aa0c1d22e4b599", "service"] == "node-exporter"
+    # alertname gave one title, but the other alert's rule name is only there: kept for both
+    assert a["x_labels.alertname"].tolist() == ["CheckoutLatencyHigh", "NodeDiskFilling"]
 
 
 def test_alertmanager_groups(data):
@@ -304,6 +322,7 @@ def test_grafana_webhook(data):
     assert pd.isna(df.loc[1, "service"])
     assert pd.isna(df.loc[1, "severity_raw"])
     assert df.loc[1, "x_labels.region"] == "eu-west-1"
+    assert df.loc[0, "x_labels.alertname"] == "Checkout error rate"  # the rule's name
 
 
 def test_webhook_alerts_without_fingerprint_are_told_apart_by_their_labels(tmp_path):
@@ -376,6 +395,23 @@ def test_kibana_csv_display_format_needs_zone(data):
     assert "http.response.status_code" in df.columns
 
 
+def test_kibana_csv_coalesced_host_keeps_the_values_not_taken(tmp_path):
+    # host.name empty on one row: host.hostname fills it, but it holds a value on the
+    # other row too, so it stays as its own column
+    p = tmp_path / "discover.csv"
+    p.write_text(
+        '"@timestamp","log.level","service.name","host.name","host.hostname",message\n'
+        '"2026-03-10T14:02:11.004Z",ERROR,payments,"pay-1","ip-10-0-1-7",'
+        '"Payment failed"\n'
+        '"2026-03-10T14:02:12.870Z",ERROR,"checkout-api",,"ip-10-0-2-9","Upstream 503"\n',
+        encoding="utf-8",
+    )
+    df = load_logs(p)
+    assert df["host"].tolist() == ["pay-1", "ip-10-0-2-9"]
+    assert df["host.hostname"].tolist() == ["ip-10-0-1-7", "ip-10-0-2-9"]
+    assert "host.name" not in df.columns  # every value it holds is in host
+
+
 def test_cloudwatch_insights(data):
     df = load_logs(data / "cloudwatch_insights.csv")
     assert df.attrs["source"]["format"] == "cloudwatch_insights_csv"
@@ -426,6 +462,17 @@ def test_loki_jsonl(data):
     assert df.loc[1, "host"] == "payments-7c9d8-abcde"
 
 
+def test_loki_jsonl_keeps_labels_not_read_as_service(data):
+    # Loki 3 adds service_name and detected_level; app and job stay as they are
+    df = load_logs(data / "loki_logcli_v3.jsonl")
+    assert df["service"].tolist() == ["api", "api"]
+    assert df["level"].tolist() == ["info", "error"]
+    assert df["labels.app"].tolist() == ["api", "api"]
+    assert df["labels.job"].tolist() == ["board/api", "board/api"]
+    assert "labels.service_name" not in df.columns
+    assert "labels.detected_level" not in df.columns
+
+
 def test_generic_tsv_with_mapping(data):
     mapping = {
         "timestamp": "time",
@@ -459,6 +506,11 @@ def test_github_releases(data):
     assert df.loc[0, "description"] == "v2.14.0: faster cart totals"
     assert df.loc[0, "kind"] == "release"
     assert df.loc[0, "service"] == "checkout-api"
+    # the candidates not read (the draft is skipped) are kept
+    assert df.loc[0, "x_created_at"] == "2026-03-10T08:55:02Z"
+    assert df.loc[0, "x_tag_name"] == "v2.14.0"
+    assert "x_name" not in df.columns
+    assert "x_published_at" not in df.columns
 
 
 def test_git_log_with_service(data):
