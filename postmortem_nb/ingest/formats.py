@@ -340,7 +340,8 @@ FORMATS: tuple[Format, ...] = (
             ),
             "host": ("resource.labels.instance_id", "resource.labels.pod_name"),
         },
-        description="Google Cloud LogEntry JSON / JSON lines",
+        derive="gcp_logentry",
+        description="Google Cloud LogEntry JSON / JSON lines (payload, request or audit log)",
     ),
     _f(
         "loki_jsonl",

@@ -453,6 +453,31 @@ def test_gcp_logentry(data):
     assert err["timestamp"] == T("2026-03-10T14:02:11.004123Z")
 
 
+def test_gcp_logentry_cloud_run_requests_and_audit_entries(data, tmp_path):
+    # gcloud logging read --format=json: a request log and an audit log entry carry no
+    # textPayload/jsonPayload; their message comes from httpRequest or protoPayload
+    df = load_logs(data / "gcp_cloud_run.json")
+    assert df.attrs["source"]["format"] == "gcp_logentry"
+    audit, started, request = df.to_dict("records")
+    assert request["message"] == (
+        "POST https://us-central1-mybazaar-c4881.cloudfunctions.net/loginWithPin 500"
+    )
+    assert request["level"] == "ERROR"
+    assert request["service"] == "loginwithpin"
+    assert request["httpRequest.status"] == 500  # still there for impact and signals
+    assert audit["message"] == (
+        "google.cloud.serverless.internal.InternalServices.ReplaceInternalService "
+        "namespaces/mybazaar-c4881/services/loginwithpin"
+    )
+    assert audit["protoPayload.serviceName"] == "run.googleapis.com"
+    assert started["message"] == "[2025-10-15 02:25:54 +0000] [1] [INFO] Starting gunicorn 23.0.0"
+    # an export of request logs alone has no payload column at all
+    only = tmp_path / "requests.json"
+    entries = json.loads((data / "gcp_cloud_run.json").read_text(encoding="utf-8"))
+    only.write_text(json.dumps([entries[2]]), encoding="utf-8")
+    assert load_logs(only)["message"].tolist() == [request["message"]]
+
+
 def test_loki_jsonl(data):
     df = load_logs(data / "loki_logcli.jsonl")
     assert df.attrs["source"]["format"] == "loki_jsonl"

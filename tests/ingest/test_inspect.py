@@ -57,6 +57,7 @@ FIXTURES = {
     ),
     "Zookeeper_2k.log_structured.csv": ("logs", {"tz": "UTC"}, "loghub_csv"),
     "gcp_logentries.jsonl": ("logs", {}, "gcp_logentry"),
+    "gcp_cloud_run.json": ("logs", {}, "gcp_logentry"),
     "loki_logcli.jsonl": ("logs", {}, "loki_jsonl"),
     "loki_logcli_v3.jsonl": ("logs", {}, "loki_jsonl"),
     "deploys.csv": ("changes", {}, "generic_changes"),
