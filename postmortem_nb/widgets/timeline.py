@@ -50,8 +50,8 @@ def hidden_gone_html(hidden: list[str], events: Any) -> str:
         f'<p class="pm-warning pm-hidden-gone">{len(gone)} hidden event id(s) match no '
         f"event of this draft: {escape(', '.join(gone))}. The data changed since they were "
         "hidden (an event whose time moved gets a new id), so the events they meant may "
-        "show again: select them below to hide them again. The old ids stay in "
-        "analysis.json until removed with wb.store.unhide_event(id).</p>"
+        "show again: select them below to hide them again, and forget the old ids "
+        "(or wb.store.unhide_event(id)).</p>"
     )
 
 
@@ -139,13 +139,28 @@ def timeline_form(store: StoreLike, *, events: Any = None, tz: str = "UTC",
     hide_select.observe(hidden_changed, names="value")
     gone = css(w.HTML(hidden_gone_html(st.analysis.timeline.hidden_events, events)),
                "pm-hidden-gone-note")
+    forget = _button("Forget the old ids", "pm-hidden-forget", "eraser")
+
+    def forget_gone(_: Any) -> None:
+        from ..timeline import unmatched_hidden
+
+        old = set(unmatched_hidden(events, st.analysis.timeline.hidden_events))
+
+        def apply(a: Any) -> None:
+            a.timeline.hidden_events = [h for h in a.timeline.hidden_events if h not in old]
+        form.apply(apply)
+
+    forget.on_click(forget_gone)
     hide_part: list[w.Widget] = [w.HTML("<b>Hide derived events</b> (select to hide)"),
-                                 gone, hide_select] if options else []
+                                 gone, forget, hide_select] if options else []
 
     def sync_gone() -> None:
         value = hidden_gone_html(st.analysis.timeline.hidden_events, events)
         if gone.value != value:
             gone.value = value
+        forget.layout.display = "" if value else "none"
+
+    sync_gone()
 
     # -------------------------------------------------------- milestone overrides
     ms_rows = []

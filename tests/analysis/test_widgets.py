@@ -205,6 +205,26 @@ def test_timeline_form_names_hidden_ids_that_match_no_event(filled):
     assert note.value == ""
 
 
+def test_the_timeline_form_forgets_hidden_ids_that_match_no_event(filled):
+    """One click drops the stale ids; ids that still hide an event stay hidden."""
+    filled.update(lambda a: setattr(a.timeline, "hidden_events",
+                                    ["e2", "ev-5a3a2cb895", "ev-0000000001"]))
+    events = pd.DataFrame({
+        "event_id": ["e1", "e2"],
+        "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:10:00Z"]),
+        "kind": ["signal_peak", "alert_fired"], "source": ["rule: failure-rate", "alerts.csv"],
+        "service": ["", "checkout-api"], "description": ["most failures", "alert fired"],
+        "milestone": [None, None], "hidden": [False, True], "group": ["", ""],
+    })
+    live = timeline_form(filled, events=events, tz="Europe/Berlin", today=TODAY)
+    forget = find(live.widget, "pm-hidden-forget")
+    assert forget.layout.display != "none"
+    forget.click()
+    assert disk(filled)["timeline"]["hidden_events"] == ["e2"]
+    assert find(live.widget, "pm-hidden-gone-note").value == ""
+    assert forget.layout.display == "none"
+
+
 def test_timeline_form(store):
     events = pd.DataFrame({
         "event_id": ["e1", "e2"],
