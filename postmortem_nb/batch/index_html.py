@@ -53,7 +53,10 @@ tr.failed{background:#ffebe9}
 .warn{color:#9a6700}
 .why{color:#59636e;font-size:.85em}
 @media (max-width:80rem){.table-wrap{overflow-x:auto}th{position:static}}
-@media print{th{position:static}th button::after{content:""}}
+@page{size:A4 landscape;margin:12mm 10mm}
+@media print{body{margin:0;font-size:9pt}th{position:static}th button::after{content:""}
+.table-wrap{overflow:visible}th,td{padding:.2rem .3rem}.counts li{padding:.2rem .5rem}
+tr{break-inside:avoid}thead{display:table-header-group}}
 """
 
 # Sorts by each cell's data-sort (numbers when both parse, else text); no network, no eval.

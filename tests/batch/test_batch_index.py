@@ -222,3 +222,44 @@ def test_a_long_title_fits_the_index_on_a_desktop_and_a_phone(tmp_path, page, ti
     assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
     assert box.evaluate("b => b.getBoundingClientRect().right") <= 390
     assert page.console_errors == []
+
+
+# @page's size and side margins, as the index's stylesheet states them
+PAGE_JS = """() => {
+  const rule = [...document.styleSheets].flatMap(s => [...s.cssRules])
+    .find(r => r instanceof CSSPageRule);
+  return rule ? [rule.style.size, rule.style.marginLeft, rule.style.marginRight] : null;
+}"""
+
+
+@pytest.mark.browser
+def test_the_index_prints_every_column_on_the_paper(tmp_path, page):
+    """Printed, the 12-column table ran past A4's edge: the scroll box that serves phones
+    clipped Check findings and Links, which paper cannot scroll."""
+    url = _index_with_title(
+        tmp_path, "Readiness probe failing on payments-7f9c409b-b11.payments.svc.cluster.local"
+    )["html"].as_uri()
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(url)
+    size, left, right = page.evaluate(PAGE_JS)
+    assert size.lower() == "a4 landscape"
+    mm = 96 / 25.4
+    width = int((297 - float(left.removesuffix("mm")) - float(right.removesuffix("mm"))) * mm)
+    page.set_viewport_size({"width": width, "height": 700})
+    page.emulate_media(media="print")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.locator("#incidents").evaluate("t => t.getBoundingClientRect().right") <= width
+    clipped = page.evaluate("""() => [...document.querySelectorAll('body *')]
+      .filter(e => getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.tagName + '.' + e.className)""")
+    assert clipped == []
+    last = page.locator("#incidents thead th").last
+    assert last.inner_text().strip() == "Links"
+    assert last.evaluate("e => e.getBoundingClientRect().right") <= width
+    # the services and times keep their words whole
+    lines = page.eval_on_selector_all(
+        "#incidents tbody td:nth-child(5)",
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })")
+    assert set(lines) == {1}
+    assert page.pdf(prefer_css_page_size=True)[:4] == b"%PDF"
