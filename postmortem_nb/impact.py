@@ -207,7 +207,8 @@ def _revenue(
     )
 
 
-# A log export starting or ending this close to midnight covers the whole day.
+# A log export starting or ending this close to midnight covers the whole day; a
+# stretch this long without a row inside the day is not covered.
 DAY_EDGE = pd.Timedelta("30min")
 
 
@@ -223,25 +224,30 @@ def _day_shares(
     """Shares of the team-zone day of impact start, over the hours the logs cover of it.
 
     ``logged`` holds every log row's time (all services): a log export of 07:00-12:00
-    gives the share of those 5 hours, and says so, never "of the day".
+    gives the share of those 5 hours, and says so, never "of the day". A gap of more
+    than ``DAY_EDGE`` without any row inside the day (a collector down, a missing file)
+    is not covered either: "00:00–02:10 and 08:05–24:00 (18.1 h of 24 h)".
     """
     day0 = start.tz_convert(tz).normalize()
     day1 = (day0 + pd.Timedelta(days=1)).normalize()
     d0, d1 = day0.tz_convert("UTC"), day1.tz_convert("UTC")
     day = tx.loc[_in(tx["timestamp"], d0, d1)]
     label = f"{day0:%Y-%m-%d} ({tz})"
-    seen = logged.loc[_in(logged, d0, d1)]
-    first, last = (seen.min(), seen.max()) if len(seen) else (d0, d0)
-    whole = first - d0 <= DAY_EDGE and d1 - last <= DAY_EDGE
+    spans = _covered_spans(logged.loc[_in(logged, d0, d1)], d0, d1)
     day_h = (d1 - d0).total_seconds() / 3600
-    end = min(last.ceil("min"), d1)  # the last row at 11:59:59.6 ends the 11:59 minute
-    until = "24:00" if end == d1 else f"{end.tz_convert(tz):%H:%M}"
-    span = f"{first.floor('min').tz_convert(tz):%H:%M}–{until}" if len(seen) else "none of it"
-    if whole:
-        covers = f"the logs cover {span} that day, the whole day"
-        qualifier, assumptions = "", ["no gap in the logs within the day"]
+    shown = [
+        f"{a.tz_convert(tz):%H:%M}–{'24:00' if b == d1 else f'{b.tz_convert(tz):%H:%M}'}"
+        for a, b in spans
+    ]
+    span = _and(shown) if spans else "none of it"
+    first, last = spans[0][0] if spans else d0, spans[-1][1] if spans else d0
+    if len(spans) == 1 and first - d0 <= DAY_EDGE and d1 - last <= DAY_EDGE:
+        gap = f"no gap over {DAY_EDGE.total_seconds() / 60:g} min"
+        covers = f"the logs cover {span} that day, the whole day ({gap})"
+        qualifier, assumptions = "", []
     else:
-        hours = f"{round((last - first).total_seconds() / 3600, 1):g} h"
+        covered = sum((b - a).total_seconds() for a, b in spans) / 3600
+        hours = f"{round(covered, 1):g} h"
         covers = (
             f"the logs cover only {span} of that day ({hours} of {day_h:g} h): the share of "
             "those hours, not of the whole day"
@@ -267,6 +273,28 @@ def _day_shares(
             list(assumptions),
             qualifier,
         )
+
+
+def _covered_spans(seen: pd.Series, d0: pd.Timestamp, d1: pd.Timestamp
+                   ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The stretches of [d0, d1) that have log rows, split at gaps over ``DAY_EDGE``, in
+    whole minutes."""
+    if not len(seen):
+        return []
+    t = seen.sort_values().reset_index(drop=True)
+    breaks = t.diff() > DAY_EDGE
+    starts = t[breaks | (t.index == 0)].tolist()
+    ends = t[breaks.shift(-1, fill_value=True)].tolist()
+    spans = []
+    for a, b in zip(starts, ends, strict=True):
+        spans.append((a.floor("min"), min(b.ceil("min"), d1)))  # 11:59:59.6 ends 11:59
+    return spans
+
+
+def _and(items: list[str], limit: int = 4) -> str:
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _per_service(

@@ -281,6 +281,26 @@ def test_share_of_day_over_logs_of_the_whole_day():
     assert "of logs that day" not in impact_table(build_facts(s))
 
 
+def test_share_of_day_leaves_out_a_gap_in_the_logs():
+    """A collector was down 02:00-08:00: those hours are not counted as covered."""
+    logs = make_logs(
+        "2026-05-04T22:00:00Z",
+        24 * 60,
+        failures=(("2026-05-05T13:00:00Z", "2026-05-05T13:30:00Z", 0.5),),
+    )
+    at = logs["timestamp"].dt.tz_convert("Europe/Berlin")
+    logs = logs.loc[~((at.dt.hour >= 2) & (at.dt.hour < 8))].reset_index(drop=True)
+    alerts = make_alerts(
+        [{"title": "5xx", "service": "checkout-api", "start": "2026-05-05T13:04Z",
+          "end": "2026-05-05T13:40Z"}]
+    )  # fmt: skip
+    s = analyse_incident(alerts, logs, tz="Europe/Berlin")
+    fig = s.impact.figures["failed_share_of_day"]
+    assert "the logs cover only 00:00–02:00 and 08:00–24:00 of that day (18 h of 24 h)" in (
+        fig.method)
+    assert fig.qualifier == "of the 18 h of logs that day"
+
+
 def test_nothing_named_and_nothing_departing_measures_every_service():
     logs = pd.concat(
         [make_logs("2026-05-05T10:00:00Z", 300),
