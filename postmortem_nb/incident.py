@@ -133,6 +133,7 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
     """Select the incident's alerts and window the way the parameters ask."""
     from .incident_window import (
         alert_ends,
+        alert_refs,
         by_key_or_alert,
         propose_window,
         select_incident_alerts,
@@ -183,7 +184,7 @@ def choose_incident(params: Params, frames: dict[str, Any] | None = None) -> Inc
         first_alert=first,
         key=key,
         service=main_service(chosen),
-        alert_ids=[str(a) for a in chosen.get("alert_id", pd.Series(dtype=str)).dropna()],
+        alert_ids=[str(a) for a in alert_refs(alerts).loc[chosen.index] if str(a)],
         reason=reason,
         by_alert=by_alert,
     )

@@ -104,6 +104,36 @@ def incident_keys(alerts: pd.DataFrame) -> pd.Series:
     return keys.where(~keys.isin(["nan", "None", "<NA>"]), "")
 
 
+REF_SEP = "@"
+
+
+def alert_refs(alerts: pd.DataFrame) -> pd.Series:
+    """Each alert's reference: its id, or ``id@start`` (ISO 8601 UTC, to the second) when
+    the export holds that id on several rows.
+
+    Why: an Alertmanager or Grafana fingerprint names an alert *series*; each firing
+    episode is its own row with the same id. Selecting an incident by plain ids took
+    every episode of the series, days apart, into one draft. (A number reused by a tool,
+    or an export read twice, is qualified the same way.)
+    """
+    if "alert_id" not in alerts.columns:
+        return pd.Series("", index=alerts.index, dtype=object)
+    ids = alerts["alert_id"].astype("str").where(alerts["alert_id"].notna(), "").astype(object)
+    dup = ids.duplicated(keep=False) & (ids != "")
+    if dup.any():
+        starts = alerts.loc[dup, "started_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ids.loc[dup] = ids[dup] + (REF_SEP + starts.astype(object)).where(starts.notna(), "")
+    return ids
+
+
+def _refer(alerts: pd.DataFrame, values: Iterable[str]) -> pd.Series:
+    """Rows an alert reference or a plain alert id names (a plain id names every row)."""
+    wanted = {str(v).strip() for v in values}
+    refs = alert_refs(alerts)
+    plain = alerts["alert_id"].astype("str") if "alert_id" in alerts.columns else refs
+    return refs.isin(wanted) | plain.isin(wanted)
+
+
 def incident_of_alert(
     alerts: pd.DataFrame,
     alert_id: str,
@@ -120,18 +150,24 @@ def incident_of_alert(
     if "alert_id" not in alerts.columns:
         return alerts.iloc[:0]
     alerts = alerts.loc[alerts["started_at"].notna()]
-    hit = alerts["alert_id"].astype("str") == str(alert_id)
+    hit = _refer(alerts, [alert_id])
     if not hit.any():
         return alerts.iloc[:0]
     keys = incident_keys(alerts)
-    own = set(keys[hit])
-    mask = keys.isin(own - {""}).to_numpy(copy=True)
-    if "" in own:
-        loose = alerts.loc[keys == ""]
-        labels = alert_clusters(loose, gap, long_alert)
-        wanted = labels[hit.loc[loose.index]].unique()
-        mask |= alerts.index.isin(labels.index[labels.isin(wanted)])
-    return alerts.loc[mask]
+    group = ("key " + keys).astype(object)
+    loose = keys == ""
+    if loose.any():
+        labels = alert_clusters(alerts.loc[loose], gap, long_alert)
+        group.loc[loose] = "cluster " + labels.astype("str")
+    incidents = group[hit].unique()
+    if len(incidents) > 1:
+        refs = alert_refs(alerts)[hit]
+        raise ParameterError(
+            f"Alert {alert_id!r} fired in {len(incidents)} separate incidents (one alert "
+            f"series, e.g. an Alertmanager fingerprint, firing again later): "
+            f"{', '.join(refs.head(10))}. Name one of them as shown (id@start)."
+        )
+    return alerts.loc[group == incidents[0]]
 
 
 def by_key_or_alert(
@@ -175,11 +211,11 @@ def select_incident_alerts(
         return by_key_or_alert(alerts, incident_key, gap=gap)[0]
     if alert_ids is not None:
         wanted = _ids(alert_ids)
-        have = alerts["alert_id"].astype("str")
-        missing = sorted(set(wanted) - set(have))
+        have = set(alerts["alert_id"].astype("str")) | set(alert_refs(alerts))
+        missing = sorted(set(wanted) - have)
         if missing:
             raise ParameterError(f"Unknown alert id(s): {', '.join(missing)}.")
-        return alerts.loc[have.isin(wanted)]
+        return alerts.loc[_refer(alerts, wanted)]
     t0, t1 = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
     if t0 is not None or t1 is not None:
         if t0 is not None and t1 is not None and t1 <= t0:

@@ -29,7 +29,14 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..incident import main_service
-from ..incident_window import CLUSTER_GAP, LONG_ALERT, alert_clusters, alert_ends, incident_keys
+from ..incident_window import (
+    CLUSTER_GAP,
+    LONG_ALERT,
+    alert_clusters,
+    alert_ends,
+    alert_refs,
+    incident_keys,
+)
 from ..severity import normalize_severity, severity_rank
 from ..timeutil import duration, iso_z
 from ..workspace import incident_id_for
@@ -74,7 +81,8 @@ class Incident:
         }
 
 
-def _incident(chosen: pd.DataFrame, key: str | None) -> Incident:
+def _incident(chosen: pd.DataFrame, key: str | None, refs: pd.Series) -> Incident:
+    """``refs``: the export's alert references (``alert_refs``), by row."""
     ordered = chosen.sort_values("started_at", kind="stable")
     sev = ordered["severity"] if "severity" in ordered.columns else pd.Series(None, dtype=object)
     norm = [normalize_severity(s) if isinstance(s, str) else None for s in sev]
@@ -90,7 +98,7 @@ def _incident(chosen: pd.DataFrame, key: str | None) -> Incident:
                 services.append(s)
     service = main_service(chosen)
     first = ordered["started_at"].min()
-    ids = [str(a) for a in ordered["alert_id"]] if "alert_id" in ordered.columns else []
+    ids = [str(a) for a in refs.loc[ordered.index]] if "alert_id" in ordered.columns else []
     return Incident(
         id=incident_id_for(first, service, key),
         alert_ids=ids,
@@ -133,9 +141,10 @@ def find_incidents(
         )
     alerts = alerts.loc[alerts["started_at"].notna()]
     keys = incident_keys(alerts)
+    refs = alert_refs(alerts)
     incidents: list[Incident] = []
     for key, chosen in alerts.loc[keys != ""].groupby(keys[keys != ""], sort=False):
-        incidents.append(_incident(chosen, str(key)))
+        incidents.append(_incident(chosen, str(key), refs))
     loose = alerts.loc[keys == ""]
     if group_by == "service" and "service" in loose.columns:
         parts = [
@@ -147,7 +156,7 @@ def find_incidents(
     for part in parts:
         labels = alert_clusters(part, g, long_g) if len(part) else pd.Series(dtype="int64")
         for _, chosen in part.groupby(labels, sort=True):
-            incidents.append(_incident(chosen, None))
+            incidents.append(_incident(chosen, None, refs))
     incidents.sort(key=lambda i: (i.start, i.id))
     _dedupe_ids(incidents)
     return [

@@ -28,7 +28,8 @@ from ._common import map_options, out_option, param_option, print_draft, tz_opti
 )
 @click.option(
     "--incident",
-    help="Incident key, or an alert id (incident number): the incident that alert belongs to.",
+    help="Incident key, or an alert id (incident number): the incident that alert belongs to "
+    "(an id on several rows, e.g. a fingerprint that fired again: id@start as listed).",
 )
 @click.option("--start", help="Window start (ISO 8601; naive times are read in --tz).")
 @click.option("--end", help="Window end (ISO 8601).")

@@ -241,3 +241,59 @@ def test_pagerduty_log_entries_give_the_rest_export_incidents(test_data):
         assert (inc.alert_ids, inc.severity) == (rest[inc.id].alert_ids, rest[inc.id].severity)
     chosen = mark_significant(logged, Criteria.from_options())
     assert [i.id for i in chosen] == ["20260310-1406-checkout-api", "20260311-0630-payments"]
+
+
+def _alertmanager_episodes(path):
+    """A webhook log: fingerprint aa fires on 10 March and again on 12 March, where bb
+    joins it; each episode is resolved by its own notification."""
+    import json
+
+    def hook(status, *alerts):
+        return {"version": "4", "groupKey": "{}", "status": status, "receiver": "oncall",
+                "alerts": list(alerts)}  # fmt: skip
+
+    def alert(fp, name, start, end="0001-01-01T00:00:00Z", status="firing"):
+        return {"status": status, "fingerprint": fp, "startsAt": start, "endsAt": end,
+                "labels": {"alertname": name, "severity": "critical", "service": "checkout-api"},
+                "annotations": {"summary": name}}  # fmt: skip
+
+    hooks = [
+        hook("firing", alert("aa", "HighErrorRate", "2026-03-10T14:00:00Z")),
+        hook("resolved", alert("aa", "HighErrorRate", "2026-03-10T14:00:00Z",
+                               "2026-03-10T14:40:00Z", "resolved")),
+        hook("firing", alert("aa", "HighErrorRate", "2026-03-12T09:00:00Z")),
+        hook("firing", alert("bb", "LatencyHigh", "2026-03-12T09:05:00Z")),
+        hook("resolved", alert("aa", "HighErrorRate", "2026-03-12T09:00:00Z",
+                               "2026-03-12T09:30:00Z", "resolved")),
+    ]
+    path.write_text("".join(json.dumps(h) + "\n" for h in hooks))
+    return path
+
+
+def test_each_firing_episode_of_a_fingerprint_is_drafted_alone(tmp_path):
+    """A fingerprint names an alert series: batch's incident of 10 March selected both
+    episodes by their shared id, so its draft spanned two days and two incidents."""
+    from postmortem_nb.incident_window import select_incident_alerts
+
+    alerts = load_alerts(_alertmanager_episodes(tmp_path / "hooks.jsonl"))
+    incs = find_incidents(alerts)
+    assert [i.alert_ids for i in incs] == [
+        ["aa@2026-03-10T14:00:00Z"], ["aa@2026-03-12T09:00:00Z", "bb"]]
+    for inc in incs:
+        chosen = select_incident_alerts(alerts, alert_ids=inc.alert_ids)
+        assert chosen["started_at"].min() == inc.start
+        assert len(chosen) == len(inc.alert_ids)
+
+
+def test_draft_by_a_fingerprint_that_fired_twice_asks_which_episode(tmp_path):
+    path = _alertmanager_episodes(tmp_path / "hooks.jsonl")
+    with pytest.raises(ParameterError, match=(
+            r"'aa' fired in 2 separate incidents .*aa@2026-03-10T14:00:00Z, "
+            r"aa@2026-03-12T09:00:00Z\. Name one of them")):
+        workspace_for(build_params(path, extra={"incident_key": "aa"}), tmp_path / "out")
+    later = next(i for i in find_incidents(load_alerts(path)) if "bb" in i.alert_ids)
+    p = build_params(path, extra={"incident_key": "aa@2026-03-12T09:00:00Z"})
+    ws, reason = workspace_for(p, tmp_path / "out")
+    assert ws.incident_id == later.id
+    assert p.alert_ids.split(",") == later.alert_ids
+    assert reason.startswith("Window from the incident of alert aa@2026-03-12T09:00:00Z (2 alerts")
