@@ -49,6 +49,8 @@ def incident_id_for(start: datetime, service: str | None, key: str | None = None
 # How far apart in time a workspace's recorded incident and a newly found one may lie and
 # still be the same incident: alert ids of unrelated exports (1, 2, 3 ...) may coincide.
 SAME_INCIDENT_SLACK = "1D"
+# An alert episode starting this close to a workspace's recorded time is one of its own.
+EPISODE_SLACK = "15min"
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def matching_workspaces(
     slack = pd.Timedelta(SAME_INCIDENT_SLACK)
     found = []
     for name, (ids, (lo, hi)) in recorded.items():
-        shared = len(ids & wanted)
+        shared = len(ids & wanted) + len(_episodes_of(ids, wanted - ids, lo, hi))
         if not shared:
             continue
         if lo is not None and span[0] is not None and span[1] is not None and (
@@ -129,6 +131,27 @@ def matching_workspaces(
             continue
         found.append(WorkspaceMatch(name, shared, len(ids)))
     return sorted(found, key=lambda m: (-m.shared, m.incident_id))
+
+
+def _episodes_of(ids: set[str], refs: set[str], lo: Any, hi: Any) -> set[str]:
+    """The ``id@start`` references among ``refs`` that name an alert a workspace recorded
+    by its plain id (drafted before the export held that id twice), starting within the
+    workspace's recorded time: the same firing episode, not a later one of the series."""
+    import pandas as pd
+
+    out = set()
+    for ref in refs:
+        plain, sep, start = ref.rpartition("@")
+        if not sep or plain not in ids:
+            continue
+        try:
+            at = pd.Timestamp(start)
+        except (ValueError, TypeError):
+            continue
+        slack = pd.Timedelta(EPISODE_SLACK)
+        if lo is None or hi is None or lo - slack <= at <= hi + slack:
+            out.add(ref)
+    return out
 
 
 @dataclass

@@ -120,3 +120,30 @@ def test_draft_does_not_take_over_another_incidents_workspace(incident_ids, tmp_
     assert ws.incident_id != OLD_ID
     assert ws.incident_id.startswith("20260311-0210-")
     assert note == ""
+
+
+def test_a_workspace_recorded_by_a_plain_id_is_found_by_its_episode_reference(tmp_path):
+    """Drafted while the export held fingerprint fp-cpu once, the workspace recorded the
+    plain id; when fp-cpu fires again, batch names the first episode fp-cpu@start. That
+    episode is the workspace's (it starts in its time); the later one is not."""
+    from postmortem_nb.workspace import recorded_incidents, same_incident
+
+    out = tmp_path / "reports"
+    _workspace(out, "20260310-1405-checkout-api", ["fp-cpu"],
+               start="2026-03-10T14:05:00Z", end="2026-03-10T14:50:00Z")
+    recorded = recorded_incidents(out)
+    first = same_incident(recorded, "20260310-1405-payments",
+                          ["fp-cpu@2026-03-10T14:05:00Z", "fp-pay1", "fp-pay2"],
+                          (pd_ts("2026-03-10T14:05Z"), pd_ts("2026-03-10T15:00Z")))
+    assert first.incident_id == "20260310-1405-checkout-api"
+    later = same_incident(recorded, "20260310-2000-checkout-api",
+                          ["fp-cpu@2026-03-10T20:00:00Z"],
+                          (pd_ts("2026-03-10T20:00Z"), pd_ts("2026-03-10T20:30Z")))
+    assert later.incident_id == "20260310-2000-checkout-api"
+    assert later.others == []
+
+
+def pd_ts(text):
+    import pandas as pd
+
+    return pd.Timestamp(text)
