@@ -233,13 +233,20 @@ def _pin_key(ref: str, text: str, when: str, service: str, host: str) -> tuple[s
 
     Why: an export is re-made (wider, renamed) between drafts, so a file name and line
     number do not name a row for long; its time, text and origin (service, host) do. An
-    alert is its id; a template is its id (one event per template, wherever first seen).
+    alert is its id and start (a fingerprint fires again: each episode is its own, however
+    its id is spelled, ``id`` or ``id@start``); a template is its id (one event per
+    template, wherever first seen).
     """
     if ref.startswith("template "):
         return ("template", ref)
     if ref.startswith("alert "):
-        return ("alert", ref)
+        plain, sep, start = ref.removeprefix("alert ").rpartition("@")
+        alert = plain if sep and _ISO_Z.fullmatch(start) else ref.removeprefix("alert ")
+        return ("alert", alert, when)
     return ("row", when, text, service, host)
+
+
+_ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # incident_window.alert_refs
 
 
 def _same_evidence(ev: TimelineEvent, key: tuple[str, ...]) -> bool:
@@ -270,12 +277,13 @@ def pin_event(
     """Pin evidence from the raw data (a log row, alert, change, template) into the timeline.
 
     The id derives from the evidence's content (``_pin_key``: a row's time, text, service
-    and host; an alert's or template's id), not from the file and line, so pinning the same
-    row again, also from a re-exported or renamed file, keeps one event and refreshes its
-    ``source`` and ``ref``. Pins saved before (ids that hashed file and line) are matched by
-    the same content. Pinning again with a ``description`` replaces the event's description
-    (the analyst's latest words win); without one the event is kept as it is, except that
-    a template's time follows ``timestamp``. ``default_description`` is only for a new event.
+    and host; an alert's id and start; a template's id), not from the file and line, so
+    pinning the same row again, also from a re-exported or renamed file, keeps one event
+    and refreshes its ``source`` and ``ref``. Pins saved before (ids that hashed file and
+    line) are matched by the same content. Pinning again with a ``description`` replaces
+    the event's description (the analyst's latest words win); without one the event is
+    kept as it is, except that a template's time follows ``timestamp``.
+    ``default_description`` is only for a new event.
     """
     when = to_iso_z(timestamp, tz=tz)
     key = _pin_key(str(ref), str(text), when, str(service), str(host))

@@ -99,7 +99,11 @@ def log_row_pin(row: Mapping[str, Any], label: Any = None, logs: pd.DataFrame | 
 
 def alert_pin(row: Mapping[str, Any], label: Any = None, alerts: pd.DataFrame | None = None
               ) -> dict[str, Any]:
+    from ..incident_window import alert_refs
+
     alert_id = _value(row, "alert_id")
+    if alert_id is not None and alerts is not None and label in alerts.index:
+        alert_id = alert_refs(alerts).loc[label]  # id@start when the id has several rows
     title = str(_value(row, "title") or "")
     sev = _value(row, "severity")
     service = str(_value(row, "service") or "")
@@ -201,9 +205,21 @@ def _log_row(logs: pd.DataFrame | None, label: int) -> dict[str, Any]:
 
 
 def _alert_hit(alerts: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
+    """The alert ``key`` names: an id, or ``id@start`` for an id on several rows (a
+    fingerprint's firing episodes); a plain id of several episodes is refused, listed."""
+    from ..incident_window import alert_refs
+
     if alerts is None or "alert_id" not in alerts.columns:
         return None
-    hit = alerts.loc[alerts["alert_id"].astype("str").str.strip() == key]
+    refs = alert_refs(alerts)
+    hit = alerts.loc[refs == key]
+    if not len(hit):
+        hit = alerts.loc[alerts["alert_id"].astype("str").str.strip() == key]
+        episodes = list(dict.fromkeys(refs.loc[hit.index]))
+        if len(episodes) > 1:
+            raise ParameterError(
+                f"Alert {key!r} fired {len(episodes)} times in the loaded alerts: "
+                f"{', '.join(episodes[:10])}. Pin one of them by that reference.")
     return hit if len(hit) else None
 
 

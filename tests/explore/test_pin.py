@@ -279,3 +279,35 @@ def test_a_moved_pin_on_another_host_is_found_by_its_host(store, demo_logs):
     shown = analyst_events(edits, "UTC", moved)["source"].iloc[0]
     assert shown == (f"analyst: logs.csv.gz line {row['_line'] + 1000} "
                      f"(pinned as logs.csv.gz line {row['_line']})")
+
+
+def test_a_fingerprint_that_fired_twice_is_pinned_by_its_episode(store, tmp_path):
+    """Both firing episodes of Alertmanager fingerprint aa are in the loaded alerts: a plain
+    id is refused with the references listed, each episode is its own pin, and pinning the
+    second did not overwrite the first (their key was the id alone)."""
+    import postmortem_nb as pm
+
+    hook = ('{{"version":"4","groupKey":"{{}}","status":"firing","receiver":"r",'
+            '"alerts":[{{"status":"firing",'
+            '"fingerprint":"aa","startsAt":"{}","endsAt":"0001-01-01T00:00:00Z",'
+            '"labels":{{"alertname":"HighErrorRate","service":"checkout-api"}},'
+            '"annotations":{{"summary":"5xx above 5%"}}}}]}}\n')
+    path = tmp_path / "hooks.jsonl"
+    path.write_text(hook.format("2026-03-10T14:05:00Z") + hook.format("2026-03-12T09:30:00Z"))
+    alerts = pm.load_alerts(path)
+    frames = {"alerts": alerts}
+    with pytest.raises(ParameterError, match=r"'aa' fired 2 times .*aa@2026-03-10T14:05:00Z, "
+                                             r"aa@2026-03-12T09:30:00Z"):
+        pin(store, "aa", frames=frames)
+    first = pin(store, "aa@2026-03-10T14:05:00Z", description="first", frames=frames)
+    second = pin(store, alerts.iloc[1], description="second", frames=frames)
+    assert first.event_id != second.event_id
+    assert second.evidence.ref == "alert aa@2026-03-12T09:30:00Z"
+    saved = {e["evidence"]["ref"]: (e["timestamp"], e["description"])
+             for e in _saved(store)["timeline"]["added_events"]}
+    assert saved == {"alert aa@2026-03-10T14:05:00Z": ("2026-03-10T14:05:00Z", "first"),
+                     "alert aa@2026-03-12T09:30:00Z": ("2026-03-12T09:30:00Z", "second")}
+    # a pin saved by the plain id before is the same evidence as its episode's reference
+    store.pin_event("2026-03-10T14:05:00Z", "old", source="hooks.jsonl", ref="alert aa",
+                    text="5xx above 5%")
+    assert len(store.analysis.timeline.added_events) == 2
