@@ -207,9 +207,13 @@ def _revenue(
     )
 
 
-# A log export starting or ending this close to midnight covers the whole day; a
-# stretch this long without a row inside the day is not covered.
+# A log export starting or ending this close to midnight covers the whole day (or twice
+# the logs' usual spacing, for sparse logs).
 DAY_EDGE = pd.Timedelta("30min")
+# A stretch inside the day without a row is a gap in the logs (a collector down, a file
+# missing) when it lasts this long and ten times the usual spacing: a quiet night of
+# complete logs, or logs with a row every 40 minutes, are not gaps.
+DAY_GAP = pd.Timedelta("2h")
 
 
 def _day_shares(
@@ -224,16 +228,16 @@ def _day_shares(
     """Shares of the team-zone day of impact start, over the hours the logs cover of it.
 
     ``logged`` holds every log row's time (all services): a log export of 07:00-12:00
-    gives the share of those 5 hours, and says so, never "of the day". A gap of more
-    than ``DAY_EDGE`` without any row inside the day (a collector down, a missing file)
-    is not covered either: "00:00–02:10 and 08:05–24:00 (18.1 h of 24 h)".
+    gives the share of those 5 hours, and says so, never "of the day". A gap inside
+    the day (``DAY_GAP``) is not covered either: "00:00–02:10 and 08:05–24:00 (18.1 h of
+    24 h)". The day is the calendar day: 23 or 25 hours when the clocks change.
     """
     day0 = start.tz_convert(tz).normalize()
-    day1 = (day0 + pd.Timedelta(days=1)).normalize()
+    day1 = (day0 + pd.DateOffset(days=1)).normalize()  # not +24 h: 25 h in autumn
     d0, d1 = day0.tz_convert("UTC"), day1.tz_convert("UTC")
     day = tx.loc[_in(tx["timestamp"], d0, d1)]
     label = f"{day0:%Y-%m-%d} ({tz})"
-    spans = _covered_spans(logged.loc[_in(logged, d0, d1)], d0, d1)
+    spans, edge, gap = _covered_spans(logged.loc[_in(logged, d0, d1)], d1)
     day_h = (d1 - d0).total_seconds() / 3600
     shown = [
         f"{a.tz_convert(tz):%H:%M}–{'24:00' if b == d1 else f'{b.tz_convert(tz):%H:%M}'}"
@@ -241,9 +245,8 @@ def _day_shares(
     ]
     span = _and(shown) if spans else "none of it"
     first, last = spans[0][0] if spans else d0, spans[-1][1] if spans else d0
-    if len(spans) == 1 and first - d0 <= DAY_EDGE and d1 - last <= DAY_EDGE:
-        gap = f"no gap over {DAY_EDGE.total_seconds() / 60:g} min"
-        covers = f"the logs cover {span} that day, the whole day ({gap})"
+    if len(spans) == 1 and first - d0 <= edge and d1 - last <= edge:
+        covers = f"the logs cover {span} that day, the whole day (no gap over {_hm(gap)})"
         qualifier, assumptions = "", []
     else:
         covered = sum((b - a).total_seconds() for a, b in spans) / 3600
@@ -275,20 +278,29 @@ def _day_shares(
         )
 
 
-def _covered_spans(seen: pd.Series, d0: pd.Timestamp, d1: pd.Timestamp
-                   ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """The stretches of [d0, d1) that have log rows, split at gaps over ``DAY_EDGE``, in
-    whole minutes."""
+def _covered_spans(seen: pd.Series, d1: pd.Timestamp
+                   ) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], pd.Timedelta, pd.Timedelta]:
+    """(stretches of the day that have log rows, in whole minutes and split at gaps; the
+    edge and gap allowances for these logs' spacing: ``DAY_EDGE``, ``DAY_GAP``)."""
     if not len(seen):
-        return []
+        return [], DAY_EDGE, DAY_GAP
     t = seen.sort_values().reset_index(drop=True)
-    breaks = t.diff() > DAY_EDGE
+    steps = t.diff()
+    usual = steps.median() if len(t) > 1 else pd.Timedelta(0)
+    edge, gap = max(DAY_EDGE, 2 * usual), max(DAY_GAP, 10 * usual)
+    breaks = steps > gap
     starts = t[breaks | (t.index == 0)].tolist()
     ends = t[breaks.shift(-1, fill_value=True)].tolist()
     spans = []
     for a, b in zip(starts, ends, strict=True):
-        spans.append((a.floor("min"), min(b.ceil("min"), d1)))  # 11:59:59.6 ends 11:59
-    return spans
+        a, b = a.floor("min"), min(b.ceil("min"), d1)  # 11:59:59.6 ends the 11:59 minute
+        spans.append((a, max(b, min(a + pd.Timedelta("1min"), d1))))  # a lone row: its minute
+    return spans, edge, gap
+
+
+def _hm(td: pd.Timedelta) -> str:
+    minutes = td.total_seconds() / 60
+    return f"{minutes / 60:g} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes:g} min"
 
 
 def _and(items: list[str], limit: int = 4) -> str:

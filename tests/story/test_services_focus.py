@@ -301,6 +301,45 @@ def test_share_of_day_leaves_out_a_gap_in_the_logs():
     assert fig.qualifier == "of the 18 h of logs that day"
 
 
+@pytest.mark.parametrize(("times", "whole"), [
+    # a row every 40 minutes all day: sparse, not gappy
+    (pd.date_range("2026-05-05T00:00Z", "2026-05-05T23:59Z", freq="40min"), True),
+    # busy by day, a row every 40 minutes at night: a quiet night, not a gap
+    (pd.date_range("2026-05-05T00:00Z", "2026-05-05T01:00Z", freq="1min")
+     .append(pd.date_range("2026-05-05T01:40Z", "2026-05-05T05:00Z", freq="40min"))
+     .append(pd.date_range("2026-05-05T05:01Z", "2026-05-05T23:59Z", freq="1min")), True),
+    # busy all day but nothing from 02:00 to 08:00: a collector was down
+    (pd.date_range("2026-05-05T00:00Z", "2026-05-05T02:00Z", freq="1min")
+     .append(pd.date_range("2026-05-05T08:00Z", "2026-05-05T23:59Z", freq="1min")), False),
+])
+def test_a_gap_is_a_stretch_far_longer_than_the_logs_usual_spacing(times, whole):
+    from postmortem_nb.impact import _covered_spans
+
+    spans, _, _ = _covered_spans(pd.Series(times), pd.Timestamp("2026-05-06T00:00Z"))
+    assert (len(spans) == 1) is whole
+    assert all(b > a for a, b in spans)  # no empty stretch, a lone row is its minute
+
+
+def test_share_of_day_on_the_25_hour_day_when_the_clocks_go_back():
+    """Europe/Berlin, 2026-10-25: the day runs 00:00 CEST to 00:00 CET (25 h); it was an
+    empty span ("none of it ... 0 h of 0 h") and no value."""
+    logs = make_logs(
+        "2026-10-24T22:00:00Z",
+        25 * 60,
+        failures=(("2026-10-25T09:00:00Z", "2026-10-25T09:30:00Z", 0.5),),
+    )
+    alerts = make_alerts(
+        [{"title": "5xx", "service": "checkout-api", "start": "2026-10-25T09:04Z",
+          "end": "2026-10-25T09:40Z"}]
+    )  # fmt: skip
+    s = analyse_incident(alerts, logs, tz="Europe/Berlin")
+    fig = s.impact.figures["failed_share_of_day"]
+    assert fig.value is not None
+    assert fig.value > 0
+    assert "the logs cover 00:00–24:00 that day, the whole day" in fig.method
+    assert fig.qualifier == ""
+
+
 def test_nothing_named_and_nothing_departing_measures_every_service():
     logs = pd.concat(
         [make_logs("2026-05-05T10:00:00Z", 300),
