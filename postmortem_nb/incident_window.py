@@ -183,7 +183,7 @@ def by_key_or_alert(
     if len(chosen):
         return chosen, True
     known = sorted(set(keys) - {""})
-    ids = alerts["alert_id"].dropna().astype("str") if "alert_id" in alerts.columns else []
+    ids = alert_refs(alerts.loc[alerts["alert_id"].notna()]) if "alert_id" in alerts.columns else []
     raise ParameterError(
         f"No alert has incident key or alert id {value!r}. Known keys: "
         f"{', '.join(known[:10]) or '(none: the export has no incident keys)'}; alert ids: "

@@ -131,20 +131,25 @@ class ExploreSession:
         the saved ref, the line it moved to "(pinned as ...)", or "(stale: ...)".
         """
         from ..timeline import current_ref
+        from ..timeutil import to_utc
 
         logs = self.wb.frames.get("logs")
         rows = []
         for e in self.wb.store.analysis.timeline.added_events:
             if not e.pinned:
                 continue
-            at = pd.Timestamp(e.timestamp)
-            at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+            try:  # a hand-written naive time is the team's, as the report reads it
+                at = to_utc(e.timestamp, self.wb.tz, what=f"pinned event {e.event_id}")
+            except ParameterError:
+                at = None
+            evidence = {**e.evidence.extra, "source": e.evidence.source,
+                        "ref": e.evidence.ref, "text": e.evidence.text}
             rows.append({
-                "event_id": e.event_id, "timestamp": at, "service": e.service,
-                "description": e.description, "source": e.evidence.source,
-                "ref": e.evidence.ref, "text": e.evidence.text,
-                "now": current_ref({**e.evidence.extra, "source": e.evidence.source,
-                                    "ref": e.evidence.ref, "text": e.evidence.text}, at, logs),
+                "event_id": e.event_id, "timestamp": pd.NaT if at is None else at,
+                "service": e.service, "description": e.description,
+                "source": e.evidence.source, "ref": e.evidence.ref, "text": e.evidence.text,
+                "now": "(time unreadable: see postmortem check)" if at is None
+                else current_ref(evidence, at, logs),
             })
         cols = ["event_id", "timestamp", "service", "description", "source", "ref", "text", "now"]
         return pd.DataFrame(rows, columns=cols)

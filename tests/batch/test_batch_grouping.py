@@ -291,6 +291,11 @@ def test_draft_by_a_fingerprint_that_fired_twice_asks_which_episode(tmp_path):
             r"'aa' fired in 2 separate incidents .*aa@2026-03-10T14:00:00Z, "
             r"aa@2026-03-12T09:00:00Z\. Name one of them")):
         workspace_for(build_params(path, extra={"incident_key": "aa"}), tmp_path / "out")
+    # a mistyped reference is answered with the references, not the plain ids
+    with pytest.raises(ParameterError, match=(
+            r"alert ids: aa@2026-03-10T14:00:00Z, aa@2026-03-12T09:00:00Z, bb\.")):
+        workspace_for(build_params(path, extra={"incident_key": "aa@2026-03-12T09:00Z"}),
+                      tmp_path / "out")
     later = next(i for i in find_incidents(load_alerts(path)) if "bb" in i.alert_ids)
     p = build_params(path, extra={"incident_key": "aa@2026-03-12T09:00:00Z"})
     ws, reason = workspace_for(p, tmp_path / "out")

@@ -240,3 +240,22 @@ def test_pinned_says_where_a_moved_pin_is_now(demo_workbook):
     finally:
         wb.frames["logs"] = logs
         wb.unpin(ev.event_id)
+
+
+def test_pinned_reads_a_hand_written_naive_time_in_the_team_zone(demo_workbook):
+    """analysis.json's naive times are the team's (as the report reads them); pinned()
+    read them as UTC, an hour off in Berlin, and called the pin stale."""
+    wb = demo_workbook
+    row = wb.explore_logs(text="payment authorization failed", start="2026-03-10 15:04",
+                          limit=1).iloc[0]
+    ev = wb.pin(row, description="PSP timeouts begin")
+    try:
+        local = row["timestamp"].tz_convert(wb.tz).strftime("%Y-%m-%d %H:%M:%S")
+        def hand_edit(a):  # as a person editing analysis.json writes it
+            next(e for e in a.timeline.added_events if e.event_id == ev.event_id).timestamp = local
+        wb.store.update(hand_edit)
+        got = wb.pinned().set_index("event_id").loc[ev.event_id]
+        assert got["timestamp"] == row["timestamp"].floor("s")
+        assert got["now"] == f"logs.csv.gz line {row['_line']}"
+    finally:
+        wb.unpin(ev.event_id)
