@@ -740,6 +740,29 @@ def test_records_in_a_json_document_have_their_own_line(data, name, lines):
     assert all(text[n - 1].rstrip().endswith("{") for n in lines)
 
 
+def test_a_bare_list_of_log_entries_is_not_walked_entry_by_entry(data, tmp_path):
+    """Each entry's ``incident`` reference is no records key: an entry is decoded once (a
+    walk per entry made a bare list 3x slower); a list of {"incident": {...}} is still read."""
+    from postmortem_nb.ingest.jsonread import load_json
+    from postmortem_nb.ingest.sources import open_source
+
+    entries = json.loads((data / "pagerduty_log_entries_incidents.json").read_text())
+    p = tmp_path / "bare.json"
+    p.write_text(json.dumps(entries["log_entries"], indent=2))
+    doc = load_json(open_source(p))
+    assert len(doc.starts) == len(entries["log_entries"])  # the entries, not their parts
+    df = load_alerts(p)
+    assert df["_line"].tolist() == [676, 540, 206]  # each incident's trigger entry
+    text = p.read_text().splitlines()
+    assert all(text[n - 1] == "  {" for n in df["_line"])
+
+    one = json.loads((data / "pagerduty_get_incident.json").read_text())
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps([one, {"incident": {**one["incident"], "id": "P2"}}], indent=1))
+    second = 2 + len(json.dumps(one, indent=1).splitlines())
+    assert load_alerts(two)["_line"].tolist() == [2, second]  # each wrapper's line
+
+
 def test_json_lines_one_line_documents_and_errors_keep_their_lines(data, tmp_path):
     df = load_alerts(data / "alertmanager_webhooks.jsonl")
     assert df["_line"].tolist() == [1, 2, 5]  # one row per alert: its first notification
