@@ -42,6 +42,7 @@ class Report:
 
     skipped: list[dict] = field(default_factory=list)
     skipped_count: int = 0
+    missing: int = 0  # of skipped_count: rows with no value for the required time
     warnings: list[str] = field(default_factory=list)
     zone: str | None = None
 
@@ -238,6 +239,7 @@ def canonical_frame(
     # a name the format uses for something else (PagerDuty's incident_key) stays an extra
     own = [c for c in columns if c not in fmt.not_canonical or c in user_cols]
     matched = []
+    origins: dict[str, list[str]] = {}  # source columns each canonical column was read from
     for canon in columns:
         if canon in spec:
             s, src_cols = resolve(
@@ -253,6 +255,7 @@ def canonical_frame(
         if s is not None:
             values[canon] = s
             used.update(src_cols)
+            origins[canon] = _origin(raw, spec[canon]) if canon in spec else src_cols
     for canon, s in (derived or {}).items():
         if canon not in user_cols:
             if canon in values:
@@ -284,7 +287,7 @@ def canonical_frame(
             bad = bad | parsed.values.isna().to_numpy()
             keep &= ~bad
             if bad.any():
-                _report_bad(rep, bad, parsed, src, lines, path, canon, n)
+                _report_bad(rep, bad, parsed, src, lines, path, canon, n, origins.get(canon))
         elif bad.any():
             name = os.path.basename(path)
             msg = f"{name}: {int(bad.sum())} unparseable {canon} values left empty"
@@ -359,21 +362,36 @@ def _isna(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
 
 
-def _report_bad(rep, bad, parsed, src, lines, path, canon, n) -> None:
+def _origin(raw: pd.DataFrame, spec: object) -> list[str]:
+    """The source columns a mapping value reads (of alternatives, those the file has)."""
+    if isinstance(spec, tuple):
+        return [c for c in spec if c in raw.columns]
+    spec = str(spec)
+    if spec.startswith("="):  # a constant: no source column
+        return []
+    return [spec] if spec in raw.columns else spec.split("+")
+
+
+def _report_bad(rep, bad, parsed, src, lines, path, canon, n, origin=None) -> None:
     idx = np.flatnonzero(bad)
     rep.skipped_count += len(idx)
     src = src.reset_index(drop=True)
+    missing = np.zeros(len(src), bool)
+    missing[idx] = _blank(src.iloc[idx]).to_numpy() & ~np.asarray(parsed.dst)[idx]
+    rep.missing += int(missing.sum())
+    # a missing value is said so, not quoted as 'nan': which field the record lacks
+    named = " or ".join(origin or [])
+    lacks = f"{canon} missing" + (f" (no {named} value)" if named and named != canon else "")
     for i in idx[:MAX_EXAMPLES]:
         value = src.iloc[i]
         if parsed.dst[i]:
             reason = f"{canon}: local time ambiguous or non-existent (DST) in {parsed.zone_used}"
-        elif _isna(value) or str(value).strip() == "":
-            reason = f"{canon}: empty"
+        elif missing[i]:
+            reason = lacks
         else:
             reason = f"{canon}: unparseable timestamp"
-        rep.skipped.append(
-            {"file": path, "line": int(lines[i]), "reason": reason, "value": str(value)[:200]}
-        )
+        shown = None if missing[i] else str(value)[:200]
+        rep.skipped.append({"file": path, "line": int(lines[i]), "reason": reason, "value": shown})
     first = ", ".join(str(int(lines[i])) for i in idx[:10])
     msg = (
         f"{os.path.basename(path)}: {len(idx)} of {n} rows dropped: {canon} missing, "
@@ -383,6 +401,12 @@ def _report_bad(rep, bad, parsed, src, lines, path, canon, n) -> None:
     log.warning(msg)
 
 
+def skipped_text(row: dict) -> str:
+    """One skipped row for a message: its line, why, and the value unless it had none."""
+    value = row.get("value")
+    return f"line {row['line']}: {row['reason']}" + ("" if value is None else f": {value!r}")
+
+
 def _check_bad_share(rep, unread: int, total: int, kept: int, path, column) -> None:
     """Raise when the rows left out (skipped by the reader, or with a bad time) are more
     than the limit's share of the file's rows, or are all of them whatever the limit."""
@@ -390,21 +414,23 @@ def _check_bad_share(rep, unread: int, total: int, kept: int, path, column) -> N
     limit = max_bad_fraction()
     if not bad or (bad <= limit * total and kept):
         return
-    times = bad - unread
+    times = bad - unread - rep.missing
     parts = [f"{unread} with the wrong number of fields"] if unread else []
+    if rep.missing:
+        parts.append(f"{rep.missing} without a {column}")
     if times:
         parts.append(f"{times} with a bad {column}")
     examples = sorted(rep.skipped, key=lambda r: r["line"])[:5]
-    first = "; ".join(f"line {r['line']}: {r['reason']}: {r['value']!r}" for r in examples)
-    if bad > limit * total:
-        what = (
-            f"{bad} of {total} rows ({bad / total:.1%}) could not be read ({', '.join(parts)}), "
-            f"above the {limit * 100:g}% limit; set e.g. {MAX_BAD_ENV}=5% to allow more"
-        )
-    else:
+    first = "; ".join(skipped_text(r) for r in examples)
+    if not kept:  # no limit helps: do not suggest one
         what = (
             f"none of the {total} rows could be read ({', '.join(parts)}): nothing is left "
             f"to load, whatever {MAX_BAD_ENV} allows"
+        )
+    else:
+        what = (
+            f"{bad} of {total} rows ({bad / total:.1%}) could not be read ({', '.join(parts)}), "
+            f"above the {limit * 100:g}% limit; set e.g. {MAX_BAD_ENV}=5% to allow more"
         )
     raise (InputFormatError if unread else TimestampError)(
         f"{what}. First: {first}.",

@@ -15,7 +15,7 @@ from ..errors import MissingColumnError, ParameterError, PostmortemError
 from .alerts import load_alerts
 from .changes import load_changes
 from .formats import loose_columns
-from .frame import INTERNAL, KIND_COLUMNS
+from .frame import INTERNAL, KIND_COLUMNS, skipped_text
 from .logs import load_logs
 
 KINDS = ("alerts", "logs", "changes")
@@ -64,7 +64,7 @@ class Inspection:
         lines.append("extra columns kept: " + (", ".join(self.extra_columns) or "-"))
         lines.append(f"rows not parsed: {self.skipped_rows}")
         for ex in self.skipped_examples[:10]:
-            lines.append(f"  line {ex.get('line')}: {ex.get('reason')}: {ex.get('value', '')!r}")
+            lines.append(f"  {skipped_text(ex)}")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)

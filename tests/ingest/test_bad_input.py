@@ -180,7 +180,8 @@ def test_a_file_whose_every_row_is_ragged_is_an_error(tmp_path, monkeypatch):
         load_logs(p)
     msg = str(err.value)
     assert str(p) in msg
-    assert "2 of 2 rows (100.0%)" in msg
+    assert "none of the 2 rows could be read" in msg
+    assert "to allow more" not in msg  # no limit helps
     assert "line 2: expected 2 fields (timestamp, message), found 4" in msg
     assert "line 3: expected 2 fields (timestamp, message), found 1" in msg
     assert "POSTMORTEM_MAX_BAD_ROWS" in msg
@@ -188,6 +189,33 @@ def test_a_file_whose_every_row_is_ragged_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "100%")  # no limit makes nothing readable
     with pytest.raises(InputFormatError, match="none of the 2 rows"):
         load_logs(p)
+
+
+def test_a_file_whose_every_time_is_bad_gets_no_advice_to_raise_the_limit(tmp_path):
+    p = write(tmp_path, "logs.csv", HEADER + "never,INFO,api,web-1,a\nxx,INFO,api,web-1,b\n")
+    with pytest.raises(TimestampError) as err:
+        load_logs(p)
+    msg = str(err.value)
+    assert "none of the 2 rows could be read (2 with a bad timestamp)" in msg
+    assert "to allow more" not in msg
+    assert "line 3: timestamp: unparseable timestamp: 'xx'" in msg
+
+
+def test_a_missing_time_is_said_missing_not_quoted_as_nan(test_data, tmp_path, monkeypatch):
+    """An Alertmanager alert without startsAt: 'no startsAt value', not "empty: 'nan'"."""
+    text = (test_data / "ingest" / "alertmanager_webhook.json").read_text()
+    text = text.replace('"startsAt": "2026-03-10T14:05:11.456Z",', "", 1)  # the 2nd alert
+    p = write(tmp_path, "webhook.json", text)
+    with pytest.raises(TimestampError) as err:
+        load_alerts(p)
+    msg = str(err.value)
+    assert "1 of 2 rows (50.0%) could not be read (1 without a started_at)" in msg
+    assert "First: line 21: started_at missing (no startsAt value)." in msg
+    assert "nan" not in msg
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "50%")
+    skipped = load_alerts(p).attrs["source"]["skipped_rows"]
+    assert skipped == [{"file": str(p), "line": 21, "value": None,
+                        "reason": "started_at missing (no startsAt value)"}]  # fmt: skip
 
 
 def test_one_ragged_row_in_50_is_above_the_limit(tmp_path, monkeypatch):
