@@ -38,6 +38,7 @@ DEFAULT_TZ_ENV = "POSTMORTEM_DEFAULT_TZ"
 UTC_DTYPE = "datetime64[ns, UTC]"
 
 _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
+_NUMBER = r"^-?\d+(?:\.\d+)?$"  # "0" too: in a column of epochs, a bad epoch, not a date
 # an offset only after a time of day (14:00, 14:00:05.1, ISO basic T140005): the "-10" of
 # the date 2026-03-10 or the "-2026" of 10-03-2026 is no offset
 # (git's default date, "Tue Mar 10 14:02:11 2026 +0100", puts the year in between)
@@ -112,34 +113,57 @@ _UNITS = ("s", "ms", "us", "ns")
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
 
 
+_YEAR = pd.Timedelta("366D")
+
+
 def _epoch(
     num: pd.Series, unit: str | None, lines: np.ndarray | None = None
 ) -> tuple[pd.Series, list[str]]:
     """Epoch numbers as UTC, and warnings. Without a stated unit each value's unit comes from
     its magnitude (< 1e11 s, < 1e14 ms, < 1e17 us, else ns: each a date after 1973), so
-    seconds among milliseconds are read as seconds, said in a warning, never put in 1970."""
+    seconds among milliseconds are read as seconds, said in a warning, never put in 1970.
+
+    A value below 1e8 or negative (a ``0`` written for "unknown") has no unit that dates it
+    after 1973: NaT, a bad row. So is a value in another unit than most that lands over a
+    year from them (not a time of the same logs)."""
     if unit is not None:
         return _epoch_in(num, unit), []
-    values = np.abs(num.to_numpy(dtype="float64", na_value=np.nan))
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
     finite = np.isfinite(values)
     if not finite.any():  # nothing to read a unit from: every value is missing
         return pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE), []
-    bounds = [1e11, 1e14, 1e17]
+    bounds = [1e8, 1e11, 1e14, 1e17]  # bucket 0: no unit dates it after 1973
     ends = np.searchsorted(bounds, [np.nanmin(values), np.nanmax(values)], side="right")
-    if ends[0] == ends[1]:  # one unit: the common case, no per-value pass
-        return _epoch_in(num, _UNITS[ends[0]]), []
+    if ends[0] == ends[1] and ends[0] > 0:  # one unit: the common case, no per-value pass
+        return _epoch_in(num, _UNITS[ends[0] - 1]), []
     k = np.searchsorted(bounds, values, side="right")
-    counts = np.bincount(k[finite], minlength=4)
-    main = int(counts.argmax())
+    counts = np.bincount(k[finite], minlength=5)
+    counts[0] = 0
     out = pd.Series(pd.NaT, index=num.index, dtype=UTC_DTYPE)
+    if not counts.any():
+        return out, []
+    main = int(counts.argmax())
+    rows = finite & (k == main)
+    out[rows] = _epoch_in(num[rows], _UNITS[main - 1])
+    lo, hi = out[rows].min() - _YEAR, out[rows].max() + _YEAR
     notes = []
     for u in np.flatnonzero(counts):
+        if u == main:
+            continue
         rows = finite & (k == u)
-        out[rows] = _epoch_in(num[rows], _UNITS[u])
-        if u != main:
+        t = _epoch_in(num[rows], _UNITS[u - 1])
+        near = ((t >= lo) & (t <= hi)).to_numpy()
+        out[t.index[near]] = t[near]
+        name = f"epoch values in {_UNIT_NAMES[u - 1]} among {_UNIT_NAMES[main - 1]}"
+        if near.any():
             notes.append(
-                f"{counts[u]} epoch values in {_UNIT_NAMES[u]} among {_UNIT_NAMES[main]}, "
-                f"read in their own unit ({_at(np.flatnonzero(rows), lines)})"
+                f"{near.sum()} {name}, read in their own unit "
+                f"({_at(np.flatnonzero(rows)[near], lines)})"
+            )
+        if not near.all():
+            notes.append(
+                f"{(~near).sum()} {name} land over a year from the others: left out "
+                f"({_at(np.flatnonzero(rows)[~near], lines)})"
             )
     return out, notes
 
@@ -375,11 +399,12 @@ def parse_times(
         return ParsedTimes(pd.Series(pd.NaT, index=s.index, dtype=UTC_DTYPE), none, none.copy())
     sample = s[present].iloc[0]
     fmt = rule.format
-    if fmt is None and _EPOCH.match(sample) and s[present].str.match(_EPOCH.pattern).all():
-        out, notes = _epoch(pd.to_numeric(s, errors="coerce"), rule.unit, lines)
-        out = out.astype(UTC_DTYPE)
-        _note(warnings, path, what, notes)
-        return ParsedTimes(out, present & out.isna().to_numpy(), none.copy(), None, warnings)
+    if fmt is None and s[present].iloc[:100].str.match(_NUMBER).any():
+        epochs = s.str.match(_EPOCH.pattern).fillna(False).to_numpy(dtype=bool)
+        if 2 * epochs.sum() > present.sum():
+            return _epoch_column(
+                s, present, tz=tz, rule=rule, what=what, path=path, column=column, lines=lines
+            )
     if fmt is None and _KIBANA.match(sample):
         fmt = _KIBANA_FORMAT
     if fmt is None and _SYSLOG.match(sample):
@@ -462,15 +487,60 @@ def parse_times(
         out = out.where(~aware, parsed_aware.astype(UTC_DTYPE))
     bad = present & out.isna().to_numpy() & ~dst
     if rule.format is None and bad.any():  # epoch numbers among date strings (JSON mixes them)
-        num = s[bad].where(s[bad].str.match(_EPOCH.pattern))
-        if num.notna().any():
+        num = s[bad].where(s[bad].str.match(_EPOCH.pattern)).dropna()
+        if len(num):
             t, _ = _epoch(pd.to_numeric(num), None)
-            out[num.index] = t.astype(UTC_DTYPE)
-            read = num.index[t.notna()].to_numpy()
+            dated = out[present & ~bad].dropna()
+            if len(dated):
+                lo, hi = dated.min() - _YEAR, dated.max() + _YEAR
+            else:
+                lo = pd.Timestamp("2000-01-01", tz="UTC")
+                hi = pd.Timestamp.now(tz="UTC") + _YEAR
+            near = (t >= lo) & (t <= hi)
+            read = num.index[near.to_numpy()].to_numpy()
+            far = num.index[~near.to_numpy()].to_numpy()
+            out[read] = t[near].astype(UTC_DTYPE)
             bad[read] = False
+            notes = []
             if len(read):
-                _note(warnings, path, what, [
+                notes.append(
                     f"{len(read)} epoch numbers among date strings, read by their magnitude "
                     f"({_at(read, lines)})"
-                ])
+                )
+            if len(far):
+                notes.append(
+                    f"{len(far)} epoch numbers among date strings fall over a year from the "
+                    f"dates ({lo + _YEAR:%Y-%m-%d} to {hi - _YEAR:%Y-%m-%d}) or before 1973: "
+                    f"left out as bad values ({_at(far, lines)})"
+                )
+            _note(warnings, path, what, notes)
     return ParsedTimes(out, bad, dst, zone_used, warnings)
+
+
+def _epoch_column(
+    s: pd.Series, present: np.ndarray, *, tz, rule: TimeRule, what, path, column, lines
+) -> ParsedTimes:
+    """A column most of whose values are epoch numbers: decided by the bulk, not by every
+    value, so a stray ``0`` is a bad row, not a reason to try every value as a date string
+    (a per-row pass). Values that are not numbers are read as date strings on their own."""
+    number = s.str.match(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    out, notes = _epoch(pd.to_numeric(s.where(number), errors="coerce"), rule.unit, lines)
+    out = out.astype(UTC_DTYPE)
+    warnings: list[str] = []
+    _note(warnings, path, what, notes)
+    bad = present & out.isna().to_numpy()
+    rest = present & ~number
+    if not rest.any():
+        return ParsedTimes(out, bad, np.zeros(len(s), bool), None, warnings)
+    dates = parse_times(
+        s.where(rest), tz=tz, rule=rule, what=what, path=path, column=column, lines=lines
+    )
+    out = out.where(~rest, dates.values)
+    read = np.flatnonzero(number & ~bad)
+    _note(warnings, path, what, [
+        f"{len(read)} epoch numbers among {rest.sum()} date strings, read by their magnitude "
+        f"({_at(read, lines)})"
+    ])
+    return ParsedTimes(
+        out, (bad & ~rest) | dates.bad, dates.dst, dates.zone_used, warnings + dates.warnings
+    )

@@ -343,3 +343,43 @@ def test_epoch_numbers_among_iso_strings_are_read_by_their_magnitude(tmp_path):
         T("2026-03-10T14:02:11.004Z"), T("2026-03-10T14:02:12Z"), T("2026-03-10T14:02:13Z")
     ]
     assert any("epoch" in w and "lines 1, 3" in w for w in df.attrs["source"]["warnings"])
+
+def test_a_zero_in_an_epoch_column_is_a_bad_row_in_csv_and_json_alike(tmp_path, monkeypatch):
+    """A 0 among epoch ms sent a CSV column through the per-row date parser (50 s for 1M rows,
+    every value "an epoch among date strings"); in JSON it became 1970-01-01."""
+    from postmortem_nb.ingest import timestamps
+
+    def no_date_strings(*a, **k):
+        raise AssertionError("epoch numbers went through the date-string parser")
+
+    monkeypatch.setattr(timestamps, "_loose", no_date_strings)
+    monkeypatch.setenv("POSTMORTEM_MAX_BAD_ROWS", "50%")
+    csv = tmp_path / "zero.csv"
+    csv.write_text("ts,message\n1773151200000,a\n0,b\n1773151260000,c\n")
+    jsonl = tmp_path / "zero.jsonl"
+    jsonl.write_text(
+        '{"ts": 1773151200000, "message": "a"}\n{"ts": 0, "message": "b"}\n'
+        '{"ts": 1773151260000, "message": "c"}\n'
+    )
+    for p, line in ((csv, "lines 3)"), (jsonl, "lines 2)")):
+        df = load_logs(p, mapping={"timestamp": "ts"})
+        assert list(df["timestamp"]) == [T("2026-03-10T14:00Z"), T("2026-03-10T14:01Z")]
+        warnings = " ".join(df.attrs["source"]["warnings"])
+        assert "1 of 3 rows dropped" in warnings
+        assert line in warnings
+        assert "among" not in warnings
+
+
+def test_an_epoch_in_another_unit_far_from_the_others_is_bad():
+    got = parse_times(pd.Series([1773151331004, 1234567890, 0, -1773151260, 1773151333004]))
+    assert list(got.bad) == [False, True, True, True, False]
+    assert any("land over a year from the others" in w and "row 2" in w for w in got.warnings)
+
+
+@pytest.mark.parametrize("number", ["1234567890", "-1773151260"])
+def test_epoch_numbers_far_from_the_dates_beside_them_are_bad(number):
+    """Any 9-19 digit number among date strings was read: 2009, or 1913 for a negative one."""
+    got = parse(["2026-03-10 14:00:00", number, "1773151260", "2026-03-10 14:02:00"], tz="UTC")
+    assert list(got.bad) == [False, True, False, False]
+    assert got.values[2] == T("2026-03-10T14:01Z")
+    assert any("over a year from the dates" in w and "row 2" in w for w in got.warnings)
