@@ -2,12 +2,13 @@
 
 Accepted: ISO 8601 with ``Z`` or offsets (mixed offsets in one file; "GMT+01:00" is
 UTC plus one hour), epoch
-seconds/ms/us/ns (each value's unit from its magnitude, a mix is reported; also among
-date strings), naive local times in a stated zone,
+seconds/ms/us/ns (each value's unit from its magnitude, a mix is reported; a column is
+epochs when most values are; an epoch among date strings only near their dates), naive
+local times in a stated zone,
 split date and time columns (joined before parsing), explicit ``strptime``
 formats (day-first is declared, never inferred), syslog-style times without a
-year only when a year is stated (the first row's; the next one from where the months wrap
-from December to January), and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
+year only when a year is stated (the first row's; the next one from wherever the month goes
+back by over a week), and Kibana's "MMM D, YYYY @ HH:mm:ss.SSS".
 
 Naive times need a zone: the zone the format or the file states (which wins over
 ``tz``, with a warning when they differ), the ``tz`` argument, or the user's
@@ -244,35 +245,60 @@ def _loose(values: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
 _ORDER_SLACK = pd.Timedelta("1h")  # merged hosts' clocks disagree: still "in time order"
 
 
+_LATE = pd.Timedelta("7D")  # a row this far behind the one before is late, not a year on
+_LEAP = 2000  # a year with a February 29, to read month, day and time before the year
+
+
 def _new_years(
-    naive: pd.Series, text: pd.Series, fmt: str, year: int, lines: np.ndarray | None
+    ref: pd.Series, year: int, lines: np.ndarray | None
 ) -> tuple[pd.Series, list[str]]:
-    """Times without a year, all read in the stated ``year``: in a file in time order, the
-    rows after the months wrap from December to January are in the next year (the stated
-    year is the first row's); a step back from January to December goes back a year.
-    Out of time order nothing moves, and a warning says so."""
-    t = naive.dropna()
+    """Times without a year, read in a leap year (``ref``), placed in years that follow the
+    rows: the stated ``year`` is the first row's; wherever the month goes back by more than
+    a week, the months wrapped (Nov 30 -> Jan 2 too, December may be silent) and the rows
+    from there on are a year later; a row up to a week before the previous one across New
+    Year (Jan 1 -> Dec 31, a late line) is a year earlier. A date the year lacks (Feb 29)
+    is NaT, a bad row; rows left behind by more than the order slack are named."""
+    t = ref.dropna()
+    if t.empty:
+        return ref, []
     m = t.dt.month.to_numpy()
-    step = ((m[:-1] == 12) & (m[1:] == 1)).astype("int64") - ((m[:-1] == 1) & (m[1:] == 12))
-    if not step.any():
-        return naive, []
-    years = pd.Series(year + np.r_[0, np.cumsum(step)], index=t.index)
-    moved = _ns(
-        pd.to_datetime(years.astype("str") + " " + text[t.index], format=fmt, errors="coerce")
+    d = np.diff(t.to_numpy()).astype("m8[ns]")
+    late = np.timedelta64(_LATE.value, "ns")
+    year_ns = np.timedelta64(_YEAR.value, "ns")
+    step = ((m[1:] < m[:-1]) & (d < -late)).astype("int64") - (d >= year_ns - late)
+    years = year + np.r_[0, np.cumsum(step)]
+    warnings = []
+    if step.any():
+        top = np.maximum.accumulate(years)
+        for i in np.flatnonzero(years[1:] > top[:-1]) + 1:
+            warnings.append(
+                f"rows from {_at(np.array([t.index[i]]), lines)} on read as {years[i]}: the "
+                f"months wrap from {t.iloc[i - 1]:%b} to {t.iloc[i]:%b}"
+            )
+        back = np.flatnonzero(years < top)
+        if len(back):
+            warnings.append(
+                f"{_at(t.index[back].to_numpy(), lines)} read in the year before the rows "
+                "around them: December right after January, up to a week late"
+            )
+    # the same month and day in each row's year, from the first of its month (Feb 29 too)
+    first = pd.to_datetime(
+        pd.DataFrame({"year": years, "month": m, "day": 1}, index=t.index)
     )
-    if (moved.cummax() - moved).max() > _ORDER_SLACK:
-        first = t.index[1:][step != 0][:1]
-        return naive, [
-            f"the months wrap between Dec and Jan ({_at(first, lines)}) but the rows are "
-            f"not in time order: every row read as {year}"
-        ]
-    out = naive.copy()
-    out[t.index] = moved
-    firsts = years.drop_duplicates().iloc[1:]
-    return out, [
-        f"rows from {_at(np.array([i]), lines)} on read as {y}: the months wrap from Dec to Jan"
-        for i, y in firsts.items()
-    ]
+    dated = first + (t - t.dt.normalize()) + pd.to_timedelta(t.dt.day - 1, unit="D")
+    dated = dated.where(dated.dt.month == m)  # Feb 29 in a year without one
+    out = ref.copy()
+    out[t.index] = dated
+    kept = dated.dropna()
+    behind = (kept.cummax() - kept).to_numpy()
+    lag = np.flatnonzero(behind > np.timedelta64(_ORDER_SLACK.value, "ns"))
+    if len(lag):
+        warnings.append(
+            f"rows not in time order, each placed by its own month: "
+            f"{_at(kept.index[lag].to_numpy(), lines)} up to "
+            f"{pd.Timedelta(behind[lag].max())} behind an earlier row"
+        )
+    return out, warnings
 
 
 def _date_fields(values: pd.Series) -> pd.DataFrame:
@@ -418,7 +444,7 @@ def parse_times(
                 path=path,
                 column=column,
             )
-        text, s = s, str(rule.year) + " " + s
+        s = f"{_LEAP} " + s
         fmt = "%Y " + fmt
     if fmt is not None:
         aware = pd.Series(np.zeros(n, bool))
@@ -427,7 +453,7 @@ def parse_times(
             return ParsedTimes(parsed.astype(UTC_DTYPE), present & parsed.isna().to_numpy(), none)
         naive = _ns(pd.to_datetime(s, format=fmt, errors="coerce"))
         if yearless:
-            naive, notes = _new_years(naive, text, fmt, rule.year, lines)
+            naive, notes = _new_years(naive, rule.year, lines)
             _note(warnings, path, what, notes)
         parsed_aware = None
     else:

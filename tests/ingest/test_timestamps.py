@@ -303,15 +303,66 @@ def test_syslog_times_across_new_year_with_clocks_a_second_apart():
     assert any("read as 2027" in w for w in got.warnings)
 
 
-def test_months_that_wrap_out_of_time_order_keep_the_stated_year():
-    # a year of logs sorted by host, not time: December of one host before January of the next
+def test_every_step_back_in_the_months_is_a_new_year():
+    # without a year, Jan 5, Dec 20, Jan 6, Dec 21 reads as two years in time order (a file
+    # sorted by host is indistinguishable): each wrap is named
     got = parse(
         ["Jan  5 10:00:00", "Dec 20 10:00:00", "Jan  6 10:00:00", "Dec 21 10:00:00"],
         tz="UTC",
         rule=TimeRule(year=2026),
     )
-    assert [t.year for t in got.values] == [2026] * 4
-    assert any("not in time order" in w for w in got.warnings)
+    assert [t.year for t in got.values] == [2026, 2026, 2027, 2027]
+    assert any("rows from row 3 on read as 2027" in w for w in got.warnings)
+
+
+def _yearless(tmp_path, *times):
+    p = tmp_path / "syslog.csv"
+    p.write_text("timestamp,level,service,message\n" + "".join(
+        f"{t},INFO,api,m{i}\n" for i, t in enumerate(times)
+    ))
+    return p
+
+
+def test_the_months_wrap_when_december_has_no_rows(tmp_path):
+    """Nov 30 -> Jan 2 was read as January of the stated year, 11 months early."""
+    p = _yearless(tmp_path, "Nov 29 10:00:00", "Nov 30 23:00:00", "Jan  2 01:00:00",
+                  "Jan  3 10:00:00")
+    df = load_logs(p, tz="UTC", mapping={"year": "2025"})
+    assert list(df["timestamp"]) == [
+        T("2025-11-29T10:00Z"), T("2025-11-30T23:00Z"), T("2026-01-02T01:00Z"),
+        T("2026-01-03T10:00Z"),
+    ]
+    assert any(
+        "rows from line 4 on read as 2026: the months wrap from Nov to Jan" in w
+        for w in df.attrs["source"]["warnings"]
+    )
+
+
+def test_february_29_after_the_wrap_is_in_the_next_year(tmp_path):
+    """Feb 29 was parsed in the stated year 2023 first, where it does not exist."""
+    p = _yearless(tmp_path, "Dec 31 10:00:00", "Jan 15 10:00:00", "Feb 28 10:00:00",
+                  "Feb 29 10:00:00", "Mar  1 10:00:00")
+    df = load_logs(p, tz="UTC", mapping={"year": "2023"})
+    assert list(df["timestamp"])[2:] == [
+        T("2024-02-28T10:00Z"), T("2024-02-29T10:00Z"), T("2024-03-01T10:00Z")
+    ]
+    # in a year without one it is a bad value, not March 1
+    got = parse(["Dec 31 10:00:00", "Feb 29 10:00:00"], tz="UTC", rule=TimeRule(year=2024))
+    assert list(got.bad) == [False, True]
+
+
+def test_a_late_december_line_after_new_year_stays_in_its_year(tmp_path):
+    """One Dec 31 line 15 h late after Jan 1 put every row in the stated year."""
+    p = _yearless(tmp_path, "Dec 30 10:00:00", "Dec 31 23:59:59", "Jan  1 00:00:01",
+                  "Dec 31 09:00:00", "Jan  1 00:10:00")
+    df = load_logs(p, tz="UTC", mapping={"year": "2025"})
+    assert sorted(df["timestamp"]) == [
+        T("2025-12-30T10:00Z"), T("2025-12-31T09:00Z"), T("2025-12-31T23:59:59Z"),
+        T("2026-01-01T00:00:01Z"), T("2026-01-01T00:10Z"),
+    ]
+    warnings = df.attrs["source"]["warnings"]
+    assert any("rows from line 4 on read as 2026" in w for w in warnings)
+    assert any("not in time order" in w and "line 5" in w for w in warnings)
 
 
 def test_an_epoch_in_another_unit_than_its_column_is_read_in_its_own_unit(tmp_path):
@@ -343,6 +394,7 @@ def test_epoch_numbers_among_iso_strings_are_read_by_their_magnitude(tmp_path):
         T("2026-03-10T14:02:11.004Z"), T("2026-03-10T14:02:12Z"), T("2026-03-10T14:02:13Z")
     ]
     assert any("epoch" in w and "lines 1, 3" in w for w in df.attrs["source"]["warnings"])
+
 
 def test_a_zero_in_an_epoch_column_is_a_bad_row_in_csv_and_json_alike(tmp_path, monkeypatch):
     """A 0 among epoch ms sent a CSV column through the per-row date parser (50 s for 1M rows,
