@@ -17,6 +17,7 @@ from ..timeutil import to_utc
 from .alerts import _text
 from .frame import _blank
 from .pipeline import Context, load
+from .timestamps import default_zone
 
 # what a LogEntry without a text or JSON payload says, in order: a request (Cloud Run,
 # load balancers: "POST https://shop.example/api/checkout 500"), an audit log's call
@@ -66,9 +67,11 @@ def load_logs(
     """Logs from any supported export as a canonical frame (schema.LOG_COLUMNS + extras).
 
     ``start`` (inclusive) and ``end`` (exclusive) are times or ISO strings; naive ones are
-    read in ``tz`` (an error without it, or when DST makes them ambiguous or non-existent).
+    read in ``tz``, else in ``POSTMORTEM_DEFAULT_TZ`` like the file's naive times (reported);
+    an error without either, or when DST makes them ambiguous or non-existent.
     """
-    lo, hi = to_utc(start, tz, what="start"), to_utc(end, tz, what="end")
+    notes: list[str] = []
+    lo, hi = _bound(start, tz, "start", notes), _bound(end, tz, "end", notes)
     if lo is not None and hi is not None and hi <= lo:
         raise ParameterError(f"end ({end}) must be after start ({start})")
     window = (lo, hi) if lo is not None or hi is not None else None
@@ -92,4 +95,22 @@ def load_logs(
         df.attrs = attrs
         df.attrs["source"]["window"] = [str(lo), str(hi)]
         df.attrs["source"]["rows"] = len(df)
+        df.attrs["source"]["warnings"] = notes + list(df.attrs["source"].get("warnings", []))
     return df
+
+
+def _bound(value, tz: str | None, what: str, notes: list[str]) -> pd.Timestamp | None:
+    """``start`` or ``end`` in UTC; a naive one without ``tz`` is read in the default zone
+    the file's naive times are read in (``POSTMORTEM_DEFAULT_TZ``, reported in ``notes``),
+    so a window and the rows it selects mean the same clock."""
+    try:
+        return to_utc(value, tz, what=what)
+    except ParameterError:
+        if tz:
+            raise
+        zone, used = default_zone(f"{what} {value}")
+        if zone is None:
+            raise
+        ts = to_utc(value, zone, what=what)  # any other fault is raised again
+        notes += used
+        return ts

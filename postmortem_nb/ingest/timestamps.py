@@ -367,13 +367,19 @@ def _resolve_zone(
         return rule.zone, notes
     if tz:
         return check_zone(tz), []
+    return default_zone(what)
+
+
+def default_zone(what: str) -> tuple[str | None, list[str]]:
+    """The user's configured zone for naive times nobody placed (``POSTMORTEM_DEFAULT_TZ``),
+    and the warning that reports its use (logged here); (None, []) when it is not set."""
     env = os.environ.get(DEFAULT_TZ_ENV)
-    if env:
-        zone = check_zone(env)
-        msg = f"{what}: naive timestamps read in {zone} from {DEFAULT_TZ_ENV}"
-        log.warning(msg)
-        return zone, [msg]
-    return None, []
+    if not env:
+        return None, []
+    zone = check_zone(env)
+    msg = f"{what}: naive timestamps read in {zone} from {DEFAULT_TZ_ENV}"
+    log.warning(msg)
+    return zone, [msg]
 
 
 def parse_times(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from postmortem_nb.errors import TimestampError
+from postmortem_nb.errors import ParameterError, TimestampError
 from postmortem_nb.ingest import load_logs
 from postmortem_nb.ingest.timestamps import TimeRule, parse_times
 
@@ -435,3 +435,22 @@ def test_epoch_numbers_far_from_the_dates_beside_them_are_bad(number):
     assert list(got.bad) == [False, True, False, False]
     assert got.values[2] == T("2026-03-10T14:01Z")
     assert any("over a year from the dates" in w and "row 2" in w for w in got.warnings)
+
+
+def test_a_naive_window_is_read_in_the_default_zone_like_the_file(monkeypatch, tmp_path):
+    """start/end without tz were refused while the file's naive times used the default zone."""
+    monkeypatch.setenv("POSTMORTEM_DEFAULT_TZ", "Europe/Berlin")
+    p = tmp_path / "naive.csv"
+    p.write_text(
+        "timestamp,message\n2026-03-10 01:30:00,a\n2026-03-10 02:30:00,b\n"
+        "2026-03-10 03:30:00,c\n"
+    )
+    df = load_logs(p, start="2026-03-10 02:00", end="2026-03-10 03:00")
+    assert list(df["message"]) == ["b"]
+    assert any(
+        w.startswith("start") and "Europe/Berlin from POSTMORTEM_DEFAULT_TZ" in w
+        for w in df.attrs["source"]["warnings"]
+    )
+    monkeypatch.delenv("POSTMORTEM_DEFAULT_TZ")
+    with pytest.raises(ParameterError, match="no time zone"):
+        load_logs(p, start="2026-03-10 02:00", tz=None)
