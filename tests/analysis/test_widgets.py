@@ -185,18 +185,22 @@ def test_impact_lessons_review(store):
     assert data["review"]["status"] == "in review"
 
 
-def test_timeline_form_names_hidden_ids_that_match_no_event(filled):
-    """The peak was hidden in an earlier draft; more logs moved it, so its old id hides
-    nothing now: the timeline section says so, live and in the static copy."""
-    filled.update(lambda a: setattr(a.timeline, "hidden_events", ["e2", "ev-5a3a2cb895"]))
-    events = pd.DataFrame({
+def _peak_and_alert() -> pd.DataFrame:
+    """A draft's timeline: the failure peak (e1) and an alert that fired (e2, hidden)."""
+    return pd.DataFrame({
         "event_id": ["e1", "e2"],
         "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:10:00Z"]),
         "kind": ["signal_peak", "alert_fired"], "source": ["rule: failure-rate", "alerts.csv"],
         "service": ["", "checkout-api"], "description": ["most failures", "alert fired"],
         "milestone": [None, None], "hidden": [False, True], "group": ["", ""],
     })
-    live = timeline_form(filled, events=events, tz="Europe/Berlin", today=TODAY)
+
+
+def test_timeline_form_names_hidden_ids_that_match_no_event(filled):
+    """The peak was hidden in an earlier draft; more logs moved it, so its old id hides
+    nothing now: the timeline section says so, live and in the static copy."""
+    filled.update(lambda a: setattr(a.timeline, "hidden_events", ["e2", "ev-5a3a2cb895"]))
+    live = timeline_form(filled, events=_peak_and_alert(), tz="Europe/Berlin", today=TODAY)
     note = find(live.widget, "pm-hidden-gone-note")
     assert "1 hidden event id(s) match no event of this draft: ev-5a3a2cb895" in note.value
     assert "e2," not in note.value
@@ -209,14 +213,7 @@ def test_the_timeline_form_forgets_hidden_ids_that_match_no_event(filled):
     """One click drops the stale ids; ids that still hide an event stay hidden."""
     filled.update(lambda a: setattr(a.timeline, "hidden_events",
                                     ["e2", "ev-5a3a2cb895", "ev-0000000001"]))
-    events = pd.DataFrame({
-        "event_id": ["e1", "e2"],
-        "timestamp": pd.to_datetime(["2026-03-08T13:58:00Z", "2026-03-08T14:10:00Z"]),
-        "kind": ["signal_peak", "alert_fired"], "source": ["rule: failure-rate", "alerts.csv"],
-        "service": ["", "checkout-api"], "description": ["most failures", "alert fired"],
-        "milestone": [None, None], "hidden": [False, True], "group": ["", ""],
-    })
-    live = timeline_form(filled, events=events, tz="Europe/Berlin", today=TODAY)
+    live = timeline_form(filled, events=_peak_and_alert(), tz="Europe/Berlin", today=TODAY)
     forget = find(live.widget, "pm-hidden-forget")
     assert forget.layout.display != "none"
     forget.click()

@@ -261,17 +261,20 @@ def test_share_of_day_is_stated_over_the_hours_the_logs_cover(shop):
     assert f"<td>{fig.value:.1%} of the 4.5 h of logs that day</td>" in html
 
 
+def _day_of_logs(first: str, hours: int, *, failing: str):
+    """``hours`` of checkout logs from ``first`` (UTC), half failing for 30 min from
+    ``failing``, and the alert that fired 4 min into it."""
+    f0 = pd.Timestamp(failing)
+    logs = make_logs(first, hours * 60, failures=((f0, f0 + pd.Timedelta("30min"), 0.5),))
+    alerts = make_alerts([{"title": "5xx", "service": "checkout-api",
+                           "start": f0 + pd.Timedelta("4min"),
+                           "end": f0 + pd.Timedelta("40min")}])
+    return logs, alerts
+
+
 def test_share_of_day_over_logs_of_the_whole_day():
     # the whole Berlin day of 2026-05-05 (22:00 UTC the day before to 22:00 UTC)
-    logs = make_logs(
-        "2026-05-04T22:00:00Z",
-        24 * 60,
-        failures=(("2026-05-05T13:00:00Z", "2026-05-05T13:30:00Z", 0.5),),
-    )
-    alerts = make_alerts(
-        [{"title": "5xx", "service": "checkout-api", "start": "2026-05-05T13:04Z",
-          "end": "2026-05-05T13:40Z"}]
-    )  # fmt: skip
+    logs, alerts = _day_of_logs("2026-05-04T22:00:00Z", 24, failing="2026-05-05T13:00:00Z")
     s = analyse_incident(alerts, logs, tz="Europe/Berlin")
     fig = s.impact.figures["failed_share_of_day"]
     assert fig.qualifier == ""
@@ -283,17 +286,9 @@ def test_share_of_day_over_logs_of_the_whole_day():
 
 def test_share_of_day_leaves_out_a_gap_in_the_logs():
     """A collector was down 02:00-08:00: those hours are not counted as covered."""
-    logs = make_logs(
-        "2026-05-04T22:00:00Z",
-        24 * 60,
-        failures=(("2026-05-05T13:00:00Z", "2026-05-05T13:30:00Z", 0.5),),
-    )
+    logs, alerts = _day_of_logs("2026-05-04T22:00:00Z", 24, failing="2026-05-05T13:00:00Z")
     at = logs["timestamp"].dt.tz_convert("Europe/Berlin")
     logs = logs.loc[~((at.dt.hour >= 2) & (at.dt.hour < 8))].reset_index(drop=True)
-    alerts = make_alerts(
-        [{"title": "5xx", "service": "checkout-api", "start": "2026-05-05T13:04Z",
-          "end": "2026-05-05T13:40Z"}]
-    )  # fmt: skip
     s = analyse_incident(alerts, logs, tz="Europe/Berlin")
     fig = s.impact.figures["failed_share_of_day"]
     assert "the logs cover only 00:00–02:00 and 08:00–24:00 of that day (18 h of 24 h)" in (
@@ -323,15 +318,7 @@ def test_a_gap_is_a_stretch_far_longer_than_the_logs_usual_spacing(times, whole)
 def test_share_of_day_on_the_25_hour_day_when_the_clocks_go_back():
     """Europe/Berlin, 2026-10-25: the day runs 00:00 CEST to 00:00 CET (25 h); it was an
     empty span ("none of it ... 0 h of 0 h") and no value."""
-    logs = make_logs(
-        "2026-10-24T22:00:00Z",
-        25 * 60,
-        failures=(("2026-10-25T09:00:00Z", "2026-10-25T09:30:00Z", 0.5),),
-    )
-    alerts = make_alerts(
-        [{"title": "5xx", "service": "checkout-api", "start": "2026-10-25T09:04Z",
-          "end": "2026-10-25T09:40Z"}]
-    )  # fmt: skip
+    logs, alerts = _day_of_logs("2026-10-24T22:00:00Z", 25, failing="2026-10-25T09:00:00Z")
     s = analyse_incident(alerts, logs, tz="Europe/Berlin")
     fig = s.impact.figures["failed_share_of_day"]
     assert fig.value is not None
