@@ -78,7 +78,7 @@ def bisect_window(
     if got is not None:  # every row one line
         frame = got[0]
         frame["_line"] = frame["_line"].to_numpy() + first_line
-    else:  # quoted newlines, ragged rows, a type change, or an empty window
+    else:  # quoted newlines, a type change, or an empty window (a ragged row raises)
         with open(src.path, "rb") as fh:
             fh.seek(rng.start)
             body = fh.read(max(rng.end - rng.start, 0))
@@ -119,7 +119,9 @@ def _parse(body: bytes, columns, delimiter, string_columns, src: Source) -> pa.T
     types = {c: pa.string() for c in columns if c in string_columns}
     read = pacsv.ReadOptions(column_names=columns, block_size=BLOCK_SIZE)
     parse = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda r: "skip"
+        # no skipping: a row with the wrong number of fields raises, and the caller reads
+        # the whole file, which reports it with its line and counts it (csvread)
+        delimiter=delimiter, newlines_in_values=True
     )
     conv = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, null_values=NULL_VALUES
@@ -170,7 +172,9 @@ def stream_window(
         encoding="utf8" if src.encoding == "utf-8" else src.encoding,
     )
     parse = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda r: "skip"
+        # no skipping: a row with the wrong number of fields raises, and the caller reads
+        # the whole file, which reports it with its line and counts it (csvread)
+        delimiter=delimiter, newlines_in_values=True
     )
     conv = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, null_values=NULL_VALUES

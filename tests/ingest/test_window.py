@@ -156,3 +156,23 @@ def test_naive_window_bounds_are_read_in_tz(day_file):
         load_logs(day_file, start="2026-03-10 13:00")
     with pytest.raises(ParameterError, match="does not exist in Europe/Berlin"):
         load_logs(day_file, tz="Europe/Berlin", start="2026-03-29 02:30")
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_ragged_row_in_a_window_is_reported_with_its_line(day_file, tmp_path, gz):
+    """The window readers skipped a row with the wrong number of fields in silence (and
+    numbered the rows after it one line short); it is reported as a full read reports it."""
+    lines = day_file.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("2026-03-10T13:00:00"))
+    lines[at] = lines[at].replace(",200\n", ",200,extra field\n")
+    path = tmp_path / ("day.csv.gz" if gz else "day.csv")
+    data = "".join(lines).encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    df = load_logs(path, start=START, end=END)
+    src = df.attrs["source"]
+    assert src["skipped_count"] == 1
+    assert src["skipped_rows"][0]["line"] == at + 1
+    assert "expected 6 fields" in src["skipped_rows"][0]["reason"]
+    after = df.loc[df["timestamp"] == pd.Timestamp("2026-03-10T13:00:20Z"), "_line"]
+    assert after.tolist() == [at + 2]
+    assert len(df) == len(expected(day_file)) - 1
